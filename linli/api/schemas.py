@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from ninja import Field, Schema
+
+
+class ErrorOut(Schema):
+    detail: str
+    field: str | None = None
+    code: str = "invalid"
+
+
+class HealthOut(Schema):
+    status: str
+    database: str
+    version: str
+
+
+class AreaRef(Schema):
+    id: int
+    kind: str
+    code: str
+    name: str
+    path: str
+
+
+class AreaOut(Schema):
+    id: int
+    parent_id: int | None
+    kind: str
+    kind_label: str = Field(..., alias="get_kind_display")
+    code: str
+    name: str
+    path: str
+    depth: int
+    latitude: Decimal | None
+    longitude: Decimal | None
+    boundary: dict[str, Any] | None
+    description: str
+
+
+class AreaCreateIn(Schema):
+    parent_id: int
+    kind: str
+    code: str
+    name: str
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    boundary: dict[str, Any] | None = None
+    description: str = ""
+
+
+class AreaUpdateIn(Schema):
+    name: str | None = None
+    latitude: Decimal | None = None
+    longitude: Decimal | None = None
+    boundary: dict[str, Any] | None = None
+    description: str | None = None
+
+
+class UserRef(Schema):
+    id: int
+    username: str
+    full_name: str
+
+
+class AssignmentOut(Schema):
+    id: int
+    grid: AreaRef
+    user: UserRef
+    duty: str
+    start_date: date
+    end_date: date | None
+
+
+class MeOut(Schema):
+    id: int
+    username: str
+    full_name: str
+    role: str
+    role_label: str
+    areas: list[AreaRef]
+    capabilities: list[str]

@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from django.http import Http404, HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError
+
+from linli.api import areas, core
+from linli.api.auth import BearerToken, Session
+from linli.core.errors import DomainError, Forbidden, NotFound
+
+api = NinjaAPI(
+    title="Linli 邻里 API",
+    version="1",
+    description="Community and grid management. All data is limited to the caller's data scope; "
+    "authenticate with `Authorization: Bearer <token>` (see `linli token create`).",
+    auth=[BearerToken(), Session()],
+    urls_namespace="api_v1",
+    docs_url="/docs",
+)
+api.add_router("", core.router)
+api.add_router("", areas.router)
+
+
+def _error(request: HttpRequest, status: int, detail: str, code: str, field: str | None = None) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "field": field, "code": code}, status=status)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    status = 404 if isinstance(exc, NotFound) else 403 if isinstance(exc, Forbidden) else 400
+    return _error(request, status, exc.message, exc.code, exc.field)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "Not found, or outside your data scope.", "not_found")
+
+
+@api.exception_handler(AuthenticationError)
+def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "Authentication required: send 'Authorization: Bearer <token>'.", "unauthenticated")

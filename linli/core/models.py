@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from linli.core.scoping import ScopedQuerySet
+
+
+class AuditQuerySet(ScopedQuerySet):
+    scope_lookup = "area_path"
+
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError("The audit log is append-only.")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError("The audit log is append-only.")
+
+
+class AuditAction(models.TextChoices):
+    CREATE = "create", "新增"
+    UPDATE = "update", "修改"
+    DELETE = "delete", "删除"
+    LOGIN = "login", "登录"
+    LOGOUT = "logout", "退出"
+    LOGIN_FAILED = "login_failed", "登录失败"
+    LOCKED_OUT = "locked_out", "账户锁定"
+    PASSWORD_CHANGE = "password_change", "修改密码"
+    REVEAL = "reveal", "查看明文"
+    EXPORT = "export", "导出"
+    IMPORT = "import", "导入"
+    TOKEN_CREATE = "token_create", "创建令牌"
+    TOKEN_REVOKE = "token_revoke", "吊销令牌"
+    BACKUP = "backup", "备份"
+    RESTORE = "restore", "恢复"
+
+
+class AuditEntry(models.Model):
+    """One line of the append-only audit log.
+
+    Updates are refused here and by a database trigger (see the migration), so
+    not even raw SQL through Django can rewrite history.
+    """
+
+    Action = AuditAction
+
+    at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    # The name at the time, kept because users are renamed and anonymous attempts have no user.
+    actor_label = models.CharField(max_length=150, blank=True)
+    action = models.CharField(max_length=20, choices=Action.choices)
+    object_type = models.CharField(max_length=60, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    object_repr = models.CharField(max_length=200, blank=True)
+    # Area the entry concerns; scopes who may read it. Empty: visible to admins of a root area only.
+    area_path = models.CharField(max_length=255, blank=True, db_index=True)
+    changes = models.JSONField(default=dict, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    via = models.CharField(max_length=10, default="system")
+
+    objects: ClassVar[AuditQuerySet] = AuditQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = "审计日志"
+        verbose_name_plural = "审计日志"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(action__in=AuditAction.values), name="auditentry_action_valid"
+            ),
+        ]
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_repr}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.pk is not None and not self._state.adding:
+            raise TypeError("The audit log is append-only.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError("The audit log is append-only.")

@@ -1,0 +1,114 @@
+from __future__ import annotations
+
+from datetime import datetime, time
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.dateparse import parse_date
+
+from linli.accounts.models import User
+from linli.accounts.roles import Capability
+from linli.areas.models import Area, GridAssignment
+from linli.core.http import HttpRequest
+from linli.core.models import AuditEntry
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    areas = Area.objects.visible_to(user)
+    counts = areas.aggregate(
+        streets=Count("pk", filter=Q(kind=Area.Kind.STREET)),
+        communities=Count("pk", filter=Q(kind=Area.Kind.COMMUNITY)),
+        grids=Count("pk", filter=Q(kind=Area.Kind.GRID)),
+    )
+    current = GridAssignment.objects.visible_to(user).current()
+    grids_without_worker = (
+        areas.grids()
+        .filter(children__isnull=True)
+        .exclude(pk__in=current.filter(duty=GridAssignment.Duty.WORKER).values("grid"))
+        .order_by("path")
+    )
+    context = {
+        "counts": counts,
+        "workers": current.values("user").distinct().count(),
+        "grids_without_worker": grids_without_worker[:20],
+        "grids_without_worker_count": grids_without_worker.count(),
+        "my_areas": Area.objects.filter(pk__in=user.bindings.values("area")),
+        "my_assignments": user.grid_assignments.all() & GridAssignment.objects.current(),
+    }
+    return render(request, "core/home.html", context)
+
+
+@login_required
+def audit_list(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    if not user.can(Capability.VIEW_AUDIT):
+        raise PermissionDenied
+    entries = AuditEntry.objects.visible_to(user)
+    # Entries about no area (e.g. a failed sign-in with an unknown name) belong to root-area admins.
+    if any("/" not in p for p in user.scope_paths()):
+        entries = AuditEntry.objects.filter(pk__in=entries.values("pk")) | AuditEntry.objects.filter(area_path="")
+    params = request.GET
+    errors: list[str] = []
+    if q := params.get("q", "").strip():
+        text = Q(actor_label__icontains=q) | Q(object_repr__icontains=q) | Q(object_id=q) | Q(area_path__startswith=q)
+        entries = entries.filter(text | Q(ip=q) if _is_ip(q) else text)
+    if action := params.get("action", ""):
+        entries = entries.filter(action=action)
+    if actor := params.get("actor", "").strip():
+        entries = entries.filter(actor_label__iexact=actor)
+    tz = timezone.get_current_timezone()
+    if since := params.get("since", ""):
+        day = parse_date(since)
+        if day is None:
+            errors.append("开始日期格式应为 YYYY-MM-DD。")
+        else:
+            entries = entries.filter(at__gte=datetime.combine(day, time.min, tzinfo=tz))
+    if until := params.get("until", ""):
+        day = parse_date(until)
+        if day is None:
+            errors.append("结束日期格式应为 YYYY-MM-DD。")
+        else:
+            entries = entries.filter(at__lte=datetime.combine(day, time.max, tzinfo=tz))
+    page = Paginator(entries.order_by("-at", "-id"), 50).get_page(params.get("page"))
+    context = {
+        "page": page,
+        "actions": AuditEntry.Action.choices,
+        "params": params,
+        "errors": errors,
+        "querystring": _without_page(request),
+    }
+    template = "core/audit_list.html#results" if request.htmx else "core/audit_list.html"
+    return render(request, template, context)
+
+
+def _without_page(request: HttpRequest) -> str:
+    params = request.GET.copy()
+    params.pop("page", None)
+    return params.urlencode()
+
+
+def _is_ip(value: str) -> bool:
+    import ipaddress
+
+    try:
+        ipaddress.ip_address(value)
+    except ValueError:
+        return False
+    return True
+
+
+def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "403.html", status=403)
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    return render(request, "404.html", status=404)
