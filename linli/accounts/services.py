@@ -3,6 +3,7 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Sequence
+from datetime import date
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
@@ -55,10 +56,12 @@ def user_create(
     password: str | None = None,
     full_name: str = "",
     phone: str = "",
+    assigned_from: date | None = None,
 ) -> tuple[User, str | None]:
     """Create a user bound to `areas`. Returns the user and the generated password, if one was generated.
 
-    Grid workers are also made the responsible worker of each grid they are bound to.
+    Grid workers are also made the responsible worker of each grid they are bound to,
+    from `assigned_from` (default today).
     """
     from linli.areas.services import grid_assign
 
@@ -90,7 +93,7 @@ def user_create(
     )
     if role == Role.GRID_WORKER:
         for area in areas:
-            grid_assign(actor=actor, grid=area, user=user, start_date=timezone.localdate())
+            grid_assign(actor=actor, grid=area, user=user, start_date=assigned_from or timezone.localdate())
     return user, generated
 
 

@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from django.db import connection
 from django.http import HttpRequest
 from ninja import Router

@@ -1,5 +1,3 @@
-from __future__ import annotations
-
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError

@@ -1,0 +1,397 @@
+"""`linli` — the command line for operators.
+
+User errors print one line (`linli: error: …`) and exit 1; usage errors exit 2.
+Only a bug in Linli itself shows a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn
+
+EXIT_ERROR = 1
+EXIT_USAGE = 2
+
+
+class CliError(Exception):
+    pass
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        sys.stderr.write(f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+        sys.exit(EXIT_USAGE)
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "linli.settings")
+    import django
+
+    django.setup()
+
+
+def _operator() -> str:
+    try:
+        return f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        return "cli"
+
+
+def _require_migrated() -> None:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        raise CliError("the database is not initialised or not up to date; run 'linli init' first")
+
+
+# --- commands ----------------------------------------------------------------------
+
+
+def cmd_init(args: argparse.Namespace) -> None:
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.db import connection
+
+    settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", interactive=False, verbosity=0)
+    where = connection.settings_dict["NAME"]
+    print(f"database ready ({connection.vendor}: {where})")
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    _require_migrated()
+    from linli.core.server import serve
+
+    serve(host=args.host, port=args.port, workers=args.workers, threads=args.threads)
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    _require_migrated()
+    from linli.core import demo
+
+    if args.if_empty and demo.demo_exists():
+        print("demo data already present; nothing to do")
+        return
+    result = demo.build_demo(seed=args.seed)
+    print(f"demo street built: {result.areas} areas, {result.users} users (seed {args.seed})")
+    print(f"demo logins (password for all: {demo.DEMO_PASSWORD}):")
+    for login in result.logins:
+        print(f"  {login.username:<14} {login.role:<8} {login.area:<12} {login.name}")
+
+
+def _tree_line(area: Any) -> str:
+    return f"{'  ' * area.depth}{area.path:<16} {area.get_kind_display():<3} {area.name}"
+
+
+def cmd_area_add(args: argparse.Namespace) -> None:
+    _require_migrated()
+    from linli.areas.services import area_by_path, area_create
+
+    parent = area_by_path(args.parent) if args.parent else None
+    area = area_create(
+        actor=None, kind=args.kind, code=args.code, name=args.name, parent=parent,
+        latitude=args.lat, longitude=args.lng,
+    )
+    print(f"created {area.get_kind_display()} {area.path} {area.name}")
+
+
+def cmd_area_list(args: argparse.Namespace) -> None:
+    _require_migrated()
+    from linli.areas.models import Area
+    from linli.areas.services import area_by_path
+    from linli.core.scoping import subtree_q
+
+    qs = Area.objects.order_by("path")
+    if args.path:
+        qs = qs.filter(subtree_q([area_by_path(args.path).path]))
+    for area in qs:
+        print(_tree_line(area))
+
+
+def cmd_area_assign(args: argparse.Namespace) -> None:
+    _require_migrated()
+    from linli.areas.services import area_by_path, grid_assign
+
+    grid = area_by_path(args.path)
+    user = _user(args.username)
+    start = _date(args.start) if args.start else date.today()
+    assignment = grid_assign(actor=None, grid=grid, user=user, duty=args.duty, start_date=start)
+    print(f"{user.username} is {assignment.get_duty_display()} of {grid.path} from {start}")
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise CliError(f"{value!r} is not a date (use YYYY-MM-DD)") from exc
+
+
+def _user(username: str) -> Any:
+    from linli.accounts.models import User
+
+    user = User.objects.filter(username__iexact=username.strip()).first()
+    if user is None:
+        raise CliError(f"no user named {username!r}")
+    return user
+
+
+def cmd_user_add(args: argparse.Namespace) -> None:
+    _require_migrated()
+    from linli.accounts.services import user_create
+    from linli.areas.services import area_by_path
+
+    areas = [area_by_path(p) for p in args.area]
+    user, generated = user_create(
+        actor=None, username=args.username, role=args.role, areas=areas, password=args.password,
+        full_name=args.name or "", phone=args.phone or "",
+    )
+    print(f"created user {user.username} ({user.get_role_display()}) in {', '.join(a.path for a in areas)}")
+    if generated:
+        print(f"password: {generated}")
+
+
+def cmd_user_list(args: argparse.Namespace) -> None:
+    _require_migrated()
+    from linli.accounts.models import User
+
+    for user in User.objects.prefetch_related("bindings__area").order_by("username"):
+        paths = ",".join(sorted(b.area.path for b in user.bindings.all()))
+        state = "" if user.is_active else " (disabled)"
+        print(f"{user.username:<16} {user.role:<20} {paths:<24} {user.full_name}{state}")
+
+
+def cmd_user_passwd(args: argparse.Namespace) -> None:
+    _require_migrated()
+    from linli.accounts.services import generate_password, user_set_password
+
+    user = _user(args.username)
+    password = args.password or generate_password()
+    user_set_password(actor=None, user=user, password=password)
+    print(f"password of {user.username} changed" + ("" if args.password else f": {password}"))
+
+
+def cmd_user_active(args: argparse.Namespace, active: bool) -> None:
+    _require_migrated()
+    from linli.accounts.services import user_set_active
+
+    user = user_set_active(actor=None, user=_user(args.username), active=active)
+    print(f"{user.username} {'enabled' if active else 'disabled'}")
+
+
+def cmd_token_create(args: argparse.Namespace) -> None:
+    _require_migrated()
+    from linli.accounts.services import token_create
+
+    _, raw = token_create(actor=None, user=_user(args.username), name=args.name or "")
+    print(raw)
+
+
+def cmd_token_list(args: argparse.Namespace) -> None:
+    _require_migrated()
+    user = _user(args.username)
+    for token in user.api_tokens.all():
+        state = "active" if token.is_active else f"revoked {token.revoked_at:%Y-%m-%d}"
+        print(f"{token.pk:<6} {token.lookup_prefix}…  {token.created_at:%Y-%m-%d %H:%M}  {state:<18} {token.name}")
+
+
+def cmd_token_revoke(args: argparse.Namespace) -> None:
+    _require_migrated()
+    from linli.accounts.models import ApiToken
+    from linli.accounts.services import token_revoke
+
+    ident = args.token.strip()
+    if ident.isdigit():
+        matches = list(ApiToken.objects.filter(pk=int(ident)))
+    elif ident.startswith(ApiToken.PREFIX) and len(ident) > 16:
+        matches = list(ApiToken.objects.filter(key_hash=ApiToken.hash_key(ident)))
+    else:
+        matches = list(ApiToken.objects.filter(lookup_prefix__startswith=ident.rstrip("…")))
+    if not matches:
+        raise CliError(f"no token matches {ident!r}")
+    if len(matches) > 1:
+        raise CliError(f"{ident!r} matches {len(matches)} tokens; give the id from 'linli token list'")
+    token = token_revoke(actor=None, token=matches[0])
+    print(f"token {token.lookup_prefix}… of {token.user.username} revoked")
+
+
+def cmd_backup(args: argparse.Namespace) -> None:
+    _require_migrated()
+    from linli.core.audit import Action, audit_record
+    from linli.core.backup import backup
+
+    path = Path(args.file)
+    if path.is_dir():
+        raise CliError(f"{path} is a directory")
+    if not path.parent.exists():
+        raise CliError(f"directory {path.parent} does not exist")
+    audit_record(actor=None, action=Action.BACKUP, object_repr=str(path))
+    counts = backup(path)
+    print(f"backup written to {path}: {sum(counts.values())} rows, {path.stat().st_size:,} bytes")
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    _require_migrated()
+    from linli.core.audit import Action, audit_record
+    from linli.core.backup import restore
+
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise CliError("restore replaces all data in this database; pass --yes to confirm")
+        answer = input(f"Replace ALL data in this database with {args.file}? Type 'yes': ")
+        if answer.strip() != "yes":
+            raise CliError("restore cancelled")
+    counts = restore(Path(args.file))
+    audit_record(actor=None, action=Action.RESTORE, object_repr=str(args.file))
+    print(f"restored {sum(counts.values())} rows from {args.file}")
+
+
+def cmd_check(args: argparse.Namespace) -> None:
+    from linli.core.checks import run_checks
+
+    failures = 0
+    for ok, message in run_checks():
+        print(f"{'ok  ' if ok else 'FAIL'} {message}")
+        failures += not ok
+    if failures:
+        raise CliError(f"{failures} check(s) failed")
+
+
+# --- parser ------------------------------------------------------------------------
+
+
+def build_parser() -> Parser:
+    from linli import __version__
+
+    parser = Parser(prog="linli", description="Linli (邻里) community and grid management")
+    parser.add_argument("--version", action="version", version=f"linli {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    sub.required = True
+
+    def command(name: str, func: Callable[[argparse.Namespace], None], help: str, parent: Any = sub) -> Parser:
+        p: Parser = parent.add_parser(name, help=help, description=help)
+        p.set_defaults(func=func)
+        return p
+
+    command("init", cmd_init, "create or upgrade the database (idempotent)")
+    p = command("serve", cmd_serve, "serve Linli with the production server (gunicorn)")
+    p.add_argument("--host", default=os.environ.get("LINLI_HOST", "127.0.0.1"))
+    p.add_argument("--port", type=int, default=int(os.environ.get("LINLI_PORT", "8000")))
+    p.add_argument("--workers", type=int, default=int(os.environ.get("LINLI_WORKERS", "0")) or None)
+    p.add_argument("--threads", type=int, default=int(os.environ.get("LINLI_THREADS", "4")))
+    p = command("demo", cmd_demo, "load the demo street (communities, grids, workers)")
+    p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--if-empty", action="store_true", help="do nothing if the demo street is already there")
+
+    area = sub.add_parser("area", help="areas: district → street → community → grid").add_subparsers(
+        dest="area_command", metavar="ACTION", parser_class=Parser
+    )
+    area.required = True
+    p = command("add", cmd_area_add, "add an area", area)
+    p.add_argument("kind", choices=["district", "street", "community", "grid"])
+    p.add_argument("code")
+    p.add_argument("name")
+    p.add_argument("--parent", help="code path of the parent, e.g. S01/C01")
+    p.add_argument("--lat")
+    p.add_argument("--lng")
+    p = command("list", cmd_area_list, "print the area tree", area)
+    p.add_argument("path", nargs="?")
+    p = command("assign", cmd_area_assign, "make a user responsible for a grid", area)
+    p.add_argument("path")
+    p.add_argument("username")
+    p.add_argument("--duty", choices=["worker", "leader"], default="worker")
+    p.add_argument("--start", help="YYYY-MM-DD (default today)")
+
+    user = sub.add_parser("user", help="users and their areas").add_subparsers(
+        dest="user_command", metavar="ACTION", parser_class=Parser
+    )
+    user.required = True
+    p = command("add", cmd_user_add, "add a user bound to one or more areas", user)
+    p.add_argument("username")
+    p.add_argument("--role", required=True, choices=[
+        "street_admin", "community_leader", "community_worker", "grid_worker", "department_handler", "viewer"
+    ])
+    p.add_argument("--area", required=True, action="append", help="code path; repeat for several areas")
+    p.add_argument("--password", help="default: a generated one, printed once")
+    p.add_argument("--name", help="full name")
+    p.add_argument("--phone")
+    command("list", cmd_user_list, "list users", user)
+    p = command("passwd", cmd_user_passwd, "set a user's password", user)
+    p.add_argument("username")
+    p.add_argument("--password", help="default: a generated one, printed once")
+    p = command("disable", lambda a: cmd_user_active(a, False), "disable a user", user)
+    p.add_argument("username")
+    p = command("enable", lambda a: cmd_user_active(a, True), "enable a user", user)
+    p.add_argument("username")
+
+    token = sub.add_parser("token", help="API tokens").add_subparsers(
+        dest="token_command", metavar="ACTION", parser_class=Parser
+    )
+    token.required = True
+    p = command("create", cmd_token_create, "create an API token and print it (shown once)", token)
+    p.add_argument("username")
+    p.add_argument("--name", help="what the token is for")
+    p = command("list", cmd_token_list, "list a user's tokens", token)
+    p.add_argument("username")
+    p = command("revoke", cmd_token_revoke, "revoke a token by id, prefix or the token itself", token)
+    p.add_argument("token")
+
+    p = command("backup", cmd_backup, "write a portable backup of all data to FILE")
+    p.add_argument("file")
+    p = command("restore", cmd_restore, "replace all data with the backup in FILE")
+    p.add_argument("file")
+    p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
+    command("check", cmd_check, "check configuration, database and assets")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        _setup_django()
+        from django.core.exceptions import ValidationError
+        from django.db import DatabaseError
+
+        from linli.core.context import Origin, origin
+        from linli.core.errors import DomainError
+
+        try:
+            with origin(Origin(via="cli", operator=_operator())):
+                args.func(args)
+        except (CliError, DomainError) as exc:
+            sys.stderr.write(f"linli: error: {exc}\n")
+            return EXIT_ERROR
+        except ValidationError as exc:
+            sys.stderr.write(f"linli: error: {' '.join(exc.messages)}\n")
+            return EXIT_ERROR
+        except DatabaseError as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            sys.stderr.write(f"linli: error: database: {first}\n")
+            return EXIT_ERROR
+    except KeyboardInterrupt:
+        sys.stderr.write("linli: interrupted\n")
+        return 130
+    except BrokenPipeError:
+        # Output piped into `head` and the like: stop quietly, as other Unix tools do.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as exc:
+        from django.core.exceptions import ImproperlyConfigured
+
+        if isinstance(exc, ImproperlyConfigured):
+            sys.stderr.write(f"linli: error: configuration: {exc}\n")
+            return EXIT_ERROR
+        raise
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,48 @@
+"""The production server: gunicorn with threaded workers, started from `linli serve`."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, options: dict[str, Any]) -> None:
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        assert self.cfg is not None
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        from linli.wsgi import application
+
+        return application
+
+
+def default_workers() -> int:
+    # Threads carry the I/O wait; processes beyond the core count only add memory.
+    return max(2, (os.cpu_count() or 1))
+
+
+def serve(*, host: str, port: int, workers: int | None, threads: int) -> None:
+    options = {
+        "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
+        "workers": workers or default_workers(),
+        "worker_class": "gthread",
+        "threads": threads,
+        "timeout": 120,
+        "graceful_timeout": 20,
+        "accesslog": os.environ.get("LINLI_ACCESS_LOG", "-"),
+        "errorlog": "-",
+        "loglevel": os.environ.get("LINLI_LOG_LEVEL", "info").lower(),
+        "preload_app": True,
+        "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
+        "proc_name": "linli",
+    }
+    print(f"Linli serving at http://{host}:{port}/ (workers={options['workers']}, threads={threads}); Ctrl-C stops")
+    _Gunicorn(options).run()
