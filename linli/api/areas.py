@@ -1,7 +1,7 @@
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
 from linli.accounts.models import User
@@ -47,11 +47,11 @@ def get_area(request: HttpRequest, area_id: int) -> Area:
 
 
 @router.post("/areas", response={201: AreaOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def create_area(request: HttpRequest, payload: AreaCreateIn) -> tuple[int, Area]:
+def create_area(request: HttpRequest, payload: AreaCreateIn) -> Status[Area]:
     actor = _actor(request)
     parent = get_object_or_404(Area.objects.visible_to(actor), pk=payload.parent_id)
     data = payload.dict(exclude={"parent_id"})
-    return 201, services.area_create(actor=actor, parent=parent, **data)
+    return Status(201, services.area_create(actor=actor, parent=parent, **data))
 
 
 @router.patch("/areas/{area_id}", response={200: AreaOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})

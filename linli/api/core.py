@@ -1,6 +1,6 @@
 from django.db import connection
 from django.http import HttpRequest
-from ninja import Router
+from ninja import Router, Status
 
 from linli import __version__
 from linli.accounts.models import User
@@ -12,7 +12,7 @@ router = Router(tags=["core"])
 
 
 @router.get("/health", auth=None, response={200: HealthOut, 503: HealthOut}, summary="Liveness and database check")
-def health(request: HttpRequest) -> tuple[int, HealthOut]:
+def health(request: HttpRequest) -> Status[HealthOut]:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
@@ -20,7 +20,7 @@ def health(request: HttpRequest) -> tuple[int, HealthOut]:
     except Exception:  # any driver error means "not healthy"; the details go to the log, not the caller
         db = "unavailable"
     status = 200 if db == "ok" else 503
-    return status, HealthOut(status="ok" if status == 200 else "degraded", database=db, version=__version__)
+    return Status(status, HealthOut(status="ok" if status == 200 else "degraded", database=db, version=__version__))
 
 
 @router.get("/me", response=MeOut, summary="The signed-in user, their role, areas and capabilities")

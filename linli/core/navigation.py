@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop as _
+
 from linli.accounts.roles import Capability
 
 
@@ -17,7 +19,7 @@ class NavItem:
 
 
 NAV_ITEMS: list[NavItem] = [
-    NavItem("首页", "core:home", "/", icon="⌂"),
-    NavItem("区域网格", "areas:tree", "/areas/", icon="▦"),
-    NavItem("审计日志", "core:audit", "/audit/", Capability.VIEW_AUDIT, icon="☰"),
+    NavItem(_("首页"), "core:home", "/", icon="⌂"),
+    NavItem(_("区域网格"), "areas:tree", "/areas/", icon="▦"),
+    NavItem(_("审计日志"), "core:audit", "/audit/", Capability.VIEW_AUDIT, icon="☰"),
 ]

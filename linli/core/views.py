@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from datetime import datetime, time
+from datetime import date, datetime, time
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -9,7 +9,6 @@ from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 
 from linli.accounts.models import User
 from linli.accounts.roles import Capability
@@ -67,14 +66,12 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         entries = entries.filter(actor_label__iexact=actor)
     tz = timezone.get_current_timezone()
     if since := params.get("since", ""):
-        day = parse_date(since)
-        if day is None:
+        if (day := _date_or_none(since)) is None:
             errors.append("开始日期格式应为 YYYY-MM-DD。")
         else:
             entries = entries.filter(at__gte=datetime.combine(day, time.min, tzinfo=tz))
     if until := params.get("until", ""):
-        day = parse_date(until)
-        if day is None:
+        if (day := _date_or_none(until)) is None:
             errors.append("结束日期格式应为 YYYY-MM-DD。")
         else:
             entries = entries.filter(at__lte=datetime.combine(day, time.max, tzinfo=tz))
@@ -94,6 +91,13 @@ def _without_page(request: HttpRequest) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+def _date_or_none(value: str) -> date | None:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        return None
 
 
 def _is_ip(value: str) -> bool:

@@ -1,0 +1,42 @@
+"""Shared fixtures. The same suite runs on SQLite (default) and PostgreSQL (DATABASE_URL)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+
+import pytest
+from django.test import Client
+
+from tests.factories import PASSWORD, World, build_world
+
+# Playwright's sync API keeps an event loop on the test thread; the ORM calls the
+# browser tests make around it are still plain synchronous code.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _quick_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+    settings.PASSWORD_HASHERS = ["linli.accounts.hashers.QuickArgon2PasswordHasher"]
+
+
+@pytest.fixture
+def world(db) -> World:  # type: ignore[no-untyped-def]
+    return build_world()
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD
+
+
+@pytest.fixture
+def client_for() -> Iterator:  # type: ignore[type-arg]
+    """client_for(user) → a test client signed in as that user (through the real session)."""
+
+    def make(user) -> Client:  # type: ignore[no-untyped-def]
+        client = Client()
+        client.force_login(user)
+        return client
+
+    yield make
