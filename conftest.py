@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -16,12 +17,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(autouse=True)
-def _quick_password_hashing(settings) -> None:  # type: ignore[no-untyped-def]
+def _quick_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["linli.accounts.hashers.QuickArgon2PasswordHasher"]
 
 
 @pytest.fixture
-def world(db) -> World:  # type: ignore[no-untyped-def]
+def world(db) -> World:
     return build_world()
 
 
@@ -31,12 +32,12 @@ def password() -> str:
 
 
 @pytest.fixture
-def client_for() -> Iterator:  # type: ignore[type-arg]
+def client_for() -> Callable[[Any], Client]:
     """client_for(user) → a test client signed in as that user (through the real session)."""
 
-    def make(user) -> Client:  # type: ignore[no-untyped-def]
+    def make(user) -> Client:
         client = Client()
         client.force_login(user)
         return client
 
-    yield make
+    return make

@@ -29,7 +29,7 @@ class AreaFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"测试区域{n}")
 
     @classmethod
-    def _create(cls, model_class, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def _create(cls, model_class, *args, **kwargs):
         return area_create(actor=None, **kwargs)
 
 
@@ -42,7 +42,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = PASSWORD
 
     @classmethod
-    def _create(cls, model_class, *args, areas, **kwargs):  # type: ignore[no-untyped-def]
+    def _create(cls, model_class, *args, areas, **kwargs):
         user, _ = user_create(actor=None, areas=areas, **kwargs)
         return user
 
@@ -84,13 +84,25 @@ def build_world() -> World:
 
     def make(username: str, role: str, *areas: Area) -> User:
         user, _ = user_create(
-            actor=None, username=username, role=role, areas=list(areas), password=PASSWORD,
-            full_name=next(names), assigned_from=date(2026, 1, 1),
+            actor=None,
+            username=username,
+            role=role,
+            areas=list(areas),
+            password=PASSWORD,
+            full_name=next(names),
+            assigned_from=date(2026, 1, 1),
         )
         return user
 
     return World(
-        s01=s01, c01=c01, c01_g01=c01_g01, c01_g02=c01_g02, c02=c02, c02_g01=c02_g01, s02=s02, s02_c01=s02_c01,
+        s01=s01,
+        c01=c01,
+        c01_g01=c01_g01,
+        c01_g02=c01_g02,
+        c02=c02,
+        c02_g01=c02_g01,
+        s02=s02,
+        s02_c01=s02_c01,
         street_admin=make("admin", Role.STREET_ADMIN, s01),
         other_street_admin=make("admin2", Role.STREET_ADMIN, s02),
         c01_leader=make("c01-leader", Role.COMMUNITY_LEADER, c01),

@@ -18,7 +18,11 @@ class LockoutModelBackend(ModelBackend):
     """Username/password with Argon2, refusing to even check a password while locked out."""
 
     def authenticate(
-        self, request: HttpRequest | None, username: str | None = None, password: str | None = None, **kwargs: Any
+        self,
+        request: HttpRequest | None,
+        username: str | None = None,
+        password: str | None = None,
+        **kwargs: Any,
     ) -> Any:
         ip = client_ip(request)
         if lockout.is_locked(username, ip):

@@ -45,12 +45,18 @@ class LoginForm(AuthenticationForm):
 class ProfileForm(forms.Form):
     full_name = forms.CharField(label="姓名", max_length=60, required=False)
     phone = forms.CharField(label="手机号", max_length=20, required=False)
-    email = forms.EmailField(label="电子邮箱", required=False, error_messages={"invalid": "电子邮箱格式不正确。"})
+    email = forms.EmailField(
+        label="电子邮箱", required=False, error_messages={"invalid": "电子邮箱格式不正确。"}
+    )
 
 
 class PasswordChangeForm(forms.Form):
-    old_password = forms.CharField(label="原密码", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}))
-    new_password1 = forms.CharField(label="新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}))
+    old_password = forms.CharField(
+        label="原密码", widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    new_password1 = forms.CharField(
+        label="新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
+    )
     new_password2 = forms.CharField(
         label="确认新密码", widget=forms.PasswordInput(attrs={"autocomplete": "new-password"})
     )

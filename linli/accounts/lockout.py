@@ -7,7 +7,7 @@ not reset the counter for the accounts they are guessing.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.utils import timezone
 from linli.accounts.models import LoginAttempt
 
 
-def _window_start() -> timezone.datetime:
+def _window_start() -> datetime:
     return timezone.now() - timedelta(minutes=settings.LINLI_LOCKOUT_WINDOW_MINUTES)
 
 
@@ -33,7 +33,9 @@ def is_locked(username: str | None, ip: str | None) -> bool:
             .values_list("at", flat=True)
             .first()
         )
-        account_failures = LoginAttempt.objects.filter(username=name, succeeded=False, at__gte=last_success or since)
+        account_failures = LoginAttempt.objects.filter(
+            username=name, succeeded=False, at__gte=last_success or since
+        )
         if account_failures.count() >= settings.LINLI_LOCKOUT_PER_ACCOUNT:
             return True
     if ip:

@@ -32,7 +32,7 @@ class User(AbstractUser):
     phone = models.CharField("手机号", max_length=20, blank=True)
     areas = models.ManyToManyField("areas.Area", through="AreaBinding", related_name="users", blank=True)
 
-    objects: ClassVar[LinliUserManager] = LinliUserManager()  # type: ignore[assignment]
+    objects: ClassVar[LinliUserManager] = LinliUserManager()
 
     class Meta:
         verbose_name = "用户"

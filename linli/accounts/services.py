@@ -42,7 +42,8 @@ def _check_areas_for_role(role: str, areas: Sequence[Area]) -> None:
         if area.kind not in allowed:
             kinds = "、".join(str(Area.Kind(k).label) for k in sorted(allowed))
             raise DomainError(
-                f"{Role(role).label}只能绑定到{kinds}，{area.path} 是{area.get_kind_display()}。", field="areas"
+                f"{Role(role).label}只能绑定到{kinds}，{area.path} 是{area.get_kind_display()}。",
+                field="areas",
             )
 
 
@@ -68,7 +69,9 @@ def user_create(
     require(actor, Capability.MANAGE_USERS)
     username = (username or "").strip().lower()
     if not USERNAME_RE.match(username):
-        raise DomainError("用户名须为 2–40 位小写字母、数字、点、下划线或连字符，并以字母或数字开头。", field="username")
+        raise DomainError(
+            "用户名须为 2–40 位小写字母、数字、点、下划线或连字符，并以字母或数字开头。", field="username"
+        )
     if User.objects.filter(username__iexact=username).exists():
         raise DomainError(f"用户名 {username} 已存在。", field="username")
     _check_areas_for_role(role, areas)
@@ -99,7 +102,12 @@ def user_create(
 
 @transaction.atomic
 def user_update(
-    *, actor: User, user: User, full_name: str | None = None, phone: str | None = None, email: str | None = None
+    *,
+    actor: User,
+    user: User,
+    full_name: str | None = None,
+    phone: str | None = None,
+    email: str | None = None,
 ) -> User:
     """Profile fields. A user may edit their own; managers may edit users in scope."""
     if actor.pk != user.pk:
@@ -125,7 +133,9 @@ def user_update(
 
 
 @transaction.atomic
-def user_set_password(*, actor: User | None, user: User, password: str, old_password: str | None = None) -> None:
+def user_set_password(
+    *, actor: User | None, user: User, password: str, old_password: str | None = None
+) -> None:
     if actor is not None and actor.pk == user.pk:
         if old_password is None or not user.check_password(old_password):
             raise DomainError("原密码不正确。", field="old_password")
@@ -160,7 +170,9 @@ def token_create(*, actor: User | None, user: User, name: str = "") -> tuple[Api
     token = ApiToken.objects.create(
         user=user, name=name.strip()[:60], lookup_prefix=raw[:12], key_hash=ApiToken.hash_key(raw)
     )
-    audit_record(actor=actor, action=Action.TOKEN_CREATE, obj=token, changes={"user": user.username, "name": name})
+    audit_record(
+        actor=actor, action=Action.TOKEN_CREATE, obj=token, changes={"user": user.username, "name": name}
+    )
     return token, raw
 
 

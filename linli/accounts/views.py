@@ -13,19 +13,13 @@ from linli.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, Tok
 from linli.accounts.models import ApiToken, User
 from linli.core.errors import DomainError
 from linli.core.forms import add_domain_error
-from linli.core.http import HttpRequest
+from linli.core.http import HttpRequest, acting_user
 
 
 class LoginView(auth_views.LoginView):
     form_class = LoginForm
     template_name = "accounts/login.html"
     redirect_authenticated_user = True
-
-
-def _me(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
 
 
 def _profile_context(user: User) -> dict[str, object]:
@@ -37,7 +31,7 @@ def _profile_context(user: User) -> dict[str, object]:
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
+    user = acting_user(request)
     if request.method == "POST":
         form = ProfileForm(request.POST)
         if form.is_valid():
@@ -56,7 +50,7 @@ def profile(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def password_change(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
+    user = acting_user(request)
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -79,7 +73,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_create(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
+    user = acting_user(request)
     form = TokenForm(request.POST)
     raw = None
     if form.is_valid():
@@ -87,8 +81,14 @@ def token_create(request: HttpRequest) -> HttpResponse:
             _, raw = services.token_create(actor=user, user=user, name=form.cleaned_data["name"])
         except DomainError as exc:
             add_domain_error(form, exc)
-    context = {"form": ProfileForm(initial={"full_name": user.full_name, "phone": user.phone, "email": user.email})}
-    context |= {"token_form": form if raw is None else TokenForm(), "new_token": raw, **_profile_context(user)}
+    context: dict[str, object] = {
+        "form": ProfileForm(initial={"full_name": user.full_name, "phone": user.phone, "email": user.email})
+    }
+    context |= {
+        "token_form": form if raw is None else TokenForm(),
+        "new_token": raw,
+        **_profile_context(user),
+    }
     if request.htmx:
         return render(request, "accounts/profile.html#tokens", context)
     # The raw token is shown exactly once, in this response; it is never stored.
@@ -98,7 +98,7 @@ def token_create(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def token_revoke(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = acting_user(request)
     token = get_object_or_404(ApiToken, pk=pk, user=user)
     services.token_revoke(actor=user, token=token)
     if request.htmx:

@@ -4,23 +4,17 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from linli.accounts.models import User
 from linli.api.schemas import AreaCreateIn, AreaOut, AreaUpdateIn, AssignmentOut, ErrorOut
 from linli.areas import services
-from linli.areas.models import Area, GridAssignment
+from linli.areas.models import Area, AreaKind, GridAssignment
+from linli.core.http import acting_user
 from linli.core.scoping import subtree_q
 
 router = Router(tags=["areas"])
 
 
-def _actor(request: HttpRequest) -> User:
-    user = request.auth  # type: ignore[attr-defined]
-    assert isinstance(user, User)
-    return user
-
-
 class AreaFilter(Schema):
-    kind: Area.Kind | None = None
+    kind: AreaKind | None = None
     parent_id: int | None = None
     under: str | None = None  # a code path; the area and its subtree
     q: str | None = None  # code or name contains
@@ -29,7 +23,7 @@ class AreaFilter(Schema):
 @router.get("/areas", response=list[AreaOut], summary="Areas in the caller's data scope")
 @paginate(PageNumberPagination, page_size=100)
 def list_areas(request: HttpRequest, filters: Query[AreaFilter]) -> QuerySet[Area]:
-    qs = Area.objects.visible_to(_actor(request))
+    qs = Area.objects.visible_to(acting_user(request))
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.parent_id is not None:
@@ -43,12 +37,12 @@ def list_areas(request: HttpRequest, filters: Query[AreaFilter]) -> QuerySet[Are
 
 @router.get("/areas/{area_id}", response={200: AreaOut, 404: ErrorOut})
 def get_area(request: HttpRequest, area_id: int) -> Area:
-    return get_object_or_404(Area.objects.visible_to(_actor(request)), pk=area_id)
+    return get_object_or_404(Area.objects.visible_to(acting_user(request)), pk=area_id)
 
 
 @router.post("/areas", response={201: AreaOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
 def create_area(request: HttpRequest, payload: AreaCreateIn) -> Status[Area]:
-    actor = _actor(request)
+    actor = acting_user(request)
     parent = get_object_or_404(Area.objects.visible_to(actor), pk=payload.parent_id)
     data = payload.dict(exclude={"parent_id"})
     return Status(201, services.area_create(actor=actor, parent=parent, **data))
@@ -56,14 +50,14 @@ def create_area(request: HttpRequest, payload: AreaCreateIn) -> Status[Area]:
 
 @router.patch("/areas/{area_id}", response={200: AreaOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
 def update_area(request: HttpRequest, area_id: int, payload: AreaUpdateIn) -> Area:
-    actor = _actor(request)
+    actor = acting_user(request)
     area = get_object_or_404(Area.objects.visible_to(actor), pk=area_id)
     return services.area_update(actor=actor, area=area, **payload.dict(exclude_unset=True))
 
 
 @router.get("/areas/{area_id}/assignments", response={200: list[AssignmentOut], 404: ErrorOut})
 def area_assignments(request: HttpRequest, area_id: int) -> QuerySet[GridAssignment]:
-    actor = _actor(request)
+    actor = acting_user(request)
     area = get_object_or_404(Area.objects.visible_to(actor), pk=area_id)
     return (
         GridAssignment.objects.visible_to(actor)

@@ -19,7 +19,9 @@ api.add_router("", core.router)
 api.add_router("", areas.router)
 
 
-def _error(request: HttpRequest, status: int, detail: str, code: str, field: str | None = None) -> HttpResponse:
+def _error(
+    request: HttpRequest, status: int, detail: str, code: str, field: str | None = None
+) -> HttpResponse:
     return api.create_response(request, {"detail": detail, "field": field, "code": code}, status=status)
 
 
@@ -36,4 +38,6 @@ def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "Authentication required: send 'Authorization: Bearer <token>'.", "unauthenticated")
+    return _error(
+        request, 401, "Authentication required: send 'Authorization: Bearer <token>'.", "unauthenticated"
+    )

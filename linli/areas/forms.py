@@ -16,7 +16,9 @@ class AreaCreateForm(forms.Form):
     def __init__(self, *args: Any, parent: Area, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         allowed = [k for k, parents in Area.ALLOWED_PARENTS.items() if parent.kind in parents]
-        self.fields["kind"].choices = [(k, label) for k, label in Area.Kind.choices if k in allowed]
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)  # noqa: S101  (declared just above)
+        kind.choices = [(k, label) for k, label in Area.Kind.choices if k in allowed]
 
 
 class AreaEditForm(forms.Form):
@@ -24,7 +26,9 @@ class AreaEditForm(forms.Form):
     latitude = forms.DecimalField(label="纬度", max_digits=9, decimal_places=6, required=False)
     longitude = forms.DecimalField(label="经度", max_digits=9, decimal_places=6, required=False)
     boundary = forms.CharField(
-        label="边界（GeoJSON）", required=False, widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"})
+        label="边界（GeoJSON）",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
     )
     description = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 

@@ -10,7 +10,9 @@ from django.utils import timezone
 
 from linli.areas.querysets import AreaQuerySet, GridAssignmentQuerySet
 
-code_validator = RegexValidator(r"^[A-Z0-9][A-Z0-9_-]{0,31}$", "编码只能包含大写字母、数字、下划线和连字符，最长 32 位。")
+code_validator = RegexValidator(
+    r"^[A-Z0-9][A-Z0-9_-]{0,31}$", "编码只能包含大写字母、数字、下划线和连字符，最长 32 位。"
+)
 
 
 class AreaKind(models.TextChoices):
@@ -37,7 +39,9 @@ class Area(models.Model):
         Kind.GRID: {Kind.COMMUNITY, Kind.GRID},
     }
 
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     code = models.CharField(max_length=32, validators=[code_validator])
     name = models.CharField(max_length=100)
@@ -62,9 +66,12 @@ class Area(models.Model):
                 fields=["code"], condition=Q(parent__isnull=True), name="area_code_unique_among_roots"
             ),
             models.CheckConstraint(condition=Q(kind__in=AreaKind.values), name="area_kind_valid"),
-            models.CheckConstraint(condition=Q(parent__isnull=False) | ~Q(kind="grid"), name="area_grid_has_parent"),
             models.CheckConstraint(
-                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90), name="area_latitude_range"
+                condition=Q(parent__isnull=False) | ~Q(kind="grid"), name="area_grid_has_parent"
+            ),
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True) | Q(latitude__gte=-90, latitude__lte=90),
+                name="area_latitude_range",
             ),
             models.CheckConstraint(
                 condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
@@ -96,7 +103,9 @@ class GridAssignment(models.Model):
         LEADER = "leader", "网格长"
 
     grid = models.ForeignKey(Area, on_delete=models.PROTECT, related_name="assignments")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grid_assignments")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="grid_assignments"
+    )
     duty = models.CharField(max_length=10, choices=Duty.choices, default=Duty.WORKER)
     start_date = models.DateField()
     end_date = models.DateField(null=True, blank=True)
@@ -113,7 +122,9 @@ class GridAssignment(models.Model):
                 condition=Q(end_date__isnull=True) | Q(end_date__gte=models.F("start_date")),
                 name="gridassignment_end_after_start",
             ),
-            models.CheckConstraint(condition=Q(duty__in=["worker", "leader"]), name="gridassignment_duty_valid"),
+            models.CheckConstraint(
+                condition=Q(duty__in=["worker", "leader"]), name="gridassignment_duty_valid"
+            ),
         ]
         indexes = [models.Index(fields=["user", "end_date"], name="gridassign_user_end_idx")]
 

@@ -22,7 +22,9 @@ KIND_LABELS = dict(Area.Kind.choices)
 
 def area_by_path(path: str, *, actor: User | None = None) -> Area:
     """The area at a code path such as `S01/C01/G01`, within the actor's scope."""
-    normalised = PATH_SEPARATOR.join(p.strip().upper() for p in path.strip().strip(PATH_SEPARATOR).split(PATH_SEPARATOR))
+    normalised = PATH_SEPARATOR.join(
+        p.strip().upper() for p in path.strip().strip(PATH_SEPARATOR).split(PATH_SEPARATOR)
+    )
     qs = Area.objects.all() if actor is None else Area.objects.visible_to(actor)
     area = qs.filter(path=normalised).first()
     if area is None:
@@ -60,7 +62,8 @@ def _boundary(value: Any) -> dict[str, Any] | None:
     geometry = value.get("geometry") if value.get("type") == "Feature" else value
     if not isinstance(geometry, dict) or geometry.get("type") not in {"Polygon", "MultiPolygon"}:
         raise DomainError("边界必须是 GeoJSON 的 Polygon 或 MultiPolygon。", field="boundary")
-    polygons = [geometry.get("coordinates")] if geometry["type"] == "Polygon" else geometry.get("coordinates")
+    coordinates = geometry.get("coordinates") or []
+    polygons = [coordinates] if geometry["type"] == "Polygon" else coordinates
     try:
         for polygon in polygons or []:
             for ring in polygon:
@@ -128,7 +131,10 @@ def area_create(
     except IntegrityError as exc:  # a concurrent create of the same code
         raise DomainError(f"编码 {code} 在同一上级下已存在。", field="code") from exc
     audit_record(
-        actor=actor, action=Action.CREATE, obj=area, changes={"kind": kind, "code": code, "name": name, "path": path}
+        actor=actor,
+        action=Action.CREATE,
+        obj=area,
+        changes={"kind": kind, "code": code, "name": name, "path": path},
     )
     return area
 
@@ -194,10 +200,14 @@ def grid_assign(
         raise DomainError("结束日期不能早于开始日期。", field="end_date")
     # Lock the grid row so two concurrent assignments cannot both pass the overlap check.
     Area.objects.select_for_update().filter(pk=grid.pk).first()
-    overlapping = GridAssignment.objects.filter(grid=grid, user=user, duty=duty, start_date__lte=end_date or date.max)
+    overlapping = GridAssignment.objects.filter(
+        grid=grid, user=user, duty=duty, start_date__lte=end_date or date.max
+    )
     overlapping = overlapping.exclude(end_date__lt=start_date)
     if overlapping.exists():
-        raise DomainError(f"{user.display_name} 在该时段已是 {grid.name} 的{GridAssignment.Duty(duty).label}。")
+        raise DomainError(
+            f"{user.display_name} 在该时段已是 {grid.name} 的{GridAssignment.Duty(duty).label}。"
+        )
     assignment = GridAssignment.objects.create(
         grid=grid, user=user, duty=duty, start_date=start_date, end_date=end_date, note=note.strip()[:200]
     )
@@ -223,5 +233,7 @@ def grid_assignment_end(*, actor: User | None, assignment: GridAssignment, end_d
     before = locked.end_date
     locked.end_date = end_date
     locked.save(update_fields=["end_date"])
-    audit_record(actor=actor, action=Action.UPDATE, obj=locked, changes={"end_date": [str(before), str(end_date)]})
+    audit_record(
+        actor=actor, action=Action.UPDATE, obj=locked, changes={"end_date": [str(before), str(end_date)]}
+    )
     return locked

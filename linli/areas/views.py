@@ -4,7 +4,7 @@ import json
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -17,16 +17,10 @@ from linli.areas.forms import AreaCreateForm, AreaEditForm, AssignForm
 from linli.areas.models import Area, GridAssignment
 from linli.core.errors import DomainError
 from linli.core.forms import add_domain_error
-from linli.core.http import HttpRequest
+from linli.core.http import HttpRequest, acting_user
 
 
-def _me(request: HttpRequest) -> User:
-    user = request.user
-    assert isinstance(user, User)
-    return user
-
-
-def _with_counts(qs):  # type: ignore[no-untyped-def]
+def _with_counts(qs: QuerySet[Area]) -> QuerySet[Area]:
     today = timezone.localdate()
     current = Q(assignments__start_date__lte=today) & (
         Q(assignments__end_date__isnull=True) | Q(assignments__end_date__gte=today)
@@ -39,14 +33,14 @@ def _with_counts(qs):  # type: ignore[no-untyped-def]
 
 @login_required
 def tree(request: HttpRequest) -> HttpResponse:
-    user = _me(request)
+    user = acting_user(request)
     roots = _with_counts(Area.objects.visible_to(user).filter(path__in=user.scope_paths()))
     return render(request, "areas/tree.html", {"roots": roots})
 
 
 @login_required
 def children(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = acting_user(request)
     area = get_object_or_404(Area.objects.visible_to(user), pk=pk)
     kids = _with_counts(area.children.all()).order_by("code")
     return render(request, "areas/tree.html#nodes", {"nodes": kids})
@@ -75,7 +69,7 @@ def _detail_context(user: User, area: Area) -> dict[str, object]:
 
 @login_required
 def detail(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = acting_user(request)
     area = get_object_or_404(Area.objects.visible_to(user), pk=pk)
     context = _detail_context(user, area)
     if context["can_manage"]:
@@ -97,7 +91,7 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def create_child(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = acting_user(request)
     parent = get_object_or_404(Area.objects.visible_to(user), pk=pk)
     form = AreaCreateForm(request.POST, parent=parent)
     if form.is_valid():
@@ -115,7 +109,7 @@ def create_child(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = acting_user(request)
     area = get_object_or_404(Area.objects.visible_to(user), pk=pk)
     form = AreaEditForm(request.POST)
     if form.is_valid():
@@ -133,12 +127,16 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
-    user = _me(request)
+    user = acting_user(request)
     grid = get_object_or_404(Area.objects.visible_to(user), pk=pk)
     form = AssignForm(request.POST)
     if form.is_valid():
         # Only users already visible to the manager can be made responsible for a grid.
-        assignee = User.objects.visible_to(user).filter(username=form.cleaned_data["username"].strip().lower()).first()
+        assignee = (
+            User.objects.visible_to(user)
+            .filter(username=form.cleaned_data["username"].strip().lower())
+            .first()
+        )
         if assignee is None:
             form.add_error("username", "找不到该用户，或该用户不在您的管辖范围内。")
         else:

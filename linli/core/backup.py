@@ -79,7 +79,9 @@ def _read_header(fh: IO[str], path: Path) -> dict[str, Any]:
     if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise DomainError(f"{path} is not a Linli backup")
     if header.get("version") != FORMAT_VERSION:
-        raise DomainError(f"{path} has backup format version {header.get('version')}; this Linli reads {FORMAT_VERSION}")
+        raise DomainError(
+            f"{path} has backup format version {header.get('version')}; this Linli reads {FORMAT_VERSION}"
+        )
     here = schema_state()
     if header.get("schema") != here:
         raise DomainError(

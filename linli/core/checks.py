@@ -14,7 +14,9 @@ VENDORED_ASSETS = ["linli/vendor/htmx-2.0.11.min.js", "linli/app.css", "linli/ap
 
 
 def run_checks() -> Iterator[tuple[bool, str]]:
-    messages = [m for m in django_checks.run_checks(include_deployment_checks=False) if m.level >= django_checks.ERROR]
+    messages = [
+        m for m in django_checks.run_checks(include_deployment_checks=False) if m.level >= django_checks.ERROR
+    ]
     yield (not messages, "django system checks" + "".join(f"; {m}" for m in messages))
 
     try:
@@ -22,15 +24,24 @@ def run_checks() -> Iterator[tuple[bool, str]]:
             cursor.execute("SELECT 1")
         yield True, f"database reachable ({connection.vendor}: {connection.settings_dict['NAME']})"
     except Exception as exc:  # any driver error: report it, keep checking the rest
-        yield False, f"database unreachable: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}"
+        yield (
+            False,
+            f"database unreachable: {str(exc).strip().splitlines()[0] if str(exc).strip() else exc!r}",
+        )
         return
 
     executor = MigrationExecutor(connection)
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    yield (not pending, "migrations applied" if not pending else f"{len(pending)} migration(s) pending: run 'linli init'")
+    yield (
+        not pending,
+        "migrations applied" if not pending else f"{len(pending)} migration(s) pending: run 'linli init'",
+    )
 
     missing = [a for a in VENDORED_ASSETS if not finders.find(a)]
-    yield (not missing, "vendored static assets present" + (f"; missing {', '.join(missing)}" if missing else ""))
+    yield (
+        not missing,
+        "vendored static assets present" + (f"; missing {', '.join(missing)}" if missing else ""),
+    )
 
     var = settings.VAR_DIR
     writable = var.exists() and (var.stat().st_mode & 0o200)

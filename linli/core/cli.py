@@ -97,8 +97,13 @@ def cmd_area_add(args: argparse.Namespace) -> None:
 
     parent = area_by_path(args.parent) if args.parent else None
     area = area_create(
-        actor=None, kind=args.kind, code=args.code, name=args.name, parent=parent,
-        latitude=args.lat, longitude=args.lng,
+        actor=None,
+        kind=args.kind,
+        code=args.code,
+        name=args.name,
+        parent=parent,
+        latitude=args.lat,
+        longitude=args.lng,
     )
     print(f"created {area.get_kind_display()} {area.path} {area.name}")
 
@@ -118,11 +123,13 @@ def cmd_area_list(args: argparse.Namespace) -> None:
 
 def cmd_area_assign(args: argparse.Namespace) -> None:
     _require_migrated()
+    from django.utils import timezone
+
     from linli.areas.services import area_by_path, grid_assign
 
     grid = area_by_path(args.path)
     user = _user(args.username)
-    start = _date(args.start) if args.start else date.today()
+    start = _date(args.start) if args.start else timezone.localdate()
     assignment = grid_assign(actor=None, grid=grid, user=user, duty=args.duty, start_date=start)
     print(f"{user.username} is {assignment.get_duty_display()} of {grid.path} from {start}")
 
@@ -150,8 +157,13 @@ def cmd_user_add(args: argparse.Namespace) -> None:
 
     areas = [area_by_path(p) for p in args.area]
     user, generated = user_create(
-        actor=None, username=args.username, role=args.role, areas=areas, password=args.password,
-        full_name=args.name or "", phone=args.phone or "",
+        actor=None,
+        username=args.username,
+        role=args.role,
+        areas=areas,
+        password=args.password,
+        full_name=args.name or "",
+        phone=args.phone or "",
     )
     print(f"created user {user.username} ({user.get_role_display()}) in {', '.join(a.path for a in areas)}")
     if generated:
@@ -199,7 +211,9 @@ def cmd_token_list(args: argparse.Namespace) -> None:
     user = _user(args.username)
     for token in user.api_tokens.all():
         state = "active" if token.is_active else f"revoked {token.revoked_at:%Y-%m-%d}"
-        print(f"{token.pk:<6} {token.lookup_prefix}…  {token.created_at:%Y-%m-%d %H:%M}  {state:<18} {token.name}")
+        print(
+            f"{token.pk:<6} {token.lookup_prefix}…  {token.created_at:%Y-%m-%d %H:%M}  {state:<18} {token.name}"
+        )
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> None:
@@ -275,7 +289,9 @@ def build_parser() -> Parser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     sub.required = True
 
-    def command(name: str, func: Callable[[argparse.Namespace], None], help: str, parent: Any = sub) -> Parser:
+    def command(
+        name: str, func: Callable[[argparse.Namespace], None], help: str, parent: Any = sub
+    ) -> Parser:
         p: Parser = parent.add_parser(name, help=help, description=help)
         p.set_defaults(func=func)
         return p
@@ -315,9 +331,18 @@ def build_parser() -> Parser:
     user.required = True
     p = command("add", cmd_user_add, "add a user bound to one or more areas", user)
     p.add_argument("username")
-    p.add_argument("--role", required=True, choices=[
-        "street_admin", "community_leader", "community_worker", "grid_worker", "department_handler", "viewer"
-    ])
+    p.add_argument(
+        "--role",
+        required=True,
+        choices=[
+            "street_admin",
+            "community_leader",
+            "community_worker",
+            "grid_worker",
+            "department_handler",
+            "viewer",
+        ],
+    )
     p.add_argument("--area", required=True, action="append", help="code path; repeat for several areas")
     p.add_argument("--password", help="default: a generated one, printed once")
     p.add_argument("--name", help="full name")

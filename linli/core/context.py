@@ -23,11 +23,12 @@ class Origin:
     operator: str = "system"
 
 
-_origin: contextvars.ContextVar[Origin] = contextvars.ContextVar("linli_origin", default=Origin(via="system"))
+_SYSTEM = Origin(via="system")
+_origin: contextvars.ContextVar[Origin] = contextvars.ContextVar("linli_origin")
 
 
 def current_origin() -> Origin:
-    return _origin.get()
+    return _origin.get(_SYSTEM)
 
 
 @contextmanager

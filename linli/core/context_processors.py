@@ -17,5 +17,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
         if item.capability and not user.can(item.capability):
             continue
         active = request.path == "/" if item.prefix == "/" else request.path.startswith(item.prefix)
-        items.append({"label": item.label, "url": reverse(item.url_name), "active": active, "icon": item.icon})
+        items.append(
+            {"label": item.label, "url": reverse(item.url_name), "active": active, "icon": item.icon}
+        )
     return {"nav_items": items}

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from django.db import transaction
+from django.utils import timezone
 from faker import Faker
 
 from linli.accounts.models import User
@@ -20,7 +21,8 @@ from linli.areas.models import Area, GridAssignment
 from linli.areas.services import area_create, grid_assign
 from linli.core.errors import DomainError
 
-DEMO_PASSWORD = "linli-demo-2026"  # printed by `linli demo`; never use demo data in production
+# Printed by `linli demo`; demo data is for trying Linli out and never belongs in production.
+DEMO_PASSWORD = "linli-demo-2026"  # noqa: S105
 STREET = ("S01", "望江街道")
 COMMUNITIES = [
     ("C01", "锦绣社区", ["锦绣花园", "锦绣北苑", "锦绣南苑", "工人新村"]),
@@ -69,10 +71,17 @@ def build_demo(*, seed: int = 2026) -> DemoResult:
         used_names.add(name)
         return name, fake.phone_number()
 
-    def add_user(username: str, role: str, area: Area, listed: bool = True, since: date | None = None) -> User:
+    def add_user(
+        username: str, role: str, area: Area, listed: bool = True, since: date | None = None
+    ) -> User:
         name, phone = person()
         user, _ = user_create(
-            actor=None, username=username, role=role, areas=[area], password=DEMO_PASSWORD, assigned_from=since
+            actor=None,
+            username=username,
+            role=role,
+            areas=[area],
+            password=DEMO_PASSWORD,
+            assigned_from=since,
         )
         user_update(actor=user, user=user, full_name=name, phone=phone)
         result.users += 1
@@ -88,7 +97,12 @@ def build_demo(*, seed: int = 2026) -> DemoResult:
 
     lat, lng = CENTRE
     street = area_create(
-        actor=None, kind=Area.Kind.STREET, code=STREET[0], name=STREET[1], latitude=lat, longitude=lng,
+        actor=None,
+        kind=Area.Kind.STREET,
+        code=STREET[0],
+        name=STREET[1],
+        latitude=lat,
+        longitude=lng,
         description="演示数据：一个有四个社区、十六个网格的街道。",
     )
     result.areas += 1
@@ -96,11 +110,17 @@ def build_demo(*, seed: int = 2026) -> DemoResult:
     add_user("chengguan", Role.DEPARTMENT_HANDLER, street)
     add_user("viewer", Role.VIEWER, street)
 
-    start = date.today() - timedelta(days=rng.randint(200, 600))
+    start = timezone.localdate() - timedelta(days=rng.randint(200, 600))
     for c_index, (c_code, c_name, estates) in enumerate(COMMUNITIES, start=1):
         lat, lng = near(0.02)
         community = area_create(
-            actor=None, kind=Area.Kind.COMMUNITY, code=c_code, name=c_name, parent=street, latitude=lat, longitude=lng
+            actor=None,
+            kind=Area.Kind.COMMUNITY,
+            code=c_code,
+            name=c_name,
+            parent=street,
+            latitude=lat,
+            longitude=lng,
         )
         result.areas += 1
         prefix = c_code.lower()
@@ -109,8 +129,14 @@ def build_demo(*, seed: int = 2026) -> DemoResult:
         for g_index, g_name in enumerate(GRID_NAMES, start=1):
             lat, lng = near(0.02)
             grid = area_create(
-                actor=None, kind=Area.Kind.GRID, code=f"G{g_index:02d}", name=g_name, parent=community,
-                latitude=lat, longitude=lng, description=f"含{estates[g_index - 1]}",
+                actor=None,
+                kind=Area.Kind.GRID,
+                code=f"G{g_index:02d}",
+                name=g_name,
+                parent=community,
+                latitude=lat,
+                longitude=lng,
+                description=f"含{estates[g_index - 1]}",
             )
             result.areas += 1
             leaves = [grid]
@@ -119,18 +145,28 @@ def build_demo(*, seed: int = 2026) -> DemoResult:
                 leaves = []
                 for s_index, s_name in enumerate(["东片", "西片"], start=1):
                     sub = area_create(
-                        actor=None, kind=Area.Kind.GRID, code=f"G04-{s_index}", name=f"第四网格{s_name}", parent=grid
+                        actor=None,
+                        kind=Area.Kind.GRID,
+                        code=f"G04-{s_index}",
+                        name=f"第四网格{s_name}",
+                        parent=grid,
                     )
                     result.areas += 1
                     leaves.append(sub)
             grid_assign(
-                actor=None, grid=grid, user=worker, duty=GridAssignment.Duty.LEADER,
+                actor=None,
+                grid=grid,
+                user=worker,
+                duty=GridAssignment.Duty.LEADER,
                 start_date=start + timedelta(days=rng.randint(0, 30)),
             )
             for leaf in leaves:
                 username = f"{prefix}{leaf.code.lower()}"
                 add_user(
-                    username, Role.GRID_WORKER, leaf, listed=c_index == 1 and leaf.code == "G01",
+                    username,
+                    Role.GRID_WORKER,
+                    leaf,
+                    listed=c_index == 1 and leaf.code == "G01",
                     since=start + timedelta(days=rng.randint(0, 60)),
                 )
     return result

@@ -1,10 +1,26 @@
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest as DjangoHttpRequest
 from django_htmx.middleware import HtmxDetails
+
+if TYPE_CHECKING:
+    from linli.accounts.models import User
 
 
 class HttpRequest(DjangoHttpRequest):
     """The request as our middleware leaves it, for type checking."""
 
     htmx: HtmxDetails
+
+
+def acting_user(request: DjangoHttpRequest) -> User:
+    """The signed-in user of a view or API call (the API puts the token's user in request.auth)."""
+    from linli.accounts.models import User
+
+    user = getattr(request, "auth", None) or request.user
+    if not isinstance(user, User) or not user.is_active:
+        raise PermissionDenied
+    return user

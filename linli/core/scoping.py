@@ -49,7 +49,7 @@ class ScopedQuerySet(models.QuerySet):
     def visible_to(self, user: User | AnonymousUser | Any) -> Self:
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
             return self.none()
-        paths = user.scope_paths()
+        paths: list[str] = user.scope_paths()  # type: ignore[union-attr]  # anonymous users returned above
         if not paths:
             return self.none()
         return self.filter(subtree_q(paths, self.scope_lookup))

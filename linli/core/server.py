@@ -14,7 +14,8 @@ class _Gunicorn(BaseApplication):
         super().__init__()
 
     def load_config(self) -> None:
-        assert self.cfg is not None
+        if self.cfg is None:
+            raise RuntimeError("gunicorn configuration missing")
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
@@ -44,5 +45,7 @@ def serve(*, host: str, port: int, workers: int | None, threads: int) -> None:
         "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         "proc_name": "linli",
     }
-    print(f"Linli serving at http://{host}:{port}/ (workers={options['workers']}, threads={threads}); Ctrl-C stops")
+    print(
+        f"Linli serving at http://{host}:{port}/ (workers={options['workers']}, threads={threads}); Ctrl-C stops"
+    )
     _Gunicorn(options).run()

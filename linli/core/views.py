@@ -10,17 +10,15 @@ from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from linli.accounts.models import User
 from linli.accounts.roles import Capability
 from linli.areas.models import Area, GridAssignment
-from linli.core.http import HttpRequest
+from linli.core.http import HttpRequest, acting_user
 from linli.core.models import AuditEntry
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
+    user = acting_user(request)
     areas = Area.objects.visible_to(user)
     counts = areas.aggregate(
         streets=Count("pk", filter=Q(kind=Area.Kind.STREET)),
@@ -47,18 +45,24 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def audit_list(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    assert isinstance(user, User)
+    user = acting_user(request)
     if not user.can(Capability.VIEW_AUDIT):
         raise PermissionDenied
     entries = AuditEntry.objects.visible_to(user)
     # Entries about no area (e.g. a failed sign-in with an unknown name) belong to root-area admins.
     if any("/" not in p for p in user.scope_paths()):
-        entries = AuditEntry.objects.filter(pk__in=entries.values("pk")) | AuditEntry.objects.filter(area_path="")
+        entries = AuditEntry.objects.filter(pk__in=entries.values("pk")) | AuditEntry.objects.filter(
+            area_path=""
+        )
     params = request.GET
     errors: list[str] = []
     if q := params.get("q", "").strip():
-        text = Q(actor_label__icontains=q) | Q(object_repr__icontains=q) | Q(object_id=q) | Q(area_path__startswith=q)
+        text = (
+            Q(actor_label__icontains=q)
+            | Q(object_repr__icontains=q)
+            | Q(object_id=q)
+            | Q(area_path__startswith=q)
+        )
         entries = entries.filter(text | Q(ip=q) if _is_ip(q) else text)
     if action := params.get("action", ""):
         entries = entries.filter(action=action)

@@ -124,7 +124,9 @@ def test_session_expires_after_idle_time(world, password, settings):
 def test_posts_without_a_csrf_token_are_refused(world, password):
     client = Client(enforce_csrf_checks=True)
     client.force_login(world.street_admin)
-    response = client.post(reverse("areas:create_child", args=[world.c01.pk]), {"kind": "grid", "code": "G7", "name": "x"})
+    response = client.post(
+        reverse("areas:create_child", args=[world.c01.pk]), {"kind": "grid", "code": "G7", "name": "x"}
+    )
     assert response.status_code == 403
 
 
@@ -165,7 +167,11 @@ def test_weak_passwords_are_refused_with_reasons(world, password, client_for, ne
 def test_password_change_needs_the_old_password(world, client_for):
     response = client_for(world.c01_worker).post(
         reverse("accounts:password_change"),
-        {"old_password": "not-it-123", "new_password1": "new-secret-2027", "new_password2": "new-secret-2027"},
+        {
+            "old_password": "not-it-123",
+            "new_password1": "new-secret-2027",
+            "new_password2": "new-secret-2027",
+        },
     )
     assert "原密码不正确" in response.content.decode()
 
@@ -186,6 +192,8 @@ def test_profile_edit_validates_and_audits(world, client_for):
     client = client_for(world.c01_worker)
     bad = client.post(reverse("accounts:profile"), {"full_name": "李秀英", "phone": "电话", "email": ""})
     assert "手机号格式不正确" in bad.content.decode()
-    ok = client.post(reverse("accounts:profile"), {"full_name": "李秀英", "phone": "13800138000", "email": ""})
+    ok = client.post(
+        reverse("accounts:profile"), {"full_name": "李秀英", "phone": "13800138000", "email": ""}
+    )
     assert ok.status_code == 302
     assert AuditEntry.objects.filter(action="update", object_id=str(world.c01_worker.pk)).exists()

@@ -46,7 +46,8 @@ def test_me_describes_the_caller(world, client, bearer):
 
 def test_token_is_stored_only_as_a_hash(world):
     token, raw = token_create(actor=None, user=world.c01_worker)
-    assert raw.startswith("linli_") and len(raw) > 40
+    assert raw.startswith("linli_")
+    assert len(raw) > 40
     stored = ApiToken.objects.get(pk=token.pk)
     assert raw not in {stored.key_hash, stored.lookup_prefix}
     assert stored.key_hash == ApiToken.hash_key(raw)
@@ -113,7 +114,10 @@ def test_street_admin_creates_and_updates_an_area(world, client, bearer):
     pk = created.json()["id"]
     assert created.json()["path"] == "S01/C02/G02"
     patched = client.patch(
-        f"/api/v1/areas/{pk}", data=json.dumps({"name": "第二网格（新）"}), content_type="application/json", **headers
+        f"/api/v1/areas/{pk}",
+        data=json.dumps({"name": "第二网格（新）"}),
+        content_type="application/json",
+        **headers,
     )
     assert patched.status_code == 200
     assert Area.objects.get(pk=pk).name == "第二网格（新）"

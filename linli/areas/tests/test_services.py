@@ -9,7 +9,10 @@ from linli.areas.services import area_by_path, area_create, area_update, grid_as
 from linli.core.errors import DomainError, Forbidden, NotFound
 from linli.core.models import AuditEntry
 
-SQUARE = {"type": "Polygon", "coordinates": [[[104.0, 30.5], [104.1, 30.5], [104.1, 30.6], [104.0, 30.6], [104.0, 30.5]]]}
+SQUARE = {
+    "type": "Polygon",
+    "coordinates": [[[104.0, 30.5], [104.1, 30.5], [104.1, 30.6], [104.0, 30.6], [104.0, 30.5]]],
+}
 
 
 def test_area_path_is_the_chain_of_codes(world):
@@ -64,7 +67,10 @@ def test_blank_name_is_refused(world):
 def test_boundary_must_be_a_closed_polygon(world):
     grid = area_create(actor=None, kind="grid", code="G08", name="x", parent=world.c01, boundary=SQUARE)
     assert grid.boundary["type"] == "Polygon"
-    open_ring = {"type": "Polygon", "coordinates": [[[104.0, 30.5], [104.1, 30.5], [104.1, 30.6], [104.0, 30.6]]]}
+    open_ring = {
+        "type": "Polygon",
+        "coordinates": [[[104.0, 30.5], [104.1, 30.5], [104.1, 30.6], [104.0, 30.6]]],
+    }
     with pytest.raises(DomainError, match="首尾相同"):
         area_update(actor=None, area=grid, boundary=open_ring)
     with pytest.raises(DomainError, match="Polygon"):
@@ -115,15 +121,22 @@ def test_grid_worker_is_assigned_to_their_grid_on_creation(world):
 
 def test_overlapping_assignments_of_the_same_duty_are_refused(world):
     with pytest.raises(DomainError, match="已是"):
-        grid_assign(actor=None, grid=world.c01_g01, user=world.grid_worker_c01_g01, start_date=date(2026, 3, 1))
+        grid_assign(
+            actor=None, grid=world.c01_g01, user=world.grid_worker_c01_g01, start_date=date(2026, 3, 1)
+        )
 
 
 def test_assignment_can_end_and_a_new_one_start_later(world):
     current = GridAssignment.objects.get(user=world.grid_worker_c01_g01)
     grid_assignment_end(actor=None, assignment=current, end_date=date(2026, 6, 30))
-    new = grid_assign(actor=None, grid=world.c01_g01, user=world.grid_worker_c01_g01, start_date=date(2026, 7, 1))
+    new = grid_assign(
+        actor=None, grid=world.c01_g01, user=world.grid_worker_c01_g01, start_date=date(2026, 7, 1)
+    )
     assert new.end_date is None
-    assert GridAssignment.objects.current(on=date(2026, 6, 1)).filter(user=world.grid_worker_c01_g01).get() == current
+    assert (
+        GridAssignment.objects.current(on=date(2026, 6, 1)).filter(user=world.grid_worker_c01_g01).get()
+        == current
+    )
 
 
 def test_assignment_end_before_start_is_refused(world):
@@ -139,7 +152,11 @@ def test_only_grids_take_responsible_persons(world):
 
 def test_assigning_someone_from_elsewhere_binds_them_to_the_grid(world):
     grid_assign(
-        actor=world.street_admin, grid=world.c02_g01, user=world.c01_worker, duty="leader", start_date=date(2026, 1, 1)
+        actor=world.street_admin,
+        grid=world.c02_g01,
+        user=world.c01_worker,
+        duty="leader",
+        start_date=date(2026, 1, 1),
     )
     world.c01_worker.forget_scope()
     assert "S01/C02/G01" in world.c01_worker.scope_paths()

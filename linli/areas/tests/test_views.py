@@ -14,10 +14,13 @@ def test_area_tree_lists_only_the_users_own_roots(world, client_for):
 
 
 def test_children_partial_expands_a_node(world, client_for):
-    response = client_for(world.street_admin).get(reverse("areas:children", args=[world.s01.pk]), HTTP_HX_REQUEST="true")
+    response = client_for(world.street_admin).get(
+        reverse("areas:children", args=[world.s01.pk]), HTTP_HX_REQUEST="true"
+    )
     body = response.content.decode()
     assert response.status_code == 200
-    assert "锦绣社区" in body and "和平社区" in body
+    assert "锦绣社区" in body
+    assert "和平社区" in body
     assert "<html" not in body
 
 
@@ -31,7 +34,9 @@ def test_grid_worker_of_g01_gets_404_for_another_grid(world, client_for, url_nam
 @pytest.mark.parametrize("url_name", ["areas:create_child", "areas:edit", "areas:assign"])
 def test_posting_to_an_area_out_of_scope_is_404(world, client_for, url_name):
     client = client_for(world.street_admin)
-    response = client.post(reverse(url_name, args=[world.s02_c01.pk]), {"name": "x", "kind": "grid", "code": "G1"})
+    response = client.post(
+        reverse(url_name, args=[world.s02_c01.pk]), {"name": "x", "kind": "grid", "code": "G1"}
+    )
     assert response.status_code == 404
 
 
@@ -45,7 +50,8 @@ def test_detail_shows_the_grids_responsible_persons(world, client_for):
 def test_street_admin_adds_a_grid_from_the_page(world, client_for):
     client = client_for(world.street_admin)
     response = client.post(
-        reverse("areas:create_child", args=[world.c01.pk]), {"kind": "grid", "code": "g03", "name": "第三网格"}
+        reverse("areas:create_child", args=[world.c01.pk]),
+        {"kind": "grid", "code": "g03", "name": "第三网格"},
     )
     assert response.status_code == 302
     assert Area.objects.filter(path="S01/C01/G03", name="第三网格").exists()

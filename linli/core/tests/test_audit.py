@@ -40,7 +40,7 @@ def test_console_actions_name_the_operator(world):
     from linli.core.context import Origin, origin
 
     with origin(Origin(via="cli", operator="cli:ops")):
-        entry = audit_record(actor=None, action=Action.BACKUP, object_repr="/tmp/x")
+        entry = audit_record(actor=None, action=Action.BACKUP, object_repr="backup.jsonl.gz")
     assert entry.actor_label == "cli:ops"
     assert entry.via == "cli"
 

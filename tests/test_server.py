@@ -1,0 +1,59 @@
+"""`linli serve`: the production server answers real HTTP on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_serve_runs_gunicorn_and_answers_health_and_pages(tmp_path: Path):
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["LINLI_VAR_DIR"] = str(tmp_path)
+    linli = str(Path(sys.executable).with_name("linli"))
+    subprocess.run([linli, "init"], env=env, check=True, capture_output=True, timeout=120)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [linli, "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        body = None
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2) as response:
+                    body = json.loads(response.read())
+                    server = response.headers["Server"]
+                break
+            except OSError:
+                time.sleep(0.3)
+        assert body == {"status": "ok", "database": "ok", "version": body["version"]}
+        assert "gunicorn" in server
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as response:
+            page = response.read().decode()
+            assert "登录" in page
+            assert "Content-Security-Policy" in response.headers
+        with urllib.request.urlopen(
+            f"http://127.0.0.1:{port}/static/linli/vendor/htmx-2.0.11.min.js", timeout=5
+        ) as r:
+            assert r.status == 200
+            assert b"htmx" in r.read(200)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
