@@ -139,7 +139,8 @@ def test_check_passes_on_a_migrated_database(db, capsys):
 def test_demo_builds_a_real_looking_street_once(db, capsys):
     code, out, _ = run(capsys, "demo", "--seed", "7")
     assert code == 0
-    assert "password for all" in out
+    assert "linli-demo-2026" in out
+    assert "c01g01" in out
     communities = Area.objects.filter(kind="community")
     grids = Area.objects.filter(kind="grid")
     assert communities.count() >= 3
@@ -156,6 +157,7 @@ def test_demo_builds_a_real_looking_street_once(db, capsys):
     code, out, _ = run(capsys, "demo", "--if-empty")
     assert code == 0
     assert "nothing to do" in out
+    assert "c01-leader" in out  # the logins are shown again on every start
 
 
 def test_backup_and_restore_round_trip(world, capsys, tmp_path: Path):

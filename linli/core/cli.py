@@ -79,11 +79,13 @@ def cmd_demo(args: argparse.Namespace) -> None:
 
     if args.if_empty and demo.demo_exists():
         print("demo data already present; nothing to do")
-        return
-    result = demo.build_demo(seed=args.seed)
-    print(f"demo street built: {result.areas} areas, {result.users} users (seed {args.seed})")
-    print(f"demo logins (password for all: {demo.DEMO_PASSWORD}):")
-    for login in result.logins:
+        logins = demo.demo_logins()
+    else:
+        result = demo.build_demo(seed=args.seed)
+        print(f"demo street built: {result.areas} areas, {result.users} users (seed {args.seed})")
+        logins = result.logins
+    print(f"demo logins (password, unless changed since: {demo.DEMO_PASSWORD}):")
+    for login in logins:
         print(f"  {login.username:<14} {login.role:<8} {login.area:<12} {login.name}")
 
 

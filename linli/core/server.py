@@ -19,6 +19,12 @@ class _Gunicorn(BaseApplication):
         for key, value in self.options.items():
             self.cfg.set(key, value)
 
+    @staticmethod
+    def known_settings() -> set[str]:
+        from gunicorn.config import KNOWN_SETTINGS
+
+        return {s.name for s in KNOWN_SETTINGS}
+
     def load(self) -> Any:
         from linli.wsgi import application
 
@@ -45,6 +51,10 @@ def serve(*, host: str, port: int, workers: int | None, threads: int) -> None:
         "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),
         "proc_name": "linli",
     }
+    # gunicorn ≥ 23.1 opens a runtime control socket in the home directory by default; two Linli
+    # instances on one host would fight over it, and nothing of ours uses it.
+    if "control_socket_disable" in _Gunicorn.known_settings():
+        options["control_socket_disable"] = True
     print(
         f"Linli serving at http://{host}:{port}/ (workers={options['workers']}, threads={threads}); Ctrl-C stops"
     )
