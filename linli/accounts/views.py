@@ -12,7 +12,7 @@ from linli.accounts import services
 from linli.accounts.forms import LoginForm, PasswordChangeForm, ProfileForm, TokenForm
 from linli.accounts.models import ApiToken, User
 from linli.core.errors import DomainError
-from linli.core.forms import add_domain_error
+from linli.core.forms import submit
 from linli.core.http import HttpRequest, acting_user
 
 
@@ -34,14 +34,9 @@ def profile(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     if request.method == "POST":
         form = ProfileForm(request.POST)
-        if form.is_valid():
-            try:
-                services.user_update(actor=user, user=user, **form.cleaned_data)
-            except DomainError as exc:
-                add_domain_error(form, exc)
-            else:
-                messages.success(request, "个人资料已保存。")
-                return redirect("accounts:profile")
+        if submit(form, lambda data: services.user_update(actor=user, user=user, **data)) is not None:
+            messages.success(request, "个人资料已保存。")
+            return redirect("accounts:profile")
     else:
         form = ProfileForm(initial={"full_name": user.full_name, "phone": user.phone, "email": user.email})
     context = {"form": form, "token_form": TokenForm(), **_profile_context(user)}
@@ -75,12 +70,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
 def token_create(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     form = TokenForm(request.POST)
-    raw = None
-    if form.is_valid():
-        try:
-            _, raw = services.token_create(actor=user, user=user, name=form.cleaned_data["name"])
-        except DomainError as exc:
-            add_domain_error(form, exc)
+    created = submit(form, lambda data: services.token_create(actor=user, user=user, name=data["name"]))
+    raw = created[1] if created else None
     context: dict[str, object] = {
         "form": ProfileForm(initial={"full_name": user.full_name, "phone": user.phone, "email": user.email})
     }

@@ -16,7 +16,7 @@ from linli.areas import services
 from linli.areas.forms import AreaCreateForm, AreaEditForm, AssignForm
 from linli.areas.models import Area, GridAssignment
 from linli.core.errors import DomainError
-from linli.core.forms import add_domain_error
+from linli.core.forms import add_domain_error, submit
 from linli.core.http import HttpRequest, acting_user
 
 
@@ -94,14 +94,10 @@ def create_child(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     parent = get_object_or_404(Area.objects.visible_to(user), pk=pk)
     form = AreaCreateForm(request.POST, parent=parent)
-    if form.is_valid():
-        try:
-            child = services.area_create(actor=user, parent=parent, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, f"已新增{child.get_kind_display()}：{child.name}")
-            return redirect("areas:detail", pk=parent.pk)
+    child = submit(form, lambda data: services.area_create(actor=user, parent=parent, **data))
+    if child is not None:
+        messages.success(request, f"已新增{child.get_kind_display()}：{child.name}")
+        return redirect("areas:detail", pk=parent.pk)
     context = _detail_context(user, parent) | {"create_form": form, "edit_form": None}
     return render(request, "areas/detail.html", context, status=400)
 
@@ -112,14 +108,9 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     area = get_object_or_404(Area.objects.visible_to(user), pk=pk)
     form = AreaEditForm(request.POST)
-    if form.is_valid():
-        try:
-            services.area_update(actor=user, area=area, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "区域信息已保存。")
-            return redirect("areas:detail", pk=area.pk)
+    if submit(form, lambda data: services.area_update(actor=user, area=area, **data)) is not None:
+        messages.success(request, "区域信息已保存。")
+        return redirect("areas:detail", pk=area.pk)
     context = _detail_context(user, area) | {"edit_form": form, "create_form": None}
     return render(request, "areas/detail.html", context, status=400)
 
