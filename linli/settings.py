@@ -64,6 +64,7 @@ INSTALLED_APPS = [
     "linli.core",
     "linli.accounts",
     "linli.areas",
+    "linli.registry",
 ]
 
 MIDDLEWARE = [

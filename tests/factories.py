@@ -113,3 +113,11 @@ def build_world() -> World:
         viewer=make("viewer", Role.VIEWER, s01),
         department=make("chengguan", Role.DEPARTMENT_HANDLER, s01),
     )
+
+
+def make_id_number(birth: str = "19800101", seq: int = 1, region: str = "370502") -> str:
+    """A valid 18-character identity number for the given birth date and sequence (odd = male)."""
+    from linli.registry.idnumber import check_char
+
+    body = f"{region}{birth}{seq:03d}"
+    return body + check_char(body)

@@ -14,6 +14,7 @@ from linli.accounts.services import token_authenticate
 from linli.areas.models import Area, GridAssignment
 from linli.core.cli import main
 from linli.core.models import AuditEntry
+from tests.factories import make_id_number
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -161,6 +162,18 @@ def test_demo_builds_a_real_looking_street_once(db, capsys):
 
 
 def test_backup_and_restore_round_trip(world, capsys, tmp_path: Path):
+    from linli.registry.models import Building, House, Household, Resident
+    from linli.registry.services import resident_create, resident_update
+
+    house = House.objects.create(
+        building=Building.objects.create(grid=world.c01_g01, number="3"), room_number="201"
+    )
+    household = Household.objects.create(house=house)
+    head = resident_create(
+        actor=None, grid=world.c01_g01, name="户主", id_number=make_id_number(seq=21), house=house
+    )
+    resident_update(actor=None, resident=head, household=household)
+    Household.objects.filter(pk=household.pk).update(head=head)  # household ↔ resident: a foreign-key cycle
     target = tmp_path / "linli-backup.jsonl.gz"
     code, out, _ = run(capsys, "backup", str(target))
     assert code == 0
@@ -174,6 +187,7 @@ def test_backup_and_restore_round_trip(world, capsys, tmp_path: Path):
     assert code == 0, err
     assert sorted(Area.objects.values_list("path", "name")) == areas_before
     assert sorted(User.objects.values_list("username", "password")) == users_before
+    assert Household.objects.get().head == Resident.objects.get(name="户主")
     assert AuditEntry.objects.filter(action="restore").exists()
     # New rows after a restore get fresh ids (sequences were reset on PostgreSQL).
     assert run(capsys, "area", "add", "grid", "G08", "恢复后新建", "--parent", "S01/C01")[0] == 0

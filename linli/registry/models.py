@@ -1,0 +1,285 @@
+from __future__ import annotations
+
+from typing import ClassVar
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from linli.registry.querysets import (
+    BuildingChildQuerySet,
+    GridScopedQuerySet,
+    HouseholdQuerySet,
+    ResidentChangeQuerySet,
+)
+
+
+class Building(models.Model):
+    """楼栋, in one grid. `number` is normalised ("8栋", "8号楼" and "8" are building 8)."""
+
+    grid = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="buildings")
+    number = models.CharField(max_length=20)
+    name = models.CharField(max_length=60, blank=True)
+    address = models.CharField(max_length=200, blank=True)
+
+    objects: ClassVar[GridScopedQuerySet] = GridScopedQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = "楼栋"
+        verbose_name_plural = "楼栋"
+        ordering = ["grid__path", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["grid", "number"], name="building_number_unique_in_grid")
+        ]
+
+    def __str__(self) -> str:
+        return self.name or f"{self.number}栋"
+
+    @property
+    def audit_area_path(self) -> str:
+        return self.grid.path
+
+
+class Entrance(models.Model):
+    """单元: a staircase/entrance of a building."""
+
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="entrances")
+    number = models.CharField(max_length=20)
+
+    objects: ClassVar[BuildingChildQuerySet] = BuildingChildQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = "单元"
+        verbose_name_plural = "单元"
+        ordering = ["building", "number"]
+        constraints = [models.UniqueConstraint(fields=["building", "number"], name="entrance_number_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.building}{self.number}单元"
+
+
+class House(models.Model):
+    """房屋: one dwelling. Its use may change (rented out, vacated)."""
+
+    class Use(models.TextChoices):
+        OWNER_OCCUPIED = "owner_occupied", "自住"
+        RENTED = "rented", "出租"
+        VACANT = "vacant", "空置"
+        BUSINESS = "business", "经营"
+
+    building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="houses")
+    entrance = models.ForeignKey(
+        Entrance, null=True, blank=True, on_delete=models.PROTECT, related_name="houses"
+    )
+    room_number = models.CharField(max_length=20)
+    use = models.CharField(max_length=16, choices=Use.choices, default=Use.OWNER_OCCUPIED)
+    area_m2 = models.DecimalField(max_digits=7, decimal_places=2, null=True, blank=True)
+    notes = models.CharField(max_length=200, blank=True)
+
+    objects: ClassVar[BuildingChildQuerySet] = BuildingChildQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = "房屋"
+        verbose_name_plural = "房屋"
+        ordering = ["building", "entrance", "room_number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["building", "entrance", "room_number"],
+                condition=Q(entrance__isnull=False),
+                name="house_room_unique_in_entrance",
+            ),
+            models.UniqueConstraint(
+                fields=["building", "room_number"],
+                condition=Q(entrance__isnull=True),
+                name="house_room_unique_in_building",
+            ),
+            models.CheckConstraint(
+                condition=Q(use__in=["owner_occupied", "rented", "vacant", "business"]),
+                name="house_use_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        unit = f"{self.entrance.number}-" if self.entrance_id and self.entrance else ""
+        return f"{self.building.number}-{unit}{self.room_number}"
+
+    @property
+    def audit_area_path(self) -> str:
+        return self.building.grid.path
+
+
+class Household(models.Model):
+    """户: the people registered together in a house; one of them is the head."""
+
+    house = models.ForeignKey(House, on_delete=models.PROTECT, related_name="households")
+    number = models.CharField("户号", max_length=30, blank=True)
+    head = models.ForeignKey(
+        "Resident", null=True, blank=True, on_delete=models.SET_NULL, related_name="headed_households"
+    )
+
+    objects: ClassVar[HouseholdQuerySet] = HouseholdQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = "户"
+        verbose_name_plural = "户"
+
+    def __str__(self) -> str:
+        return f"{self.house}户" + (f"（{self.number}）" if self.number else "")
+
+    @property
+    def audit_area_path(self) -> str:
+        return self.house.building.grid.path
+
+
+class TagGroup(models.Model):
+    code = models.CharField(max_length=32, unique=True)
+    name = models.CharField(max_length=40)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "标签分组"
+        verbose_name_plural = "标签分组"
+        ordering = ["order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    """重点人群 label. Sensitive tags (低保, 残疾 …) are seen only with the view_sensitive capability."""
+
+    group = models.ForeignKey(TagGroup, on_delete=models.PROTECT, related_name="tags")
+    code = models.CharField(max_length=40, unique=True)
+    name = models.CharField(max_length=40, unique=True)
+    sensitive = models.BooleanField(default=False)
+    description = models.CharField(max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "标签"
+        verbose_name_plural = "标签"
+        ordering = ["group__order", "order", "code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Resident(models.Model):
+    class Gender(models.TextChoices):
+        MALE = "male", "男"
+        FEMALE = "female", "女"
+
+    class ResidenceType(models.TextChoices):
+        REGISTERED = "registered", "户籍"
+        PERMANENT = "permanent", "常住"
+        FLOATING = "floating", "流动"
+        LODGING = "lodging", "寄住"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "在册"
+        MOVED_OUT = "moved_out", "迁出"
+        DECEASED = "deceased", "死亡"
+
+    grid = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="residents")
+    name = models.CharField(max_length=50)
+    id_number = models.CharField(max_length=18, unique=True)
+    gender = models.CharField(max_length=6, choices=Gender.choices)
+    birth_date = models.DateField()
+    ethnicity = models.CharField(max_length=20, blank=True)
+    phone = models.CharField(max_length=20, blank=True)
+    education = models.CharField(max_length=20, blank=True)
+    political_status = models.CharField(max_length=20, blank=True)
+    residence_type = models.CharField(
+        max_length=12, choices=ResidenceType.choices, default=ResidenceType.PERMANENT
+    )
+    house = models.ForeignKey(
+        House, null=True, blank=True, on_delete=models.SET_NULL, related_name="residents"
+    )
+    household = models.ForeignKey(
+        Household, null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
+    )
+    relation_to_head = models.CharField(max_length=20, blank=True)
+    tags = models.ManyToManyField(Tag, through="ResidentTag", related_name="residents", blank=True)
+    notes = models.TextField(blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    status_since = models.DateField(null=True, blank=True)
+    # Search keys, derived by the services from name/ID/phone. Reversed strings turn
+    # "ends with" (last digits of an ID or phone) into an indexable prefix search.
+    name_pinyin = models.CharField(max_length=200, blank=True, db_index=True)
+    name_initials = models.CharField(max_length=50, blank=True, db_index=True)
+    id_reversed = models.CharField(max_length=18, db_index=True)
+    phone_reversed = models.CharField(max_length=20, blank=True, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[GridScopedQuerySet] = GridScopedQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = "居民"
+        verbose_name_plural = "居民"
+        ordering = ["grid__path", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(gender__in=["male", "female"]), name="resident_gender_valid"),
+            models.CheckConstraint(
+                condition=Q(residence_type__in=["registered", "permanent", "floating", "lodging"]),
+                name="resident_residence_type_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["active", "moved_out", "deceased"]), name="resident_status_valid"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["grid", "status"], name="resident_grid_status_idx"),
+            models.Index(fields=["birth_date"], name="resident_birth_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def audit_area_path(self) -> str:
+        return self.grid.path
+
+
+class ResidentTag(models.Model):
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="tag_links")
+    tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="resident_links")
+    since = models.DateField(default=timezone.localdate)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["resident", "tag"], name="residenttag_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id}:{self.tag_id}"
+
+
+class ResidentChange(models.Model):
+    """One line of a resident's history: who changed what, when, from what to what."""
+
+    class Kind(models.TextChoices):
+        CREATE = "create", "登记"
+        UPDATE = "update", "修改"
+        STATUS = "status", "状态变更"
+        IMPORT = "import", "导入更新"
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="changes")
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=150, blank=True)
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    effective_date = models.DateField(null=True, blank=True)
+    changes = models.JSONField(default=dict)
+
+    objects: ClassVar[ResidentChangeQuerySet] = ResidentChangeQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = "居民变更记录"
+        verbose_name_plural = "居民变更记录"
+        ordering = ["resident", "-at", "-id"]
+        indexes = [models.Index(fields=["resident", "at"], name="residentchange_res_at_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.resident_id} {self.kind} {self.at:%Y-%m-%d}"

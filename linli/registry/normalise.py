@@ -1,0 +1,41 @@
+"""Normalising what people type (or what ledgers contain) into registry values."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from pypinyin import Style, lazy_pinyin
+
+MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
+LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
+
+
+def text(value: object) -> str:
+    """NFKC (full-width → half-width) and trimmed; None → ''."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def phone(value: object) -> str | None:
+    """A usable phone number (mobile or landline with area code), or None if unusable. Empty → ''."""
+    raw = text(value)
+    if not raw:
+        return ""
+    compact = re.sub(r"[\s()（）]", "", raw)
+    compact = re.sub(r"^(\+?86)(?=1\d{10}$)", "", compact)
+    if MOBILE_RE.match(compact.replace("-", "")):
+        return compact.replace("-", "")
+    if LANDLINE_RE.match(compact):
+        return compact
+    return None
+
+
+def name_keys(name: str) -> tuple[str, str]:
+    """Full pinyin and initials of a Chinese name: 张三 → ("zhangsan", "zs")."""
+    syllables = [s for s in lazy_pinyin(name, errors="ignore") if s.isascii()]
+    initials = [s for s in lazy_pinyin(name, style=Style.FIRST_LETTER, errors="ignore") if s.isascii()]
+    return "".join(syllables).lower(), "".join(initials).lower()

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from linli.registry.idnumber import InvalidIdNumber, check_char, mask_id, mask_phone, normalise, parse
+
+# The example printed in GB 11643-1999 itself.
+STANDARD_EXAMPLE = "11010519491231002X"
+
+
+def test_the_standards_own_example_is_valid():
+    number = parse(STANDARD_EXAMPLE)
+    assert number.birth_date == date(1949, 12, 31)
+    assert number.gender == "female"  # sequence 002 is even
+    assert number.last6 == "31002X"
+
+
+def test_check_character_is_iso_7064_mod_11_2():
+    assert check_char("11010519491231002") == "X"
+    assert check_char("44052418800101001") == "4"
+
+
+def test_lower_case_x_full_width_and_spaces_are_normalised():
+    assert parse("１１０１０５ 19491231002x").value == STANDARD_EXAMPLE
+
+
+def test_excel_numbers_are_read_as_digits():
+    # Excel stores a 15-digit number exactly, as a float; 18 digits it cannot (the import flags those).
+    assert normalise(110105491231002.0) == "110105491231002"
+    assert normalise(110105491231002) == "110105491231002"
+
+
+def test_legacy_15_digit_numbers_are_converted():
+    number = parse("110105491231002")
+    assert number.value == STANDARD_EXAMPLE
+    assert number.converted_from_legacy
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("", "为空"),
+        ("1101051949123100", "应为 18 位"),
+        ("11010519491231002Y", "只能由数字组成"),
+        ("11010519491231002A", "只能由数字组成"),
+        ("99010519491231002X", "地区码"),
+        ("110105194902300021", "出生日期 19490230 不存在"),
+        ("110105209901010021", "不合理"),
+        ("110105194912310021", "校验位不正确"),
+        ("11010549123100A", "只能由数字组成"),
+    ],
+)
+def test_invalid_numbers_are_refused_with_the_reason(raw, reason):
+    with pytest.raises(InvalidIdNumber, match=reason):
+        parse(raw, today=date(2026, 11, 22))
+
+
+def test_masks_keep_only_what_recognition_needs():
+    assert mask_id(STANDARD_EXAMPLE) == "1101**********002X"
+    assert mask_phone("13800138000") == "138****8000"
+    assert mask_phone("12") == "**"
