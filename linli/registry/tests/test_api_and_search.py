@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from linli.accounts.services import token_create
+from linli.core.models import AuditEntry
+from linli.registry.models import Building, Entrance, House, Resident, Tag
+from linli.registry.selectors import search
+from linli.registry.services import resident_create, resident_set_tags
+from tests.factories import make_id_number
+
+
+@pytest.fixture
+def people(world):
+    building = Building.objects.create(grid=world.c01_g01, number="8")
+    entrance = Entrance.objects.create(building=building, number="2")
+    house = House.objects.create(building=building, entrance=entrance, room_number="1401")
+    zhang = resident_create(
+        actor=None,
+        grid=world.c01_g01,
+        name="张三",
+        id_number=make_id_number("19500101", 13),
+        phone="13800138000",
+        house=house,
+    )
+    resident_set_tags(actor=None, resident=zhang, tags=Tag.objects.filter(name__in=["低保", "独居老人"]))
+    li = resident_create(
+        actor=None,
+        grid=world.c01_g02,
+        name="李晓红",
+        id_number=make_id_number("19880808", 24),
+        phone="13912340001",
+    )
+    wang = resident_create(
+        actor=None,
+        grid=world.c02_g01,
+        name="王张伟",
+        id_number=make_id_number("19991231", 35),
+        phone="0571-88886666",
+    )
+    return {"zhang": zhang, "li": li, "wang": wang}
+
+
+def headers(user) -> dict[str, Any]:
+    _, raw = token_create(actor=None, user=user)
+    return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("张", {"张三", "王张伟"}),  # one character
+        ("晓红", {"李晓红"}),  # two characters
+        ("zhangsan", {"张三"}),  # full pinyin
+        ("ZS", {"张三"}),  # initials
+        ("lxh", {"李晓红"}),
+        ("8000", {"张三"}),  # phone, last 4
+        ("13800138000", {"张三"}),  # phone, full
+        ("6666", {"王张伟"}),  # landline, last 4
+        ("8-2-1401", {"张三"}),  # building-unit-room
+        ("8-1401", {"张三"}),  # building-room
+    ],
+)
+def test_one_search_box_finds_residents_every_way(people, query, expected):
+    assert {r.name for r in search(Resident.objects.all(), query)} == expected
+
+
+def test_search_by_the_last_digits_of_the_id_number(people):
+    last6 = people["li"].id_number[-6:]
+    assert [r.name for r in search(Resident.objects.all(), last6)] == ["李晓红"]
+    assert [r.name for r in search(Resident.objects.all(), last6[-4:])] == ["李晓红"]
+
+
+def test_list_is_scoped_and_masked(world, people):
+    body = Client().get("/api/v1/residents", **headers(world.grid_worker_c01_g01)).json()
+    assert body["count"] == 1
+    item = body["items"][0]
+    assert item["name"] == "张三"
+    assert item["id_number"] == people["zhang"].id_number[:4] + "*" * 10 + people["zhang"].id_number[-4:]
+    assert item["phone"] == "138****8000"
+    assert item["revealed"] is False
+
+
+def test_sensitive_tags_are_hidden_from_grid_workers(world, people):
+    worker = Client().get("/api/v1/residents", **headers(world.grid_worker_c01_g01)).json()["items"][0]
+    leader = Client().get("/api/v1/residents", **headers(world.c01_leader)).json()["items"]
+    assert worker["tags"] == ["独居老人"]
+    assert {t for i in leader for t in i["tags"]} == {"独居老人", "低保"}
+    by_sensitive_tag = Client().get("/api/v1/residents?tag=低保", **headers(world.grid_worker_c01_g01)).json()
+    assert by_sensitive_tag["count"] == 0
+
+
+def test_filters_and_search_over_the_api(world, people):
+    h = headers(world.street_admin)
+    assert Client().get("/api/v1/residents?grid=S01/C02", **h).json()["count"] == 1
+    assert Client().get("/api/v1/residents?search=zs", **h).json()["items"][0]["name"] == "张三"
+    assert Client().get("/api/v1/residents?tag=elderly_alone", **h).json()["count"] == 1
+    assert Client().get("/api/v1/residents?residence_type=alien", **h).status_code == 422
+
+
+def test_out_of_scope_resident_is_404(world, people):
+    h = headers(world.grid_worker_c01_g01)
+    assert Client().get(f"/api/v1/residents/{people['li'].pk}", **h).status_code == 404
+    assert Client().get(f"/api/v1/residents/{people['zhang'].pk}", **h).status_code == 200
+
+
+def test_reveal_is_permitted_only_to_some_roles_and_always_audited(world, people):
+    url = f"/api/v1/residents/{people['zhang'].pk}?reveal=true"
+    refused = Client().get(url, **headers(world.grid_worker_c01_g01))
+    assert refused.status_code == 403
+    assert not AuditEntry.objects.filter(action="reveal").exists()
+    shown = Client().get(url, **headers(world.c01_leader)).json()
+    assert shown["id_number"] == people["zhang"].id_number
+    assert shown["phone"] == "13800138000"
+    entry = AuditEntry.objects.get(action="reveal")
+    assert entry.actor == world.c01_leader
+    assert entry.object_id == str(people["zhang"].pk)
+    assert entry.area_path == "S01/C01/G01"
+    assert entry.via == "api"
