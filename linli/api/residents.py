@@ -1,5 +1,4 @@
 from datetime import date
-from typing import Literal
 
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
@@ -10,13 +9,11 @@ from linli.accounts.roles import Capability
 from linli.api.schemas import ErrorOut
 from linli.core.http import acting_user
 from linli.core.scoping import subtree_q
-from linli.registry.models import Resident
+from linli.registry.models import ResidenceType, Resident, ResidentStatus
 from linli.registry.selectors import ResidentView, present, search, with_visible_tags
 
 router = Router(tags=["residents"])
 PAGE_SIZE = 50
-ResidenceType = Literal["registered", "permanent", "floating", "lodging"]
-Status = Literal["active", "moved_out", "deceased"]
 
 
 class ResidentOut(Schema):
@@ -39,7 +36,7 @@ class ResidentFilter(Schema):
     grid: str | None = None  # code path of an area; its subtree
     tag: str | None = None  # tag name or code
     residence_type: ResidenceType | None = None
-    status: Status | None = None
+    status: ResidentStatus | None = None
     page: int = Field(1, ge=1)
 
 

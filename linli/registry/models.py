@@ -15,8 +15,33 @@ from linli.registry.querysets import (
 )
 
 
+class HouseUse(models.TextChoices):
+    OWNER_OCCUPIED = "owner_occupied", "自住"
+    RENTED = "rented", "出租"
+    VACANT = "vacant", "空置"
+    BUSINESS = "business", "经营"
+
+
+class Gender(models.TextChoices):
+    MALE = "male", "男"
+    FEMALE = "female", "女"
+
+
+class ResidenceType(models.TextChoices):
+    REGISTERED = "registered", "户籍"
+    PERMANENT = "permanent", "常住"
+    FLOATING = "floating", "流动"
+    LODGING = "lodging", "寄住"
+
+
+class ResidentStatus(models.TextChoices):
+    ACTIVE = "active", "在册"
+    MOVED_OUT = "moved_out", "迁出"
+    DECEASED = "deceased", "死亡"
+
+
 class Building(models.Model):
-    """楼栋, in one grid. `number` is normalised ("8栋", "8号楼" and "8" are building 8)."""
+    """楼栋, in one grid. `number` is stored bare ("8", not "8栋"), unique within the grid."""
 
     grid = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="buildings")
     number = models.CharField(max_length=20)
@@ -62,11 +87,7 @@ class Entrance(models.Model):
 class House(models.Model):
     """房屋: one dwelling. Its use may change (rented out, vacated)."""
 
-    class Use(models.TextChoices):
-        OWNER_OCCUPIED = "owner_occupied", "自住"
-        RENTED = "rented", "出租"
-        VACANT = "vacant", "空置"
-        BUSINESS = "business", "经营"
+    Use = HouseUse
 
     building = models.ForeignKey(Building, on_delete=models.PROTECT, related_name="houses")
     entrance = models.ForeignKey(
@@ -95,7 +116,7 @@ class House(models.Model):
                 name="house_room_unique_in_building",
             ),
             models.CheckConstraint(
-                condition=Q(use__in=["owner_occupied", "rented", "vacant", "business"]),
+                condition=Q(use__in=HouseUse.values),
                 name="house_use_valid",
             ),
         ]
@@ -166,20 +187,11 @@ class Tag(models.Model):
 
 
 class Resident(models.Model):
-    class Gender(models.TextChoices):
-        MALE = "male", "男"
-        FEMALE = "female", "女"
+    Gender = Gender
 
-    class ResidenceType(models.TextChoices):
-        REGISTERED = "registered", "户籍"
-        PERMANENT = "permanent", "常住"
-        FLOATING = "floating", "流动"
-        LODGING = "lodging", "寄住"
+    ResidenceType = ResidenceType
 
-    class Status(models.TextChoices):
-        ACTIVE = "active", "在册"
-        MOVED_OUT = "moved_out", "迁出"
-        DECEASED = "deceased", "死亡"
+    Status = ResidentStatus
 
     grid = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="residents")
     name = models.CharField(max_length=50)
@@ -220,13 +232,13 @@ class Resident(models.Model):
         verbose_name_plural = "居民"
         ordering = ["grid__path", "name"]
         constraints = [
-            models.CheckConstraint(condition=Q(gender__in=["male", "female"]), name="resident_gender_valid"),
+            models.CheckConstraint(condition=Q(gender__in=Gender.values), name="resident_gender_valid"),
             models.CheckConstraint(
-                condition=Q(residence_type__in=["registered", "permanent", "floating", "lodging"]),
+                condition=Q(residence_type__in=ResidenceType.values),
                 name="resident_residence_type_valid",
             ),
             models.CheckConstraint(
-                condition=Q(status__in=["active", "moved_out", "deceased"]), name="resident_status_valid"
+                condition=Q(status__in=ResidentStatus.values), name="resident_status_valid"
             ),
         ]
         indexes = [
