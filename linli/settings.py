@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "linli.accounts",
     "linli.areas",
     "linli.registry",
+    "linli.transfers",
 ]
 
 MIDDLEWARE = [
@@ -181,10 +182,11 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 WHITENOISE_USE_FINDERS = True
+MEDIA_ROOT = VAR_DIR / "media"  # kept files such as imported ledgers; never served publicly
 STORAGES = {
     "default": {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
-        "OPTIONS": {"location": VAR_DIR / "media"},
+        "OPTIONS": {"location": MEDIA_ROOT},
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }

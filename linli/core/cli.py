@@ -269,6 +269,48 @@ def cmd_restore(args: argparse.Namespace) -> None:
     print(f"restored {sum(counts.values())} rows from {args.file}")
 
 
+def cmd_import_residents(args: argparse.Namespace) -> None:
+    _require_migrated()
+    import json
+
+    from linli.areas.services import area_by_path
+    from linli.transfers.report import write_import_report
+    from linli.transfers.services import import_job_create, import_job_run
+
+    path = Path(args.file)
+    if not path.is_file():
+        raise CliError(f"{path}: no such file")
+    report = Path(args.report) if args.report else None
+    if report is not None and not report.parent.exists():
+        raise CliError(f"directory {report.parent} does not exist")
+    community = area_by_path(args.community)
+    job = import_job_create(actor=None, community=community, path=path, dry_run=args.dry_run)
+
+    def progress(done: int, total: int) -> None:
+        if not args.json and sys.stderr.isatty():
+            sys.stderr.write(f"\r{done}/{total} rows")
+
+    summary = import_job_run(actor=None, job=job, progress=progress)
+    if report is not None:
+        write_import_report(job, report)
+    if args.json:
+        print(json.dumps(summary, ensure_ascii=False))
+        return
+    if sys.stderr.isatty():
+        sys.stderr.write("\n")
+    mode = " (dry run: nothing was saved)" if args.dry_run else ""
+    print(
+        f"{summary['rows']} rows: {summary['created']} created, {summary['updated']} updated, "
+        f"{summary['unchanged']} unchanged, {summary['errors']} with errors, "
+        f"{summary['warnings']} with warnings{mode}"
+    )
+    if summary["unknown_columns"]:
+        print(f"ignored columns: {', '.join(summary['unknown_columns'])}")
+    if report is not None:
+        print(f"report: {report}")
+    print(f"import job {job.pk}")
+
+
 def cmd_check(args: argparse.Namespace) -> None:
     from linli.core.checks import run_checks
 
@@ -369,6 +411,22 @@ def build_parser() -> Parser:
     p.add_argument("username")
     p = command("revoke", cmd_token_revoke, "revoke a token by id, prefix or the token itself", token)
     p.add_argument("token")
+
+    imports = sub.add_parser("import", help="import ledgers from Excel/CSV").add_subparsers(
+        dest="import_command", metavar="WHAT", parser_class=Parser
+    )
+    imports.required = True
+    p = command(
+        "residents",
+        cmd_import_residents,
+        "import a resident ledger (.xlsx/.xls/.csv) into a community",
+        imports,
+    )
+    p.add_argument("file")
+    p.add_argument("--community", required=True, help="code path of the community, e.g. S01/C01")
+    p.add_argument("--dry-run", action="store_true", help="check everything, save nothing")
+    p.add_argument("--report", help="write every error and warning row to this .xlsx")
+    p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
 
     p = command("backup", cmd_backup, "write a portable backup of all data to FILE")
     p.add_argument("file")

@@ -174,6 +174,8 @@ class Tag(models.Model):
     code = models.CharField(max_length=40, unique=True)
     name = models.CharField(max_length=40, unique=True)
     sensitive = models.BooleanField(default=False)
+    # Other words ledgers use for this tag, separated by 、 or commas (e.g. 残疾人: "残疾、残疾人员").
+    aliases = models.CharField(max_length=200, blank=True)
     description = models.CharField(max_length=200, blank=True)
     order = models.PositiveSmallIntegerField(default=0)
 

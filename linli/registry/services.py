@@ -82,7 +82,6 @@ def _apply(resident: Resident, field: str, value: Any) -> None:
         if len(value) > 50:
             raise DomainError("姓名不能超过 50 个字。", field="name")
         resident.name = value
-        resident.name_pinyin, resident.name_initials = normalise.name_keys(value)
     elif field == "id_number":
         try:
             parsed = idnumber.parse(value)
@@ -91,19 +90,24 @@ def _apply(resident: Resident, field: str, value: Any) -> None:
         resident.id_number = parsed.value
         resident.gender = parsed.gender
         resident.birth_date = parsed.birth_date
-        resident.id_reversed = parsed.value[::-1]
     elif field == "phone":
         phone = normalise.phone(value)
         if phone is None:
             raise DomainError("联系电话格式不正确（手机 11 位，或带区号的固定电话）。", field="phone")
         resident.phone = phone
-        resident.phone_reversed = phone[::-1]
     elif field == "residence_type":
         if value not in Resident.ResidenceType.values:
             raise DomainError("人口类型应为户籍、常住、流动或寄住。", field="residence_type")
         resident.residence_type = value
     else:
         setattr(resident, field, normalise.text(value))
+
+
+def refresh_search_keys(resident: Resident) -> None:
+    """Derive the indexed search columns from name, identity number and phone."""
+    resident.name_pinyin, resident.name_initials = normalise.name_keys(resident.name)
+    resident.id_reversed = resident.id_number[::-1]
+    resident.phone_reversed = resident.phone[::-1]
 
 
 def _duplicate_id(actor: User | None, id_number: str) -> DomainError:
@@ -156,6 +160,7 @@ def resident_create(
         _apply(resident, field, value)
     if Resident.objects.filter(id_number=resident.id_number).exists():
         raise _duplicate_id(actor, resident.id_number)
+    refresh_search_keys(resident)
     try:
         with transaction.atomic():
             resident.save()
@@ -209,6 +214,7 @@ def resident_update(
     if not changes:
         return {}
     locked.updated_at = timezone.now()
+    refresh_search_keys(locked)
     locked.save()
     _record(locked, actor=actor, kind=kind, changes=changes)
     audit_fields = {k: v for k, v in changes.items() if k not in ("id_number", "phone")}

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class TransfersConfig(AppConfig):
+    name = "linli.transfers"
+    label = "transfers"
+    verbose_name = "导入导出"

@@ -1,0 +1,180 @@
+"""Reading the ledgers (台账) community workers keep: .xlsx/.xls/.ods and .csv, messy as they come.
+
+The header is found among the first rows; it may span up to three rows with
+merged cells (a title above, group headers such as "基本信息" over several
+columns). A column's name is the nearest non-empty header cell above the data.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+
+from linli.core.errors import DomainError
+
+HEADER_SEARCH_ROWS = 10
+HEADER_MAX_ROWS = 3
+
+RESIDENT_COLUMNS: dict[str, list[str]] = {
+    "name": ["姓名", "名字", "居民姓名"],
+    "id_number": ["身份证号", "身份证号码", "公民身份号码", "证件号码"],
+    "gender": ["性别"],
+    "birth_date": ["出生日期", "出生年月", "生日"],
+    "ethnicity": ["民族"],
+    "phone": ["联系电话", "手机号", "手机号码", "联系方式", "电话"],
+    "residence_type": ["人口类型", "户籍类型", "居住类型", "人员类别"],
+    "building": ["楼栋", "楼栋号", "楼号", "幢"],
+    "entrance": ["单元", "单元号"],
+    "room": ["房号", "门牌号", "房间号", "室"],
+    "grid": ["网格", "所属网格", "网格编号", "网格名称"],
+    "relation_to_head": ["与户主关系"],
+    "tags": ["标签", "重点人群", "人员标签", "特殊人群"],
+    "education": ["文化程度", "学历"],
+    "political_status": ["政治面貌"],
+    "notes": ["备注"],
+}
+REQUIRED = ("name", "id_number")
+
+
+def synonyms() -> dict[str, str]:
+    """Header text → column key; settings.LINLI_IMPORT_SYNONYMS adds more ({"phone": ["手机"]})."""
+    table: dict[str, str] = {}
+    extra: dict[str, list[str]] = getattr(settings, "LINLI_IMPORT_SYNONYMS", {})
+    for key, words in RESIDENT_COLUMNS.items():
+        for word in [*words, *extra.get(key, [])]:
+            table[header_text(word)] = key
+    return table
+
+
+def cell_text(value: Any) -> str:
+    """A cell as text: NFKC (full-width → half-width), trimmed; whole floats without '.0'."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat()
+    return unicodedata.normalize("NFKC", str(value)).strip()
+
+
+def header_text(value: Any) -> str:
+    text = cell_text(value)
+    text = re.sub(r"[\s*＊:：]", "", text)
+    return re.sub(r"[(（][^)）]*[)）]$", "", text)  # "联系电话(必填)" → "联系电话"
+
+
+@dataclass
+class Sheet:
+    """The data of a ledger: column keys by position, and the data rows with their sheet row numbers."""
+
+    columns: dict[int, str]  # position → column key
+    headers: list[str]  # every column's header text as found (for reports)
+    unknown_columns: list[str]
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)  # (1-based row number, cells)
+    blank_rows: int = 0
+
+
+def read_cells(path: Path) -> list[list[Any]]:
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        return _read_csv(path)
+    if suffix in {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}:
+        from python_calamine import CalamineWorkbook
+
+        try:
+            workbook = CalamineWorkbook.from_path(str(path))
+            return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+        except Exception as exc:  # calamine raises its own error types for damaged files
+            raise DomainError(f"无法读取 Excel 文件 {path.name}：{exc}") from exc
+    raise DomainError(f"不支持的文件类型 {suffix or '(无扩展名)'}：请使用 .xlsx、.xls 或 .csv。")
+
+
+def _read_csv(path: Path) -> list[list[Any]]:
+    raw = path.read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise DomainError(f"无法识别 {path.name} 的文字编码：请另存为 UTF-8 或 GBK 编码的 CSV。")
+    return list(csv.reader(text.splitlines()))
+
+
+def find_header(cells: list[list[Any]]) -> Sheet:
+    table = synonyms()
+
+    def score(row: list[Any]) -> int:
+        return len({table[t] for c in row if (t := header_text(c)) in table})
+
+    scores = [score(row) for row in cells[:HEADER_SEARCH_ROWS]]
+    if not scores or max(scores) == 0:
+        raise DomainError("前 10 行中找不到表头：至少需要“姓名”和“身份证号”两列。")
+    best = scores.index(max(scores))
+    # The header block: at most three rows around the best one. Rows below it that also hold
+    # header names belong to it (a cell merged downwards); a title row (one filled cell) does not.
+    end = best
+    while end + 1 < len(scores) and end + 1 - best < HEADER_MAX_ROWS and scores[end + 1] > 0:
+        end += 1
+    start = best
+    while (
+        start > 0
+        and end - start + 1 < HEADER_MAX_ROWS
+        and sum(1 for c in cells[start - 1] if cell_text(c)) > 1
+    ):
+        start -= 1
+    width = max(len(r) for r in cells[start : end + 1])
+    headers: list[str] = []
+    for col in range(width):
+        name = ""
+        for r in range(end, start - 1, -1):
+            row = cells[r]
+            if col < len(row) and (name := header_text(row[col])):
+                break
+        headers.append(name)
+    columns: dict[int, str] = {}
+    unknown: list[str] = []
+    for col, name in enumerate(headers):
+        key = table.get(name)
+        if key and key not in columns.values():
+            columns[col] = key
+        elif name and name != "序号":
+            unknown.append(name)
+    missing = [RESIDENT_COLUMNS[k][0] for k in REQUIRED if k not in columns.values()]
+    if missing:
+        raise DomainError(f"表头缺少必需的列：{'、'.join(missing)}。")
+    sheet = Sheet(columns=columns, headers=headers, unknown_columns=unknown)
+    for index in range(end + 1, len(cells)):
+        texts = [cell_text(c) for c in cells[index]]
+        if not any(texts):
+            sheet.blank_rows += 1
+            continue
+        sheet.rows.append((index + 1, texts))
+    return sheet
+
+
+def read_ledger(path: Path) -> Sheet:
+    return find_header(read_cells(path))
+
+
+def records(sheet: Sheet) -> Iterator[tuple[int, dict[str, str], dict[str, str]]]:
+    """(row number, values by column key, original values by header) for every data row."""
+    for number, texts in sheet.rows:
+        keyed = {key: texts[col] if col < len(texts) else "" for col, key in sheet.columns.items()}
+        original = {
+            (sheet.headers[col] or f"列{col + 1}"): text
+            for col, text in enumerate(texts)
+            if col < len(sheet.headers)
+        }
+        yield number, keyed, original

@@ -1,0 +1,358 @@
+"""Importing resident ledgers.
+
+A job keeps the original file and the outcome of every row. Rows are written in
+batches; each batch is one transaction, so a crash leaves no half-written rows,
+and because an import is idempotent (same ID → update or unchanged) simply
+running it again resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import shutil
+import uuid
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from linli.accounts.roles import Capability
+from linli.areas.models import Area
+from linli.core.audit import Action, audit_record
+from linli.core.context import current_origin
+from linli.core.errors import DomainError
+from linli.core.permissions import require, require_path_in_scope
+from linli.core.scoping import path_in_scope
+from linli.registry.models import Building, Entrance, House, Household, Resident, ResidentChange, ResidentTag
+from linli.registry.services import refresh_search_keys
+from linli.transfers import ledger
+from linli.transfers.models import ImportJob, ImportRow, RowOutcome
+from linli.transfers.resident_rows import RowContext, RowPlan, plan_row
+
+if TYPE_CHECKING:
+    from linli.accounts.models import User
+
+BATCH_SIZE = 1000
+# What an import compares and may change on an existing resident.
+COMPARED = (
+    "name",
+    "gender",
+    "birth_date",
+    "phone",
+    "residence_type",
+    "ethnicity",
+    "education",
+    "political_status",
+    "relation_to_head",
+    "notes",
+)
+
+
+class _DryRun(Exception):
+    pass
+
+
+def _store(path: Path) -> Path:
+    target_dir = Path(settings.MEDIA_ROOT) / "imports" / uuid.uuid4().hex
+    target_dir.mkdir(parents=True, exist_ok=True)
+    target = target_dir / path.name
+    shutil.copyfile(path, target)
+    return target
+
+
+def import_job_create(
+    *, actor: User | None, community: Area, path: Path, original_name: str = "", dry_run: bool = False
+) -> ImportJob:
+    """Register an import of `path` into `community`: the file is copied next to the job and kept."""
+    require(actor, Capability.WRITE)
+    require_path_in_scope(actor, community.path)
+    if community.kind != Area.Kind.COMMUNITY:
+        raise DomainError("请选择要导入到的社区。", field="community")
+    if not path.is_file():
+        raise DomainError(f"{path}: 文件不存在。", field="file")
+    return ImportJob.objects.create(
+        community=community,
+        original_name=original_name or path.name,
+        stored_file=str(_store(path)),
+        dry_run=dry_run,
+        created_by=actor,
+        created_by_label=getattr(actor, "username", "") or current_origin().operator,
+    )
+
+
+def import_job_run(
+    *, actor: User | None, job: ImportJob, progress: Callable[[int, int], None] | None = None
+) -> dict[str, Any]:
+    """Run a registered job; returns the summary (also kept on the job). Unreadable files fail the job."""
+    job.status, job.error = ImportJob.Status.RUNNING, ""
+    job.save(update_fields=["status", "error"])
+    try:
+        sheet = ledger.read_ledger(Path(job.stored_file))
+    except DomainError as exc:
+        _finish(job, ImportJob.Status.FAILED, error=exc.message)
+        raise
+    job.rows_total = len(sheet.rows)
+    job.save(update_fields=["rows_total"])
+    may_sensitive = actor is None or actor.can(Capability.VIEW_SENSITIVE)
+    ctx = RowContext(job.community, may_set_sensitive=may_sensitive)
+    counts = {"created": 0, "updated": 0, "unchanged": 0, "errors": 0, "warnings": 0}
+    plans = [plan_row(n, values, original, ctx) for n, values, original in ledger.records(sheet)]
+    try:
+        if job.dry_run:
+            outcomes: dict[int, tuple[str, int | None]] = {}
+            try:
+                with transaction.atomic():
+                    outcomes = _write_all(actor, job, plans, counts, progress)
+                    raise _DryRun
+            except _DryRun:
+                pass
+            # The per-row outcomes of a dry run are kept as a preview; the residents were rolled back.
+            preview: dict[int, tuple[str, int | None]] = {n: (o, None) for n, (o, _) in outcomes.items()}
+            ImportRow.objects.bulk_create(_row_records(job, plans, preview))
+        else:
+            _write_all(actor, job, plans, counts, progress)
+    except Exception as exc:
+        _finish(job, ImportJob.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
+        raise
+    summary = {
+        "rows": len(sheet.rows),
+        **counts,
+        "blank_rows": sheet.blank_rows,
+        "unknown_columns": sheet.unknown_columns,
+        "dry_run": job.dry_run,
+        "job": job.pk,
+    }
+    job.summary = summary
+    _finish(job, ImportJob.Status.DONE)
+    with transaction.atomic():
+        audit_record(actor=actor, action=Action.IMPORT, obj=job, changes=summary)
+    return summary
+
+
+def _finish(job: ImportJob, status: str, error: str = "") -> None:
+    job.status, job.error, job.finished_at = status, error, timezone.now()
+    job.save(update_fields=["status", "error", "finished_at", "summary"])
+
+
+def _write_all(
+    actor: User | None,
+    job: ImportJob,
+    plans: list[RowPlan],
+    counts: dict[str, int],
+    progress: Callable[[int, int], None] | None,
+) -> dict[int, tuple[str, int | None]]:
+    places = _PlaceCache()
+    all_outcomes: dict[int, tuple[str, int | None]] = {}
+    for start in range(0, len(plans), BATCH_SIZE):
+        batch = plans[start : start + BATCH_SIZE]
+        with transaction.atomic():
+            outcomes = _write_batch(actor, job, batch, places, counts)
+            all_outcomes |= outcomes
+            if not job.dry_run:
+                ImportRow.objects.bulk_create(_row_records(job, batch, outcomes))
+        done = start + len(batch)
+        ImportJob.objects.filter(pk=job.pk).update(rows_done=done)
+        if progress:
+            progress(done, len(plans))
+    return all_outcomes
+
+
+def _row_records(
+    job: ImportJob, plans: list[RowPlan], outcomes: dict[int, tuple[str, int | None]]
+) -> list[ImportRow]:
+    """One record per row; a row without an outcome was refused (its reasons are in `errors`)."""
+    records = []
+    for plan in plans:
+        outcome, resident_id = outcomes.get(plan.number, (RowOutcome.ERROR, None))
+        records.append(
+            ImportRow(
+                job=job,
+                row_number=plan.number,
+                outcome=outcome,
+                errors=plan.errors,
+                warnings=plan.warnings,
+                values=plan.original,
+                resident_id=resident_id,
+            )
+        )
+    return records
+
+
+class _PlaceCache:
+    """Buildings, units, houses and households met so far, created under the row's grid when missing."""
+
+    def __init__(self) -> None:
+        self.buildings: dict[tuple[int, str], Building] = {}
+        self.entrances: dict[tuple[int, str], Entrance] = {}
+        self.houses: dict[tuple[int, int | None, str], House] = {}
+        self.households: dict[int, Household] = {}
+
+    def house(self, grid: Area, building_no: str, entrance_no: str, room: str) -> House:
+        building = self.buildings.get((grid.pk, building_no))
+        if building is None:
+            building, _ = Building.objects.get_or_create(grid=grid, number=building_no)
+            self.buildings[(grid.pk, building_no)] = building
+        entrance = None
+        if entrance_no:
+            entrance = self.entrances.get((building.pk, entrance_no))
+            if entrance is None:
+                entrance, _ = Entrance.objects.get_or_create(building=building, number=entrance_no)
+                self.entrances[(building.pk, entrance_no)] = entrance
+        key = (building.pk, entrance.pk if entrance else None, room)
+        house = self.houses.get(key)
+        if house is None:
+            house, _ = House.objects.get_or_create(building=building, entrance=entrance, room_number=room)
+            self.houses[key] = house
+        return house
+
+    def household(self, house: House) -> Household:
+        household = self.households.get(house.pk)
+        if household is None:
+            household = Household.objects.filter(house=house).order_by(
+                "pk"
+            ).first() or Household.objects.create(house=house)
+            self.households[house.pk] = household
+        return household
+
+
+def _write_batch(
+    actor: User | None, job: ImportJob, batch: list[RowPlan], places: _PlaceCache, counts: dict[str, int]
+) -> dict[int, tuple[str, int | None]]:
+    label = job.created_by_label
+    now = timezone.now()
+    valid = [p for p in batch if not p.errors]
+    existing = {
+        r.id_number: r
+        for r in Resident.objects.select_related("grid").filter(
+            id_number__in=[p.values["id_number"] for p in valid]
+        )
+    }
+    tags_of: dict[int, set[int]] = {}
+    if existing:
+        for link in ResidentTag.objects.filter(resident__in=existing.values()):
+            tags_of.setdefault(link.resident_id, set()).add(link.tag_id)
+    outcomes: dict[int, tuple[str, int | None]] = {}
+    new: list[tuple[RowPlan, Resident]] = []
+    changes: list[ResidentChange] = []
+    updated: list[Resident] = []
+    new_links: list[ResidentTag] = []
+    heads: list[tuple[Household, RowPlan]] = []
+    for plan in batch:
+        if plan.errors:
+            counts["errors"] += 1
+            continue
+        assert plan.grid is not None  # noqa: S101  (a row without a grid has an error)
+        current = existing.get(plan.values["id_number"])
+        if current is not None and not path_in_scope(current.grid.path, [job.community.path]):
+            plan.errors.append("该身份证号已在其他社区登记，请联系街道核实")
+            counts["errors"] += 1
+            continue
+        house = places.house(plan.grid, *plan.place) if plan.place else None
+        household = places.household(house) if house else None
+        if household is not None and plan.values["relation_to_head"] == "户主":
+            heads.append((household, plan))
+        if plan.warnings:
+            counts["warnings"] += 1
+        if current is None:
+            resident = Resident(
+                grid=plan.grid,
+                house=house,
+                household=household,
+                created_at=now,
+                updated_at=now,
+                **plan.values,
+            )
+            refresh_search_keys(resident)
+            new.append((plan, resident))
+            continue
+        before = {f: getattr(current, f) for f in COMPARED} | {
+            "grid": current.grid.path,
+            "house": current.house_id,
+        }
+        for f in COMPARED:
+            setattr(current, f, plan.values[f])
+        current.grid = plan.grid
+        if house is not None:
+            current.house, current.household = house, household
+        after = {f: getattr(current, f) for f in COMPARED} | {
+            "grid": current.grid.path,
+            "house": current.house_id,
+        }
+        delta = {k: [_plain(before[k]), _plain(after[k])] for k in after if before[k] != after[k]}
+        added = [t for t in plan.tags if t.pk not in tags_of.get(current.pk, set())]
+        if added:
+            delta["tags_added"] = [t.name for t in added]
+            new_links += [ResidentTag(resident=current, tag=t) for t in added]
+        if delta:
+            current.updated_at = now
+            refresh_search_keys(current)
+            updated.append(current)
+            changes.append(
+                ResidentChange(
+                    resident=current,
+                    actor=actor,
+                    actor_label=label,
+                    kind=ResidentChange.Kind.IMPORT,
+                    changes=delta,
+                    at=now,
+                )
+            )
+            outcomes[plan.number] = (RowOutcome.UPDATED, current.pk)
+            counts["updated"] += 1
+        else:
+            outcomes[plan.number] = (RowOutcome.UNCHANGED, current.pk)
+            counts["unchanged"] += 1
+    if updated:
+        Resident.objects.bulk_update(
+            updated,
+            [
+                *COMPARED,
+                "grid",
+                "house",
+                "household",
+                "updated_at",
+                "name_pinyin",
+                "name_initials",
+                "phone_reversed",
+            ],
+        )
+    if new:
+        Resident.objects.bulk_create([r for _, r in new])
+        # Reload the ids (not every database returns them from a bulk insert).
+        ids = dict(
+            Resident.objects.filter(id_number__in=[r.id_number for _, r in new]).values_list(
+                "id_number", "pk"
+            )
+        )
+        for plan, resident in new:
+            resident.pk = ids[resident.id_number]
+            outcomes[plan.number] = (RowOutcome.CREATED, resident.pk)
+            new_links += [ResidentTag(resident=resident, tag=t) for t in plan.tags]
+            snapshot = {k: _plain(v) for k, v in plan.values.items() if v not in ("", None)} | {
+                "grid": plan.grid.path if plan.grid else None
+            }
+            changes.append(
+                ResidentChange(
+                    resident=resident,
+                    actor=actor,
+                    actor_label=label,
+                    kind=ResidentChange.Kind.CREATE,
+                    changes=snapshot,
+                    at=now,
+                )
+            )
+        counts["created"] += len(new)
+    ResidentTag.objects.bulk_create(new_links, ignore_conflicts=True)
+    ResidentChange.objects.bulk_create(changes)
+    for household, plan in heads:
+        if household.head_id is None:
+            household.head_id = outcomes[plan.number][1]
+            Household.objects.filter(pk=household.pk, head__isnull=True).update(head_id=household.head_id)
+    return outcomes
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, date) else value

@@ -1,0 +1,232 @@
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from django.db import connection
+
+from linli.core.cli import main
+from linli.core.errors import DomainError
+from linli.core.models import AuditEntry
+from linli.registry.models import Building, House, Household, Resident, ResidentChange
+from linli.transfers import services
+from linli.transfers.models import ImportJob, ImportRow
+from linli.transfers.services import import_job_create, import_job_run
+from tests.factories import make_id_number
+
+SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "samples"
+SAMPLE = SAMPLES / "residents-ledger-sample.xlsx"
+EXPECTED = json.loads((SAMPLES / "residents-ledger-sample.expected.json").read_text())
+
+
+@pytest.fixture
+def sample_community(world):
+    """Community C01 of the sample: grids G01–G04 named 第一网格 … 第四网格."""
+    from linli.areas.services import area_create
+
+    area_create(actor=None, kind="grid", code="G03", name="第三网格", parent=world.c01)
+    area_create(actor=None, kind="grid", code="G04", name="第四网格", parent=world.c01)
+    return world.c01
+
+
+def run_import(community, path: Path, *, actor=None, dry_run: bool = False) -> dict:
+    job = import_job_create(actor=actor, community=community, path=path, dry_run=dry_run)
+    return import_job_run(actor=actor, job=job)
+
+
+def workbook(path: Path, rows: Sequence[Sequence[Any]], merges: Sequence[str] = ()) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in rows:
+        ws.append(row)
+    for rng in merges:
+        ws.merge_cells(rng)
+    wb.save(path)
+    return path
+
+
+def test_the_sample_ledger_gives_the_expected_outcome(sample_community):
+    summary = run_import(sample_community, SAMPLE)
+    assert summary["rows"] == EXPECTED["rows"]
+    assert summary["created"] == EXPECTED["created"]
+    assert summary["errors"] == EXPECTED["errors"]
+    assert summary["warnings"] >= EXPECTED["warn_rows_min"]
+    assert Resident.objects.count() == EXPECTED["created"]
+    job = ImportJob.objects.get()
+    assert job.rows.count() == EXPECTED["rows"]  # every row's outcome is kept
+    assert Path(job.stored_file).read_bytes() == SAMPLE.read_bytes()  # and the original file
+    assert AuditEntry.objects.filter(action="import", object_id=str(job.pk)).exists()
+
+
+def test_importing_the_same_file_twice_changes_nothing(sample_community):
+    run_import(sample_community, SAMPLE)
+    before = (Resident.objects.count(), ResidentChange.objects.count(), House.objects.count())
+    summary = run_import(sample_community, SAMPLE)
+    assert summary["created"] == summary["updated"] == 0
+    assert summary["unchanged"] == EXPECTED["created"]
+    assert (Resident.objects.count(), ResidentChange.objects.count(), House.objects.count()) == before
+
+
+def test_a_dry_run_saves_no_resident_but_keeps_the_preview(sample_community):
+    summary = run_import(sample_community, SAMPLE, dry_run=True)
+    assert summary["created"] == EXPECTED["created"]
+    assert not Resident.objects.exists()
+    assert not Building.objects.exists()
+    assert ImportRow.objects.filter(outcome="created").count() == EXPECTED["created"]
+
+
+def test_places_are_created_under_the_rows_grid_and_heads_set(sample_community):
+    run_import(sample_community, SAMPLE)
+    assert not Building.objects.exclude(grid__path__startswith="S01/C01/").exists()
+    assert set(Building.objects.values_list("number", flat=True)) <= {str(n) for n in range(1, 41)}
+    assert Household.objects.filter(head__isnull=False).exists()
+    resident = Resident.objects.exclude(house=None).first()
+    assert resident.house.building.grid == resident.grid
+
+
+def test_report_lists_problem_rows_with_their_original_values(sample_community, tmp_path, capsys):
+    report = tmp_path / "report.xlsx"
+    code = main(
+        ["import", "residents", str(SAMPLE), "--community", "S01/C01", "--report", str(report), "--json"]
+    )
+    summary = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert summary["errors"] == EXPECTED["errors"]
+    sheet = openpyxl.load_workbook(report).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("原行号", "结果", "问题说明")
+    assert "身份证号" in rows[0]
+    refused = [r for r in rows[1:] if r[1] == "未导入"]
+    assert len(refused) == EXPECTED["errors"]
+    assert any("网格“G99”不在本社区" in r[2] for r in refused)
+    id_col = rows[0].index("身份证号")
+    assert all(isinstance(r[id_col], str) for r in rows[1:])  # identity numbers stay text
+
+
+def test_a_changed_row_updates_the_resident_and_records_old_and_new(world, tmp_path):
+    number = make_id_number("19700101", 41)
+    header = ["姓名", "身份证号", "联系电话", "网格", "楼栋", "单元", "房号", "重点人群"]
+    first = workbook(
+        tmp_path / "a.xlsx",
+        [header, ["刘一", number, "13800000001", "G01", "8栋", "2单元", "1401", "独居老人"]],
+    )
+    second = workbook(
+        tmp_path / "b.xlsx", [header, ["刘一", number, "13800000002", "G01", "8", "2", "1401室", "独居"]]
+    )
+    run_import(world.c01, first)
+    summary = run_import(world.c01, second)
+    assert summary["updated"] == 1
+    change = ResidentChange.objects.filter(kind="import").get()
+    assert change.changes == {"phone": ["13800000001", "13800000002"]}
+    assert House.objects.count() == 1  # "8栋/2单元/1401" and "8/2/1401室" are the same house
+
+
+def test_headers_over_several_rows_with_merged_cells(world, tmp_path):
+    rows: list[list[Any]] = [
+        ["锦绣社区居民信息表", None, None, None, None],
+        ["基本信息", None, None, "居住信息", None],
+        ["居民姓名", "公民身份号码", "手机号码", "所属网格", "楼号"],
+        ["孙二", make_id_number("19800101", 51), "13900000000", "第一网格", "3"],
+    ]
+    path = workbook(tmp_path / "merged.xlsx", rows, merges=["A1:E1", "A2:C2", "D2:E2"])
+    summary = run_import(world.c01, path)
+    assert summary["created"] == 1
+    assert summary["warnings"] == 1  # no room number: no house
+    assert Resident.objects.get().grid == world.c01_g01
+
+
+def test_a_header_cell_merged_downwards_names_its_column(world, tmp_path):
+    rows: list[list[Any]] = [
+        ["姓名", "证件信息", None, "网格"],
+        [None, "身份证号", "性别", None],
+        ["周三", make_id_number("19810101", 53), "男", "G01"],
+    ]
+    path = workbook(tmp_path / "vertical.xlsx", rows, merges=["A1:A2", "B1:C1", "D1:D2"])
+    assert run_import(world.c01, path)["created"] == 1
+
+
+def test_gbk_csv_ledgers_are_read(world, tmp_path):
+    path = tmp_path / "ledger.csv"
+    lines = ["姓名,身份证号,网格,人口类型", f"吴四,{make_id_number('19900101', 61)},G02,流动人口"]
+    path.write_bytes("\n".join(lines).encode("gb18030"))
+    run_import(world.c01, path)
+    assert Resident.objects.get().residence_type == "floating"
+
+
+def test_a_file_without_the_required_columns_fails_with_a_reason(world, tmp_path):
+    path = workbook(tmp_path / "bad.xlsx", [["序号", "名称"], [1, "x"]])
+    with pytest.raises(DomainError, match="找不到表头"):
+        run_import(world.c01, path)
+    assert ImportJob.objects.get().status == "failed"
+
+
+def test_unsupported_files_are_refused(world, tmp_path):
+    path = tmp_path / "ledger.docx"
+    path.write_bytes(b"not a ledger")
+    with pytest.raises(DomainError, match="不支持的文件类型"):
+        run_import(world.c01, path)
+
+
+def test_a_resident_registered_in_another_community_is_not_taken_over(world, tmp_path):
+    from linli.registry.services import resident_create
+
+    number = make_id_number("19750101", 71)
+    resident_create(actor=None, grid=world.c02_g01, name="郑五", id_number=number)
+    path = workbook(tmp_path / "x.xlsx", [["姓名", "身份证号", "网格"], ["郑五", number, "G01"]])
+    summary = run_import(world.c01, path)
+    assert summary["errors"] == 1
+    assert Resident.objects.get().grid == world.c02_g01
+
+
+def test_grid_workers_import_only_into_their_scope_and_not_sensitive_tags(world, tmp_path):
+    from linli.core.errors import NotFound
+
+    path = workbook(
+        tmp_path / "t.xlsx",
+        [
+            ["姓名", "身份证号", "网格", "标签"],
+            ["冯六", make_id_number("19600101", 81), "G01", "低保、独居老人"],
+        ],
+    )
+    with pytest.raises(NotFound):
+        import_job_create(actor=world.grid_worker_c01_g01, community=world.c02, path=path)
+    summary = run_import(world.c01, path, actor=world.c01_worker)
+    assert summary["created"] == 1
+    assert sorted(Resident.objects.get().tags.values_list("name", flat=True)) == ["低保", "独居老人"]
+
+
+def test_a_crash_mid_import_leaves_whole_batches_and_a_rerun_resumes(world, tmp_path, monkeypatch):
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    people = [[f"居民{i}", make_id_number("19850101", 101 + 2 * i), "G01"] for i in range(5)]
+    people[3][0] = "故障"
+    path = workbook(tmp_path / "crash.xlsx", [["姓名", "身份证号", "网格"], *people])
+    # A real database failure on the fourth row (second batch), as a full disk or a killed connection would be.
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute(
+                "CREATE TRIGGER fail_import BEFORE INSERT ON registry_resident WHEN NEW.name = '故障' "
+                "BEGIN SELECT RAISE(ABORT, 'disk full'); END;"
+            )
+        else:
+            cursor.execute(
+                "CREATE FUNCTION fail_import() RETURNS trigger AS $$ BEGIN "
+                "IF NEW.name = '故障' THEN RAISE EXCEPTION 'disk full'; END IF; RETURN NEW; END; $$ LANGUAGE plpgsql;"
+                "CREATE TRIGGER fail_import BEFORE INSERT ON registry_resident FOR EACH ROW EXECUTE FUNCTION fail_import();"
+            )
+    with pytest.raises(Exception, match="disk full"):
+        run_import(world.c01, path)
+    assert sorted(Resident.objects.values_list("name", flat=True)) == [
+        "居民0",
+        "居民1",
+    ]  # batch 1 only, whole
+    assert ImportJob.objects.get().status == "failed"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "DROP TRIGGER fail_import" + (" ON registry_resident" if connection.vendor != "sqlite" else "")
+        )
+    summary = run_import(world.c01, path)
+    assert (summary["unchanged"], summary["created"]) == (2, 3)
