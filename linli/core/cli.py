@@ -311,6 +311,23 @@ def cmd_import_residents(args: argparse.Namespace) -> None:
     print(f"import job {job.pk}")
 
 
+def cmd_export_residents(args: argparse.Namespace) -> None:
+    _require_migrated()
+    from linli.areas.services import area_by_path
+    from linli.transfers.export import export_residents
+
+    out = Path(args.output)
+    if out.suffix.lower() != ".xlsx":
+        raise CliError("the output file must end in .xlsx")
+    if not out.parent.exists():
+        raise CliError(f"directory {out.parent} does not exist")
+    count = export_residents(
+        actor=None, area=area_by_path(args.area), path=out, columns=args.columns, reveal=args.reveal
+    )
+    masked = "" if args.reveal else " (ID numbers and phones masked; --reveal for full values)"
+    print(f"{count} residents written to {out}{masked}")
+
+
 def cmd_check(args: argparse.Namespace) -> None:
     from linli.core.checks import run_checks
 
@@ -427,6 +444,16 @@ def build_parser() -> Parser:
     p.add_argument("--dry-run", action="store_true", help="check everything, save nothing")
     p.add_argument("--report", help="write every error and warning row to this .xlsx")
     p.add_argument("--json", action="store_true", help="print the summary as one JSON object")
+
+    exports = sub.add_parser("export", help="export ledgers to Excel").add_subparsers(
+        dest="export_command", metavar="WHAT", parser_class=Parser
+    )
+    exports.required = True
+    p = command("residents", cmd_export_residents, "export the resident ledger of an area to .xlsx", exports)
+    p.add_argument("--area", required=True, help="code path, e.g. S01/C01")
+    p.add_argument("-o", "--output", required=True, help="FILE.xlsx")
+    p.add_argument("--columns", nargs="+", help="column keys or titles, e.g. 姓名 身份证号 联系电话")
+    p.add_argument("--reveal", action="store_true", help="full ID numbers and phones (audited)")
 
     p = command("backup", cmd_backup, "write a portable backup of all data to FILE")
     p.add_argument("file")
