@@ -138,7 +138,7 @@ def test_check_passes_on_a_migrated_database(db, capsys):
 
 
 def test_demo_builds_a_real_looking_street_once(db, capsys):
-    code, out, _ = run(capsys, "demo", "--seed", "7")
+    code, out, _ = run(capsys, "demo", "--seed", "7", "--residents", "400")
     assert code == 0
     assert "linli-demo-2026" in out
     assert "c01g01" in out
@@ -233,12 +233,12 @@ def test_console_script_on_fresh_sqlite_directories_with_a_reproducible_demo(tmp
     assert "linli init" in missing.stderr
     assert first("init").returncode == 0
     assert (tmp_path / "one" / "linli.sqlite3").exists()
-    demo = first("demo", "--seed", "5")
+    demo = first("demo", "--seed", "5", "--residents", "150")
     assert demo.returncode == 0, demo.stderr
     assert "admin" in demo.stdout
     assert first("check").returncode == 0
 
     second = _console(tmp_path / "two")
     assert second("init").returncode == 0
-    assert second("demo", "--seed", "5").returncode == 0
+    assert second("demo", "--seed", "5", "--residents", "150").returncode == 0
     assert first("user", "list").stdout == second("user", "list").stdout

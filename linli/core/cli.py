@@ -81,8 +81,13 @@ def cmd_demo(args: argparse.Namespace) -> None:
         print("demo data already present; nothing to do")
         logins = demo.demo_logins()
     else:
-        result = demo.build_demo(seed=args.seed)
-        print(f"demo street built: {result.areas} areas, {result.users} users (seed {args.seed})")
+        if args.residents < 0:
+            raise CliError("--residents must be 0 or more")
+        result = demo.build_demo(seed=args.seed, residents=args.residents)
+        print(
+            f"demo street built: {result.areas} areas, {result.users} users, "
+            f"{result.residents} residents (seed {args.seed})"
+        )
         logins = result.logins
     print(f"demo logins (password, unless changed since: {demo.DEMO_PASSWORD}):")
     for login in logins:
@@ -365,6 +370,7 @@ def build_parser() -> Parser:
     p.add_argument("--threads", type=int, default=int(os.environ.get("LINLI_THREADS", "4")))
     p = command("demo", cmd_demo, "load the demo street (communities, grids, workers)")
     p.add_argument("--seed", type=int, default=2026)
+    p.add_argument("--residents", type=int, default=20000, help="how many demo residents (default 20000)")
     p.add_argument("--if-empty", action="store_true", help="do nothing if the demo street is already there")
 
     area = sub.add_parser("area", help="areas: district → street → community → grid").add_subparsers(

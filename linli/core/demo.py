@@ -47,6 +47,7 @@ class DemoLogin:
 class DemoResult:
     areas: int = 0
     users: int = 0
+    residents: int = 0
     logins: list[DemoLogin] = field(default_factory=list)
 
 
@@ -74,7 +75,7 @@ def demo_logins() -> list[DemoLogin]:
 
 
 @transaction.atomic
-def build_demo(*, seed: int = 2026) -> DemoResult:
+def build_demo(*, seed: int = 2026, residents: int = 20000) -> DemoResult:
     if demo_exists():
         raise DomainError(f"demo street {STREET[0]} already exists in this database")
     rng = random.Random(seed)
@@ -183,5 +184,8 @@ def build_demo(*, seed: int = 2026) -> DemoResult:
                     leaf,
                     since=start + timedelta(days=rng.randint(0, 60)),
                 )
+    from linli.registry.demo import build_demo_residents
+
+    result.residents = build_demo_residents(street=street, count=residents, seed=seed)
     result.logins = demo_logins()
     return result

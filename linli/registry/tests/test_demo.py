@@ -1,0 +1,23 @@
+from __future__ import annotations
+
+from linli.areas.models import Area
+from linli.core.demo import build_demo
+from linli.registry.idnumber import parse
+from linli.registry.models import Household, Resident
+
+
+def test_demo_residents_look_like_a_real_street(db):
+    result = build_demo(seed=3, residents=600)
+    assert result.residents == Resident.objects.count() == 600
+    for number in Resident.objects.values_list("id_number", flat=True):
+        parse(number)  # every demo identity number passes GB 11643
+    assert not Household.objects.filter(head=None).exists()
+    assert not Resident.objects.filter(house=None).exists()
+    # Spread over every leaf grid of the demo street (a grid split into sub-grids has none of its own).
+    leaves = Area.objects.filter(kind="grid", children__isnull=True)
+    assert set(Resident.objects.order_by().values_list("grid", flat=True).distinct()) == set(
+        leaves.values_list("pk", flat=True)
+    )
+    assert Resident.objects.filter(name_pinyin="").count() == 0
+    heads = Resident.objects.filter(relation_to_head="户主").count()
+    assert heads == Household.objects.count()
