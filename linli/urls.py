@@ -6,6 +6,7 @@ urlpatterns = [
     path("", include("linli.core.urls")),
     path("accounts/", include("linli.accounts.urls")),
     path("areas/", include("linli.areas.urls")),
+    path("registry/", include("linli.registry.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

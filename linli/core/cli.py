@@ -327,7 +327,7 @@ def cmd_export_residents(args: argparse.Namespace) -> None:
     if not out.parent.exists():
         raise CliError(f"directory {out.parent} does not exist")
     count = export_residents(
-        actor=None, area=area_by_path(args.area), path=out, columns=args.columns, reveal=args.reveal
+        actor=None, areas=[area_by_path(args.area)], path=out, columns=args.columns, reveal=args.reveal
     )
     masked = "" if args.reveal else " (ID numbers and phones masked; --reveal for full values)"
     print(f"{count} residents written to {out}{masked}")

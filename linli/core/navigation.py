@@ -21,5 +21,6 @@ class NavItem:
 NAV_ITEMS: list[NavItem] = [
     NavItem(_("首页"), "core:home", "/", icon="⌂"),
     NavItem(_("区域网格"), "areas:tree", "/areas/", icon="▦"),
+    NavItem(_("人口台账"), "registry:residents", "/registry/", icon="☷"),
     NavItem(_("审计日志"), "core:audit", "/audit/", Capability.VIEW_AUDIT, icon="☰"),
 ]

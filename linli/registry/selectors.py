@@ -93,3 +93,72 @@ def present(resident: Resident, user: User, *, reveal: bool = False) -> Resident
         tags=[link.tag.name for link in links],
         revealed=reveal,
     )
+
+
+FIELD_LABELS = {
+    "name": "姓名",
+    "id_number": "身份证号",
+    "gender": "性别",
+    "birth_date": "出生日期",
+    "phone": "联系电话",
+    "ethnicity": "民族",
+    "education": "文化程度",
+    "political_status": "政治面貌",
+    "residence_type": "人口类型",
+    "relation_to_head": "与户主关系",
+    "notes": "备注",
+    "grid": "网格",
+    "house": "房屋",
+    "household": "户",
+    "status": "状态",
+    "note": "说明",
+    "tags": "标签",
+    "tags_added": "增加标签",
+    "tags_removed": "移除标签",
+}
+VALUE_LABELS = {
+    "gender": dict(Resident.Gender.choices),
+    "residence_type": dict(Resident.ResidenceType.choices),
+    "status": dict(Resident.Status.choices),
+}
+MASKERS = {"id_number": mask_id, "phone": mask_phone}
+
+
+TAG_KEYS = {"tags", "tags_added", "tags_removed"}
+
+
+def hidden_tag_names(user: User) -> frozenset[str]:
+    """Names of the tags `user` may not see (empty for roles with view_sensitive)."""
+    from linli.registry.models import Tag
+
+    if user.can(Capability.VIEW_SENSITIVE):
+        return frozenset()
+    return frozenset(Tag.objects.filter(sensitive=True).values_list("name", flat=True))
+
+
+def describe_changes(
+    changes: dict[str, Any], hidden_tags: frozenset[str] = frozenset()
+) -> list[tuple[str, str]]:
+    """History lines for people: Chinese labels, choice labels, personal numbers always masked,
+    and tags the reader may not see left out."""
+
+    def show(key: str, value: Any) -> str:
+        if value in (None, ""):
+            return "（空）"
+        if isinstance(value, list):
+            return "、".join(str(v) for v in value) or "（空）"
+        text = str(value)
+        if key in MASKERS:
+            return MASKERS[key](text)
+        return str(VALUE_LABELS.get(key, {}).get(text, text))
+
+    lines = []
+    for key, value in changes.items():
+        if key in TAG_KEYS:
+            value = [v for v in value if v not in hidden_tags]
+            if not value:
+                continue
+        label = FIELD_LABELS.get(key, key)
+        pair = isinstance(value, list) and len(value) == 2 and key not in TAG_KEYS
+        lines.append((label, f"{show(key, value[0])} → {show(key, value[1])}" if pair else show(key, value)))
+    return lines

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import xlsxwriter
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from linli.accounts.roles import Capability
 from linli.areas.models import Area
@@ -60,11 +61,23 @@ def parse_columns(names: list[str] | None) -> list[str]:
 
 
 def export_residents(
-    *, actor: User | None, area: Area, path: Path, columns: list[str] | None = None, reveal: bool = False
+    *,
+    actor: User | None,
+    areas: Sequence[Area],
+    path: Path,
+    columns: list[str] | None = None,
+    reveal: bool = False,
+    refine: Callable[[QuerySet[Resident]], QuerySet[Resident]] | None = None,
 ) -> int:
-    """Write the residents of `area` (within the actor's scope) to `path`; returns the row count. Audited."""
+    """Write the residents of `areas` (within the actor's scope) to `path`; returns the row count. Audited.
+
+    `refine` narrows the rows further (the filters of the list a person exported from).
+    """
     require(actor, Capability.EXPORT)
-    require_path_in_scope(actor, area.path)
+    if not areas:
+        raise DomainError("没有可导出的区域。", field="area")
+    for area in areas:
+        require_path_in_scope(actor, area.path)
     if reveal and actor is not None and not actor.can(Capability.REVEAL_PERSONAL):
         raise Forbidden("您无权导出完整的身份证号和电话。")
     keys = parse_columns(columns)
@@ -72,12 +85,15 @@ def export_residents(
     links = ResidentTag.objects.select_related("tag").order_by("tag__group__order", "tag__order")
     if not sees_sensitive:
         links = links.filter(tag__sensitive=False)
-    qs = Resident.objects.all() if actor is None else Resident.objects.visible_to(actor)
+    qs: QuerySet[Resident] = Resident.objects.all() if actor is None else Resident.objects.visible_to(actor)
+    qs = qs.filter(subtree_q([a.path for a in areas], "grid__path"))
+    if refine is not None:
+        qs = refine(qs)
     qs = (
-        qs.filter(subtree_q([area.path], "grid__path"))
-        .select_related("grid", "house__building", "house__entrance")
+        qs.select_related("grid", "house__building", "house__entrance")
         .prefetch_related(Prefetch("tag_links", queryset=links, to_attr="export_tags"))
         .order_by("grid__path", "house__building__number", "house__room_number", "pk")
+        .distinct()
     )
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = workbook.add_worksheet("人口台账")
@@ -93,8 +109,15 @@ def export_residents(
     audit_record(
         actor=actor,
         action=Action.EXPORT,
-        obj=area,
-        changes={"what": "residents", "rows": count, "columns": keys, "revealed": reveal, "file": path.name},
+        obj=areas[0],
+        changes={
+            "what": "residents",
+            "areas": [a.path for a in areas],
+            "rows": count,
+            "columns": keys,
+            "revealed": reveal,
+            "file": path.name,
+        },
     )
     return count
 

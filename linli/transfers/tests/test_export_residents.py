@@ -33,7 +33,7 @@ def read(path) -> list[tuple]:
 
 def test_export_uses_the_import_column_names_and_masks_by_default(world, residents, tmp_path):
     path = tmp_path / "out.xlsx"
-    assert export_residents(actor=world.c01_leader, area=world.c01, path=path) == 2
+    assert export_residents(actor=world.c01_leader, areas=[world.c01], path=path) == 2
     rows = read(path)
     assert rows[0][:3] == ("姓名", "身份证号", "性别")
     first = dict(zip(rows[0], rows[1], strict=True))
@@ -48,37 +48,37 @@ def test_export_uses_the_import_column_names_and_masks_by_default(world, residen
 
 def test_export_is_scoped_to_the_user(world, residents, tmp_path):
     path = tmp_path / "out.xlsx"
-    assert export_residents(actor=world.street_admin, area=world.s01, path=path) == 3
+    assert export_residents(actor=world.street_admin, areas=[world.s01], path=path) == 3
     with pytest.raises(NotFound):
-        export_residents(actor=world.c01_worker, area=world.c02, path=path)
+        export_residents(actor=world.c01_worker, areas=[world.c02], path=path)
 
 
 def test_community_workers_export_tags_grid_workers_may_not_export(world, residents, tmp_path):
     path = tmp_path / "out.xlsx"
-    export_residents(actor=world.c01_worker, area=world.c01, path=path, columns=["姓名", "tags"])
+    export_residents(actor=world.c01_worker, areas=[world.c01], path=path, columns=["姓名", "tags"])
     assert read(path)[1] == ("陈一", "独居老人、低保")  # community workers may see sensitive tags
     with pytest.raises(Forbidden):
-        export_residents(actor=world.grid_worker_c01_g01, area=world.c01_g01, path=path)
+        export_residents(actor=world.grid_worker_c01_g01, areas=[world.c01_g01], path=path)
     assert AuditEntry.objects.filter(action="export").count() == 1
 
 
 def test_reveal_needs_the_permission_and_is_audited(world, residents, tmp_path):
     path = tmp_path / "out.xlsx"
     with pytest.raises(Forbidden):
-        export_residents(actor=world.c01_worker, area=world.c01, path=path, reveal=True)
-    export_residents(actor=world.c01_leader, area=world.c01, path=path, reveal=True, columns=["身份证号"])
+        export_residents(actor=world.c01_worker, areas=[world.c01], path=path, reveal=True)
+    export_residents(actor=world.c01_leader, areas=[world.c01], path=path, reveal=True, columns=["身份证号"])
     assert read(path)[1] == (residents.id_number,)
     assert AuditEntry.objects.get(action="export").changes["revealed"] is True
 
 
 def test_unknown_columns_are_refused(world, tmp_path):
     with pytest.raises(DomainError, match="未知的列“网址”"):
-        export_residents(actor=None, area=world.c01, path=tmp_path / "x.xlsx", columns=["姓名", "网址"])
+        export_residents(actor=None, areas=[world.c01], path=tmp_path / "x.xlsx", columns=["姓名", "网址"])
 
 
 def test_a_revealed_export_imports_back_unchanged(world, residents, tmp_path):
     path = tmp_path / "round.xlsx"
-    export_residents(actor=None, area=world.c01, path=path, reveal=True)
+    export_residents(actor=None, areas=[world.c01], path=path, reveal=True)
     job = import_job_create(actor=None, community=world.c01, path=path)
     summary = import_job_run(actor=None, job=job)
     assert (summary["rows"], summary["unchanged"], summary["errors"]) == (2, 2, 0)

@@ -1,0 +1,94 @@
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django import forms
+from django.db.models import Q, QuerySet
+
+from linli.accounts.models import User
+from linli.accounts.roles import Capability
+from linli.areas.models import Area
+from linli.registry.models import ResidenceType, Resident, ResidentStatus, Tag
+from linli.registry.selectors import search
+
+AGE_BANDS = [("0-17", "0–17 岁"), ("18-59", "18–59 岁"), ("60-79", "60–79 岁"), ("80-", "80 岁以上")]
+SORTS = [("name", "姓名"), ("-birth_date", "年龄从小到大"), ("birth_date", "年龄从大到小"), ("grid", "网格")]
+
+
+class ResidentFilterForm(forms.Form):
+    q = forms.CharField(
+        label="搜索",
+        required=False,
+        widget=forms.TextInput(
+            attrs={
+                "placeholder": "姓名、拼音或首字母、证件号或电话后几位、楼栋-房号",
+                "type": "search",
+                "autocomplete": "off",
+            }
+        ),
+    )
+    grid = forms.ModelChoiceField(
+        label="网格", queryset=Area.objects.none(), required=False, empty_label="全部网格"
+    )
+    building = forms.CharField(label="楼栋", required=False, max_length=20)
+    tag = forms.ModelChoiceField(
+        label="标签", queryset=Tag.objects.none(), required=False, empty_label="全部"
+    )
+    residence_type = forms.ChoiceField(
+        label="人口类型", required=False, choices=[("", "全部"), *ResidenceType.choices]
+    )
+    age = forms.ChoiceField(label="年龄段", required=False, choices=[("", "全部"), *AGE_BANDS])
+    status = forms.ChoiceField(label="状态", required=False, choices=[("", "全部"), *ResidentStatus.choices])
+    sort = forms.ChoiceField(label="排序", required=False, choices=SORTS)
+
+    def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        grid_field = self.fields["grid"]
+        tag_field = self.fields["tag"]
+        assert isinstance(grid_field, forms.ModelChoiceField)  # noqa: S101  (declared above)
+        assert isinstance(tag_field, forms.ModelChoiceField)  # noqa: S101
+        grid_field.queryset = Area.objects.visible_to(user).filter(kind=Area.Kind.GRID).order_by("path")
+        grid_field.label_from_instance = _grid_label  # type: ignore[method-assign,assignment]
+        tags = Tag.objects.order_by("group__order", "order")
+        tag_field.queryset = tags if user.can(Capability.VIEW_SENSITIVE) else tags.filter(sensitive=False)
+
+    def apply(self, qs: QuerySet[Resident]) -> QuerySet[Resident]:
+        data = self.cleaned_data
+        if grid := data.get("grid"):
+            qs = qs.filter(Q(grid=grid) | Q(grid__path__startswith=grid.path + "/"))
+        if building := data.get("building"):
+            qs = qs.filter(house__building__number=building.strip().removesuffix("栋").upper())
+        if tag := data.get("tag"):
+            qs = qs.filter(tag_links__tag=tag)
+        if residence := data.get("residence_type"):
+            qs = qs.filter(residence_type=residence)
+        if status := data.get("status"):
+            qs = qs.filter(status=status)
+        if band := data.get("age"):
+            low, _, high = band.partition("-")
+            today = date.today()  # noqa: DTZ011  (ages are calendar arithmetic)
+            qs = qs.filter(birth_date__lte=_years_ago(today, int(low)))
+            if high:
+                qs = qs.filter(birth_date__gt=_years_ago(today, int(high) + 1))
+        if q := data.get("q"):
+            qs = search(qs, q)
+        sort = data.get("sort") or "name"
+        order = {"grid": ["grid__path", "name"]}.get(sort, [sort])
+        return qs.order_by(*order, "pk")
+
+
+def _grid_label(area: Area) -> str:
+    return f"{area.parent.name if area.parent else ''}{area.name}"
+
+
+def _years_ago(today: date, years: int) -> date:
+    try:
+        return today.replace(year=today.year - years)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - years, day=28)
+
+
+class ExportForm(forms.Form):
+    reveal = forms.BooleanField(label="导出完整证件号码和电话（将记入审计日志）", required=False)
