@@ -53,12 +53,10 @@ def _id_number(rng: random.Random, birth: date, male: bool, used: set[str]) -> s
             return number
 
 
-def _grid_houses(grid: Area, count: int, rng: random.Random) -> Iterator[House]:
-    """Enough houses in `grid` for `count` residents (about 2.6 people a household)."""
-    needed = max(1, count * 10 // 26)
-    per_building = 4 * 18 * 2  # 4 units × 18 floors × 2 rooms
+def _grid_houses(grid: Area, rng: random.Random) -> Iterator[House]:
+    """Houses in `grid`, a building (4 units × 18 floors × 2 rooms) at a time, for as long as asked."""
     building_no = 0
-    while needed > 0:
+    while True:
         building_no += 1
         building = Building.objects.create(grid=grid, number=str(building_no), name=f"{building_no}栋")
         for unit in range(1, 5):
@@ -75,7 +73,6 @@ def _grid_houses(grid: Area, count: int, rng: random.Random) -> Iterator[House]:
             ]
             House.objects.bulk_create(houses)
             yield from House.objects.filter(entrance=entrance).order_by("pk")
-        needed -= per_building
 
 
 @transaction.atomic
@@ -96,7 +93,7 @@ def build_demo_residents(*, street: Area, count: int, seed: int) -> int:
     per_grid = [count // len(grids) + (1 if i < count % len(grids) else 0) for i in range(len(grids))]
     for grid, quota in zip(grids, per_grid, strict=True):
         pending = _Pending()
-        houses = _grid_houses(grid, quota, rng)
+        houses = _grid_houses(grid, rng)
         made = 0
         while made < quota:
             house = next(houses)

@@ -21,3 +21,14 @@ def test_demo_residents_look_like_a_real_street(db):
     assert Resident.objects.filter(name_pinyin="").count() == 0
     heads = Resident.objects.filter(relation_to_head="户主").count()
     assert heads == Household.objects.count()
+
+
+def test_demo_residents_never_run_out_of_houses(db):
+    from linli.areas.services import area_create
+    from linli.registry.demo import build_demo_residents
+
+    street = area_create(actor=None, kind="street", code="S09", name="测试街道")
+    community = area_create(actor=None, kind="community", code="C01", name="测试社区", parent=street)
+    area_create(actor=None, kind="grid", code="G01", name="第一网格", parent=community)
+    # 400 people need more than one building's 144 houses once vacant ones are skipped.
+    assert build_demo_residents(street=street, count=400, seed=1) == 400
