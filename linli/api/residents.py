@@ -1,15 +1,19 @@
 from datetime import date
 
+from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 
 from linli.accounts.roles import Capability
 from linli.api.schemas import ErrorOut
+from linli.areas.services import area_by_path
+from linli.core.errors import DomainError
 from linli.core.http import acting_user
 from linli.core.scoping import subtree_q
-from linli.registry.models import ResidenceType, Resident, ResidentStatus
+from linli.registry import services
+from linli.registry.models import ResidenceType, Resident, ResidentStatus, Tag
 from linli.registry.selectors import ResidentView, present, search, with_visible_tags
 
 router = Router(tags=["residents"])
@@ -96,3 +100,69 @@ def get_resident(request: HttpRequest, resident_id: int, reveal: bool = False) -
     qs = with_visible_tags(Resident.objects.visible_to(user).select_related("grid", "house__building"), user)
     resident = get_object_or_404(qs, pk=resident_id)
     return _out(present(resident, user, reveal=reveal))
+
+
+class ResidentIn(Schema):
+    grid: str  # code path of the grid, e.g. S01/C01/G01
+    name: str
+    id_number: str
+    phone: str = ""
+    ethnicity: str = ""
+    education: str = ""
+    political_status: str = ""
+    residence_type: ResidenceType = ResidenceType.PERMANENT
+    relation_to_head: str = ""
+    notes: str = ""
+    tags: list[str] = []
+
+
+class ResidentPatch(Schema):
+    grid: str | None = None
+    name: str | None = None
+    id_number: str | None = None
+    phone: str | None = None
+    ethnicity: str | None = None
+    education: str | None = None
+    political_status: str | None = None
+    residence_type: ResidenceType | None = None
+    relation_to_head: str | None = None
+    notes: str | None = None
+    tags: list[str] | None = None
+
+
+def _tags(names: list[str]) -> list[Tag]:
+    found = {t.name: t for t in Tag.objects.filter(name__in=names)}
+    unknown = [n for n in names if n not in found]
+    if unknown:
+        raise DomainError(f"未知标签：{'、'.join(unknown)}。", field="tags")
+    return [found[n] for n in names]
+
+
+@router.post("/residents", response={201: ResidentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def create_resident(request: HttpRequest, payload: ResidentIn) -> Status[ResidentOut]:
+    user = acting_user(request)
+    data = payload.dict()
+    grid = area_by_path(data.pop("grid"), actor=user)
+    tags = _tags(data.pop("tags"))
+    with transaction.atomic():
+        resident = services.resident_create(actor=user, grid=grid, tags=tags, **data)
+    return Status(201, _out(present(resident, user)))
+
+
+@router.patch(
+    "/residents/{resident_id}", response={200: ResidentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+)
+def update_resident(request: HttpRequest, resident_id: int, payload: ResidentPatch) -> ResidentOut:
+    user = acting_user(request)
+    resident = get_object_or_404(Resident.objects.visible_to(user), pk=resident_id)
+    data = payload.dict(exclude_unset=True)
+    with transaction.atomic():
+        if "grid" in data:
+            data["grid"] = area_by_path(data["grid"], actor=user)
+        tags = data.pop("tags", None)
+        if data:
+            services.resident_update(actor=user, resident=resident, **data)
+        if tags is not None:
+            services.resident_set_tags(actor=user, resident=resident, tags=_tags(tags))
+    resident = get_object_or_404(with_visible_tags(Resident.objects.visible_to(user), user), pk=resident_id)
+    return _out(present(resident, user))

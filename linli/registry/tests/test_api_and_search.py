@@ -120,3 +120,64 @@ def test_reveal_is_permitted_only_to_some_roles_and_always_audited(world, people
     assert entry.object_id == str(people["zhang"].pk)
     assert entry.area_path == "S01/C01/G01"
     assert entry.via == "api"
+
+
+def post(client: Client, url: str, data: dict[str, Any], h: dict[str, Any], method: str = "post") -> Any:
+    import json
+
+    return getattr(client, method)(url, data=json.dumps(data), content_type="application/json", **h)
+
+
+def test_create_over_the_api_is_scoped_validated_and_masked(world):
+    h = headers(world.grid_worker_c01_g01)
+    number = make_id_number("19700101", 91)
+    created = post(
+        Client(),
+        "/api/v1/residents",
+        {
+            "grid": "S01/C01/G01",
+            "name": "韩七",
+            "id_number": number,
+            "phone": "13700000000",
+            "tags": ["独居老人"],
+        },
+        h,
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["id_number"] != number
+    assert body["tags"] == ["独居老人"]
+    bad = post(Client(), "/api/v1/residents", {"grid": "S01/C01/G01", "name": "韩八", "id_number": "123"}, h)
+    assert bad.status_code == 400
+    assert bad.json()["field"] == "id_number"
+    elsewhere = post(
+        Client(),
+        "/api/v1/residents",
+        {"grid": "S01/C01/G02", "name": "韩九", "id_number": make_id_number(seq=93)},
+        h,
+    )
+    assert elsewhere.status_code == 404
+    sensitive = post(
+        Client(),
+        "/api/v1/residents",
+        {"grid": "S01/C01/G01", "name": "韩十", "id_number": make_id_number(seq=95), "tags": ["低保"]},
+        h,
+    )
+    assert sensitive.status_code == 400
+    assert not Resident.objects.filter(name="韩十").exists()  # nothing half-written
+
+
+def test_update_over_the_api(world, people):
+    h = headers(world.c01_worker)
+    url = f"/api/v1/residents/{people['zhang'].pk}"
+    response = post(Client(), url, {"phone": "13600000000", "tags": ["独居老人", "低保"]}, h, method="patch")
+    assert response.status_code == 200, response.content
+    assert response.json()["phone"] == "136****0000"
+    people["zhang"].refresh_from_db()
+    assert people["zhang"].phone == "13600000000"
+    assert (
+        post(Client(), f"/api/v1/residents/{people['wang'].pk}", {"name": "x"}, h, method="patch").status_code
+        == 404
+    )
+    viewer = post(Client(), url, {"name": "x"}, headers(world.viewer), method="patch")
+    assert viewer.status_code == 403
