@@ -7,6 +7,7 @@ urlpatterns = [
     path("accounts/", include("linli.accounts.urls")),
     path("areas/", include("linli.areas.urls")),
     path("registry/", include("linli.registry.urls")),
+    path("transfers/", include("linli.transfers.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

@@ -70,7 +70,22 @@ def cmd_serve(args: argparse.Namespace) -> None:
     _require_migrated()
     from linli.core.server import serve
 
-    serve(host=args.host, port=args.port, workers=args.workers, threads=args.threads)
+    serve(
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        threads=args.threads,
+        task_worker=not args.no_worker,
+    )
+
+
+def cmd_worker(args: argparse.Namespace) -> None:
+    _require_migrated()
+    from django.core.management import call_command
+
+    call_command(
+        "db_worker", batch=args.batch, no_startup_delay=args.batch, interval=args.interval, verbosity=1
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
@@ -368,6 +383,10 @@ def build_parser() -> Parser:
     p.add_argument("--port", type=int, default=int(os.environ.get("LINLI_PORT", "8000")))
     p.add_argument("--workers", type=int, default=int(os.environ.get("LINLI_WORKERS", "0")) or None)
     p.add_argument("--threads", type=int, default=int(os.environ.get("LINLI_THREADS", "4")))
+    p.add_argument("--no-worker", action="store_true", help="do not start the background-job worker")
+    p = command("worker", cmd_worker, "run background jobs (imports); `serve` starts one for you")
+    p.add_argument("--batch", action="store_true", help="run what is queued, then exit")
+    p.add_argument("--interval", type=float, default=1.0, help="seconds between polls of the queue")
     p = command("demo", cmd_demo, "load the demo street (communities, grids, workers)")
     p.add_argument("--seed", type=int, default=2026)
     p.add_argument("--residents", type=int, default=20000, help="how many demo residents (default 20000)")

@@ -22,5 +22,6 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("首页"), "core:home", "/", icon="⌂"),
     NavItem(_("区域网格"), "areas:tree", "/areas/", icon="▦"),
     NavItem(_("人口台账"), "registry:residents", "/registry/", icon="☷"),
+    NavItem(_("台账导入"), "transfers:imports", "/transfers/", Capability.WRITE, icon="⇪"),
     NavItem(_("审计日志"), "core:audit", "/audit/", Capability.VIEW_AUDIT, icon="☰"),
 ]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -36,7 +38,12 @@ def default_workers() -> int:
     return max(2, (os.cpu_count() or 1))
 
 
-def serve(*, host: str, port: int, workers: int | None, threads: int) -> None:
+def start_task_worker() -> subprocess.Popen[bytes]:
+    """The background-job worker (imports …) as a child process of the server."""
+    return subprocess.Popen([sys.executable, "-m", "linli.core.cli", "worker"])  # noqa: S603  (our own module)
+
+
+def serve(*, host: str, port: int, workers: int | None, threads: int, task_worker: bool = True) -> None:
     options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
         "workers": workers or default_workers(),
@@ -55,6 +62,14 @@ def serve(*, host: str, port: int, workers: int | None, threads: int) -> None:
     # instances on one host would fight over it, and nothing of ours uses it.
     if "control_socket_disable" in _Gunicorn.known_settings():
         options["control_socket_disable"] = True
+    background = start_task_worker() if task_worker else None
+
+    def stop_background(_server: Any) -> None:
+        if background is not None and background.poll() is None:
+            background.terminate()
+            background.wait(timeout=30)
+
+    options["on_exit"] = stop_background
     print(
         f"Linli serving at http://{host}:{port}/ (workers={options['workers']}, threads={threads}); Ctrl-C stops"
     )

@@ -21,16 +21,22 @@ def text(value: object) -> str:
 
 
 def phone(value: object) -> str | None:
-    """A usable phone number (mobile or landline with area code), or None if unusable. Empty → ''."""
+    """A usable phone number, or None if unusable; empty → ''.
+
+    Mobiles come back as 11 digits whatever the punctuation or country code
+    ("+86 132-0271 1567" → "13202711567"); landlines keep their area code.
+    """
     raw = text(value)
     if not raw:
         return ""
-    compact = re.sub(r"[\s()（）]", "", raw)
-    compact = re.sub(r"^(\+?86)(?=1\d{10}$)", "", compact)
-    if MOBILE_RE.match(compact.replace("-", "")):
-        return compact.replace("-", "")
+    compact = re.sub(r"[\s()（）.]", "", raw)
+    digits = compact.replace("-", "")
+    if mobile := re.fullmatch(r"(?:\+?86|0086)?(1[3-9]\d{9})", digits):
+        return mobile.group(1)
     if LANDLINE_RE.match(compact):
         return compact
+    if re.fullmatch(r"0\d{9,11}", digits):
+        return digits
     return None
 
 

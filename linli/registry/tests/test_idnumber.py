@@ -61,3 +61,24 @@ def test_masks_keep_only_what_recognition_needs():
     assert mask_id(STANDARD_EXAMPLE) == "1101**********002X"
     assert mask_phone("13800138000") == "138****8000"
     assert mask_phone("12") == "**"
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("13800138000", "13800138000"),
+        ("+86 132-0271 1567", "13202711567"),
+        ("0086 13800138000", "13800138000"),
+        ("138 0013 8000", "13800138000"),
+        ("0571-88886666", "0571-88886666"),
+        ("(0571)88886666", "057188886666"),
+        ("", ""),
+        ("12345", None),
+        ("电话", None),
+        ("23800138000", None),
+    ],
+)
+def test_phone_numbers_are_read_as_people_write_them(raw, expected):
+    from linli.registry.normalise import phone
+
+    assert phone(raw) == expected

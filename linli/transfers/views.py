@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import FileResponse, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+
+from linli.accounts.roles import Capability
+from linli.core.audit import Action, audit_record
+from linli.core.errors import DomainError
+from linli.core.forms import add_domain_error
+from linli.core.http import HttpRequest, acting_user
+from linli.transfers.forms import ImportForm
+from linli.transfers.models import ImportJob
+from linli.transfers.report import write_import_report
+from linli.transfers.services import import_job_create
+from linli.transfers.tasks import run_import
+
+
+@login_required
+def import_list(request: HttpRequest) -> HttpResponse:
+    user = acting_user(request)
+    jobs = ImportJob.objects.visible_to(user).select_related("community")[:100]
+    return render(
+        request, "transfers/import_list.html", {"jobs": jobs, "can_import": user.can(Capability.WRITE)}
+    )
+
+
+@login_required
+def import_new(request: HttpRequest) -> HttpResponse:
+    user = acting_user(request)
+    if not user.can(Capability.WRITE):
+        raise PermissionDenied
+    form = ImportForm(request.POST or None, request.FILES or None, user=user)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        with tempfile.TemporaryDirectory(prefix="linli-upload-") as tmp:
+            path = Path(tmp) / Path(upload.name).name
+            with path.open("wb") as fh:
+                for chunk in upload.chunks():
+                    fh.write(chunk)
+            try:
+                with transaction.atomic():
+                    job = import_job_create(
+                        actor=user,
+                        community=form.cleaned_data["community"],
+                        path=path,
+                        original_name=upload.name,
+                        dry_run=form.cleaned_data["dry_run"],
+                    )
+                    # Enqueued on commit: the worker must find the job row when it picks the task up.
+                    transaction.on_commit(lambda: run_import.enqueue(job.pk, user.pk))
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                return redirect("transfers:import", pk=job.pk)
+    return render(request, "transfers/import_new.html", {"form": form}, status=400 if form.errors else 200)
+
+
+@login_required
+def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    user = acting_user(request)
+    job = get_object_or_404(ImportJob.objects.visible_to(user).select_related("community"), pk=pk)
+    problems = (
+        job.rows.exclude(errors=[], warnings=[]).order_by("row_number")[:200] if job.status == "done" else []
+    )
+    context = {"job": job, "problems": [p for p in problems if p.errors or p.warnings]}
+    template = "transfers/import_detail.html#status" if request.htmx else "transfers/import_detail.html"
+    return render(request, template, context)
+
+
+@login_required
+def import_report(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """The problem rows as a workbook to fix and re-import. It holds original values: audited as an export."""
+    user = acting_user(request)
+    job = get_object_or_404(ImportJob.objects.visible_to(user).select_related("community"), pk=pk)
+    if job.status != ImportJob.Status.DONE:
+        raise PermissionDenied("导入尚未完成。")
+    path = Path(tempfile.mkdtemp(prefix="linli-report-")) / f"import-{job.pk}-report.xlsx"
+    count = write_import_report(job, path)
+    audit_record(actor=user, action=Action.EXPORT, obj=job, changes={"what": "import report", "rows": count})
+    return FileResponse(path.open("rb"), as_attachment=True, filename=f"导入问题行-{job.pk}.xlsx")
