@@ -27,7 +27,7 @@ from linli.registry.models import (
     ResidentTag,
     Tag,
 )
-from linli.registry.services import refresh_search_keys
+from linli.registry.services import index_names, refresh_search_keys
 
 REGIONS = ["510104", "510105", "510106", "510107", "510108", "510112", "510122", "513701", "500103", "530102"]
 ETHNICITIES = ["汉族"] * 94 + ["回族", "藏族", "彝族", "羌族", "土家族", "苗族"]
@@ -172,6 +172,9 @@ class _Pending:
         ids = dict(Resident.objects.filter(id_number__in=numbers).values_list("id_number", "pk"))
         links = [ResidentTag(resident_id=ids[r.id_number], tag=t) for r, tags in self.residents for t in tags]
         ResidentTag.objects.bulk_create(links, batch_size=2000)
+        for resident, _ in self.residents:
+            resident.pk = ids[resident.id_number]
+        index_names([r for r, _ in self.residents], fresh=True)
         for household, head in self.heads:
             household.head_id = ids[head.id_number]
         Household.objects.bulk_update([h for h, _ in self.heads], ["head"], batch_size=1000)

@@ -297,3 +297,27 @@ class ResidentChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.resident_id} {self.kind} {self.at:%Y-%m-%d}"
+
+
+class NameGram(models.Model):
+    """One- and two-character pieces of residents' names, so a name substring is an index lookup.
+
+    张三丰 → 张, 三, 丰, 张三, 三丰. Kept by the registry's write paths (services, import, demo);
+    `grid` is copied so the scope filter needs no join.
+    """
+
+    resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="+")
+    grid = models.ForeignKey("areas.Area", on_delete=models.CASCADE, related_name="+")
+    gram = models.CharField(max_length=2)
+
+    class Meta:
+        indexes = [models.Index(fields=["gram", "grid", "resident"], name="namegram_lookup_idx")]
+        constraints = [models.UniqueConstraint(fields=["resident", "gram"], name="namegram_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.gram}:{self.resident_id}"
+
+
+def name_grams(name: str) -> set[str]:
+    chars = [c for c in name if not c.isspace()]
+    return set(chars) | {a + b for a, b in zip(chars, chars[1:], strict=False)}

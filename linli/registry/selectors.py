@@ -13,7 +13,7 @@ from linli.core.audit import Action, audit_record
 from linli.core.errors import Forbidden
 from linli.registry import normalise
 from linli.registry.idnumber import mask_id, mask_phone
-from linli.registry.models import Resident, ResidentTag
+from linli.registry.models import NameGram, Resident, ResidentTag, name_grams
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
@@ -47,6 +47,16 @@ def search(qs: QuerySet[Resident], query: str) -> QuerySet[Resident]:
     if q.isascii() and q.isalpha():
         lower = q.lower()
         return qs.filter(Q(name_pinyin__startswith=lower) | Q(name_initials__startswith=lower))
+    return _name_contains(qs, q)
+
+
+def _name_contains(qs: QuerySet[Resident], q: str) -> QuerySet[Resident]:
+    """A name substring through the gram index: one or two characters are one lookup; longer
+    strings must hold all their bigrams, and the name itself is checked for the exact substring."""
+    if len(q) <= 2:
+        return qs.filter(pk__in=NameGram.objects.filter(gram=q).values("resident_id"))
+    for gram in sorted(name_grams(q) - set(q)):
+        qs = qs.filter(pk__in=NameGram.objects.filter(gram=gram).values("resident_id"))
     return qs.filter(name__contains=q)
 
 

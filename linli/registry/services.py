@@ -14,7 +14,16 @@ from linli.core.context import current_origin
 from linli.core.errors import DomainError
 from linli.core.permissions import require, require_path_in_scope
 from linli.registry import idnumber, normalise
-from linli.registry.models import House, Household, Resident, ResidentChange, ResidentTag, Tag
+from linli.registry.models import (
+    House,
+    Household,
+    NameGram,
+    Resident,
+    ResidentChange,
+    ResidentTag,
+    Tag,
+    name_grams,
+)
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
@@ -110,6 +119,22 @@ def refresh_search_keys(resident: Resident) -> None:
     resident.phone_reversed = resident.phone[::-1]
 
 
+def index_names(residents: Iterable[Resident], *, fresh: bool = False) -> None:
+    """(Re)write the name index of these residents; call after their name or grid changed.
+
+    `fresh`: they were just created and have no entries yet (saves the delete on bulk paths).
+    """
+    rows = list(residents)
+    if not rows:
+        return
+    if not fresh:
+        NameGram.objects.filter(resident__in=[r.pk for r in rows]).delete()
+    NameGram.objects.bulk_create(
+        [NameGram(resident_id=r.pk, grid_id=r.grid_id, gram=g) for r in rows for g in name_grams(r.name)],
+        batch_size=5000,
+    )
+
+
 def _duplicate_id(actor: User | None, id_number: str) -> DomainError:
     # Another resident holds this number. Say where only if the actor may see that resident.
     other = Resident.objects.filter(id_number=id_number).select_related("grid").first()
@@ -166,6 +191,7 @@ def resident_create(
             resident.save()
     except IntegrityError as exc:  # a concurrent registration of the same number
         raise _duplicate_id(actor, resident.id_number) from exc
+    index_names([resident], fresh=True)
     tag_list = list(tags)
     _check_tags(actor, tag_list)
     ResidentTag.objects.bulk_create([ResidentTag(resident=resident, tag=t) for t in tag_list])
@@ -216,6 +242,8 @@ def resident_update(
     locked.updated_at = timezone.now()
     refresh_search_keys(locked)
     locked.save()
+    if "name" in changes or "grid" in changes:
+        index_names([locked])
     _record(locked, actor=actor, kind=kind, changes=changes)
     audit_fields = {k: v for k, v in changes.items() if k not in ("id_number", "phone")}
     audit_fields |= {k: ["***", "***"] for k in changes if k in ("id_number", "phone")}

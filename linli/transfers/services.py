@@ -27,7 +27,7 @@ from linli.core.errors import DomainError
 from linli.core.permissions import require, require_path_in_scope
 from linli.core.scoping import path_in_scope
 from linli.registry.models import Building, Entrance, House, Household, Resident, ResidentChange, ResidentTag
-from linli.registry.services import refresh_search_keys
+from linli.registry.services import index_names, refresh_search_keys
 from linli.transfers import ledger
 from linli.transfers.models import ImportJob, ImportRow, RowOutcome
 from linli.transfers.resident_rows import RowContext, RowPlan, plan_row
@@ -240,6 +240,7 @@ def _write_batch(
     updated: list[Resident] = []
     new_links: list[ResidentTag] = []
     heads: list[tuple[Household, RowPlan]] = []
+    renamed: set[int] = set()
     for plan in batch:
         if plan.errors:
             counts["errors"] += 1
@@ -286,6 +287,8 @@ def _write_batch(
         if added:
             delta["tags_added"] = [t.name for t in added]
             new_links += [ResidentTag(resident=current, tag=t) for t in added]
+        if "name" in delta or "grid" in delta:
+            renamed.add(current.pk)
         if delta:
             current.updated_at = now
             refresh_search_keys(current)
@@ -347,6 +350,8 @@ def _write_batch(
         counts["created"] += len(new)
     ResidentTag.objects.bulk_create(new_links, ignore_conflicts=True)
     ResidentChange.objects.bulk_create(changes)
+    index_names([r for _, r in new], fresh=True)
+    index_names([r for r in updated if r.pk in renamed])
     for household, plan in heads:
         if household.head_id is None:
             household.head_id = outcomes[plan.number][1]
