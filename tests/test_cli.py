@@ -242,3 +242,26 @@ def test_console_script_on_fresh_sqlite_directories_with_a_reproducible_demo(tmp
     assert second("init").returncode == 0
     assert second("demo", "--seed", "5", "--residents", "150").returncode == 0
     assert first("user", "list").stdout == second("user", "list").stdout
+
+
+def test_tags_are_configurable_from_the_console(db, capsys):
+    from linli.registry.models import Tag
+
+    code, out, _ = run(
+        capsys, "tag", "add", "hearing_impaired", "听障人士", "--group", "care", "--aliases", "听障、聋人"
+    )
+    assert code == 0
+    tag = Tag.objects.get(code="hearing_impaired")
+    assert (tag.name, tag.sensitive, tag.aliases) == ("听障人士", False, "听障、聋人")
+    assert run(capsys, "tag", "set", "hearing_impaired", "--sensitive", "yes")[0] == 0
+    tag.refresh_from_db()
+    assert tag.sensitive
+    code, _, err = run(capsys, "tag", "add", "x_1", "低保", "--group", "care")
+    assert code == 1
+    assert "已存在" in err
+    code, _, err = run(capsys, "tag", "add", "new_tag", "新标签", "--group", "nope")
+    assert code == 1
+    assert "标签分组" in err
+    code, out, _ = run(capsys, "tag", "list")
+    assert "听障人士 (sensitive)" in out
+    assert AuditEntry.objects.filter(object_type="registry.tag").count() == 2

@@ -348,6 +348,44 @@ def cmd_export_residents(args: argparse.Namespace) -> None:
     print(f"{count} residents written to {out}{masked}")
 
 
+def cmd_tag_list(args: argparse.Namespace) -> None:
+    _require_migrated()
+    from linli.registry.models import Tag
+
+    for tag in Tag.objects.select_related("group").order_by("group__order", "order"):
+        mark = " (sensitive)" if tag.sensitive else ""
+        aliases = f"  aliases: {tag.aliases}" if tag.aliases else ""
+        print(f"{tag.group.code:<12} {tag.code:<24} {tag.name}{mark}{aliases}")
+
+
+def cmd_tag_add(args: argparse.Namespace) -> None:
+    _require_migrated()
+    from linli.registry.services import tag_create
+
+    tag = tag_create(
+        actor=None,
+        group_code=args.group,
+        code=args.code,
+        name=args.name,
+        sensitive=args.sensitive,
+        aliases=args.aliases or "",
+    )
+    print(f"created tag {tag.name} ({tag.code}){' — sensitive' if tag.sensitive else ''}")
+
+
+def cmd_tag_set(args: argparse.Namespace) -> None:
+    _require_migrated()
+    from linli.registry.models import Tag
+    from linli.registry.services import tag_update
+
+    tag = Tag.objects.filter(code=args.code).first()
+    if tag is None:
+        raise CliError(f"no tag with code {args.code!r} (see 'linli tag list')")
+    sensitive = {"yes": True, "no": False}.get(args.sensitive) if args.sensitive else None
+    tag = tag_update(actor=None, tag=tag, name=args.name, sensitive=sensitive, aliases=args.aliases)
+    print(f"tag {tag.code}: {tag.name}{' (sensitive)' if tag.sensitive else ''}")
+
+
 def cmd_check(args: argparse.Namespace) -> None:
     from linli.core.checks import run_checks
 
@@ -453,6 +491,23 @@ def build_parser() -> Parser:
     p.add_argument("username")
     p = command("revoke", cmd_token_revoke, "revoke a token by id, prefix or the token itself", token)
     p.add_argument("token")
+
+    tags = sub.add_parser("tag", help="key-group tags (重点人群)").add_subparsers(
+        dest="tag_command", metavar="ACTION", parser_class=Parser
+    )
+    tags.required = True
+    command("list", cmd_tag_list, "list tags by group", tags)
+    p = command("add", cmd_tag_add, "add a tag", tags)
+    p.add_argument("code", help="e.g. hearing_impaired")
+    p.add_argument("name", help="e.g. 听障人士")
+    p.add_argument("--group", required=True, help="group code: care, assistance, special, talent")
+    p.add_argument("--sensitive", action="store_true", help="only roles with view_sensitive see it")
+    p.add_argument("--aliases", help="other words ledgers use, separated by 、")
+    p = command("set", cmd_tag_set, "rename a tag, mark it (not) sensitive, set its aliases", tags)
+    p.add_argument("code")
+    p.add_argument("--name")
+    p.add_argument("--sensitive", choices=["yes", "no"])
+    p.add_argument("--aliases")
 
     imports = sub.add_parser("import", help="import ledgers from Excel/CSV").add_subparsers(
         dest="import_command", metavar="WHAT", parser_class=Parser

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import date
 from typing import TYPE_CHECKING, Any
@@ -302,3 +303,64 @@ def resident_set_tags(*, actor: User | None, resident: Resident, tags: Iterable[
     _record(resident, actor=actor, kind=ResidentChange.Kind.UPDATE, changes=changes)
     audit_record(actor=actor, action=Action.UPDATE, obj=resident, changes=changes)
     return changes
+
+
+@transaction.atomic
+def tag_create(
+    *, actor: User | None, group_code: str, code: str, name: str, sensitive: bool = False, aliases: str = ""
+) -> Tag:
+    """A new key-group tag; administrators only (tags apply across the whole deployment)."""
+    from linli.registry.models import TagGroup
+
+    require(actor, Capability.MANAGE_AREAS)
+    group = TagGroup.objects.filter(code=group_code).first()
+    if group is None:
+        codes = "、".join(TagGroup.objects.values_list("code", flat=True))
+        raise DomainError(f"标签分组 {group_code!r} 不存在，可选：{codes}。", field="group")
+    code, name = normalise.text(code).lower(), normalise.text(name)
+    if not re.fullmatch(r"[a-z][a-z0-9_]{1,39}", code):
+        raise DomainError("标签编码须为 2–40 位小写字母、数字或下划线，以字母开头。", field="code")
+    if not name or len(name) > 40:
+        raise DomainError("标签名称不能为空，且不超过 40 个字。", field="name")
+    if Tag.objects.filter(code=code).exists() or Tag.objects.filter(name=name).exists():
+        raise DomainError(f"标签 {name}（{code}）已存在。", field="name")
+    tag = Tag.objects.create(
+        group=group,
+        code=code,
+        name=name,
+        sensitive=sensitive,
+        aliases=normalise.text(aliases),
+        order=group.tags.count(),
+    )
+    audit_record(actor=actor, action=Action.CREATE, obj=tag, changes={"name": name, "sensitive": sensitive})
+    return tag
+
+
+@transaction.atomic
+def tag_update(
+    *,
+    actor: User | None,
+    tag: Tag,
+    name: str | None = None,
+    sensitive: bool | None = None,
+    aliases: str | None = None,
+) -> Tag:
+    require(actor, Capability.MANAGE_AREAS)
+    locked = Tag.objects.select_for_update().get(pk=tag.pk)
+    before = {"name": locked.name, "sensitive": locked.sensitive, "aliases": locked.aliases}
+    if name is not None:
+        name = normalise.text(name)
+        if not name or len(name) > 40:
+            raise DomainError("标签名称不能为空，且不超过 40 个字。", field="name")
+        if Tag.objects.filter(name=name).exclude(pk=locked.pk).exists():
+            raise DomainError(f"标签 {name} 已存在。", field="name")
+        locked.name = name
+    if sensitive is not None:
+        locked.sensitive = sensitive
+    if aliases is not None:
+        locked.aliases = normalise.text(aliases)
+    changes = diff(before, {"name": locked.name, "sensitive": locked.sensitive, "aliases": locked.aliases})
+    if changes:
+        locked.save()
+        audit_record(actor=actor, action=Action.UPDATE, obj=locked, changes=changes)
+    return locked
