@@ -40,6 +40,8 @@ def upload(
     return client.post(reverse("transfers:import_new"), data)
 
 
+# The worker commits and closes its connection as in production, so these tests run on committed data.
+@pytest.mark.django_db(transaction=True)
 def test_an_uploaded_ledger_is_imported_in_the_background(
     world, community, client_for, django_capture_on_commit_callbacks
 ):
@@ -63,6 +65,8 @@ def test_an_uploaded_ledger_is_imported_in_the_background(
     assert Resident.objects.count() == EXPECTED["created"]
 
 
+# The worker commits and closes its connection as in production, so these tests run on committed data.
+@pytest.mark.django_db(transaction=True)
 def test_the_problem_report_downloads_and_is_audited(
     world, community, client_for, django_capture_on_commit_callbacks
 ):
