@@ -27,7 +27,7 @@ from linli.registry.models import (
     ResidentTag,
     Tag,
 )
-from linli.registry.services import index_names, refresh_search_keys
+from linli.registry.services import bulk_create_residents, index_names, refresh_search_keys
 
 REGIONS = ["510104", "510105", "510106", "510107", "510108", "510112", "510122", "513701", "500103", "530102"]
 ETHNICITIES = ["汉族"] * 94 + ["回族", "藏族", "彝族", "羌族", "土家族", "苗族"]
@@ -167,16 +167,12 @@ class _Pending:
             return 0
         # bulk_create gives the households their ids; the residents pointing at them pick those up on save.
         Household.objects.bulk_create(self.households, batch_size=1000)
-        Resident.objects.bulk_create([r for r, _ in self.residents], batch_size=1000)
-        numbers = [r.id_number for r, _ in self.residents]
-        ids = dict(Resident.objects.filter(id_number__in=numbers).values_list("id_number", "pk"))
-        links = [ResidentTag(resident_id=ids[r.id_number], tag=t) for r, tags in self.residents for t in tags]
+        bulk_create_residents([r for r, _ in self.residents])
+        links = [ResidentTag(resident_id=r.pk, tag=t) for r, tags in self.residents for t in tags]
         ResidentTag.objects.bulk_create(links, batch_size=2000)
-        for resident, _ in self.residents:
-            resident.pk = ids[resident.id_number]
         index_names([r for r, _ in self.residents], fresh=True)
         for household, head in self.heads:
-            household.head_id = ids[head.id_number]
+            household.head_id = head.pk
         Household.objects.bulk_update([h for h, _ in self.heads], ["head"], batch_size=1000)
         count = len(self.residents)
         self.households, self.residents, self.heads = [], [], []

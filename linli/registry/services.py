@@ -136,6 +136,16 @@ def index_names(residents: Iterable[Resident], *, fresh: bool = False) -> None:
     )
 
 
+def bulk_create_residents(residents: list[Resident]) -> None:
+    """Insert many residents at once and give each its id (not every backend returns ids from a bulk insert)."""
+    Resident.objects.bulk_create(residents, batch_size=1000)
+    ids = dict(
+        Resident.objects.filter(id_number__in=[r.id_number for r in residents]).values_list("id_number", "pk")
+    )
+    for resident in residents:
+        resident.pk = ids[resident.id_number]
+
+
 def _duplicate_id(actor: User | None, id_number: str) -> DomainError:
     # Another resident holds this number. Say where only if the actor may see that resident.
     other = Resident.objects.filter(id_number=id_number).select_related("grid").first()

@@ -27,7 +27,7 @@ from linli.core.errors import DomainError
 from linli.core.permissions import require, require_path_in_scope
 from linli.core.scoping import path_in_scope
 from linli.registry.models import Building, Entrance, House, Household, Resident, ResidentChange, ResidentTag
-from linli.registry.services import index_names, refresh_search_keys
+from linli.registry.services import bulk_create_residents, index_names, refresh_search_keys
 from linli.transfers import ledger
 from linli.transfers.models import ImportJob, ImportRow, RowOutcome
 from linli.transfers.resident_rows import RowContext, RowPlan, plan_row
@@ -241,6 +241,12 @@ def _write_batch(
     new_links: list[ResidentTag] = []
     heads: list[tuple[Household, RowPlan]] = []
     renamed: set[int] = set()
+
+    def history(resident: Resident, kind: str, delta: dict[str, Any]) -> ResidentChange:
+        return ResidentChange(
+            resident=resident, actor=actor, actor_label=label, kind=kind, changes=delta, at=now
+        )
+
     for plan in batch:
         if plan.errors:
             counts["errors"] += 1
@@ -293,16 +299,7 @@ def _write_batch(
             current.updated_at = now
             refresh_search_keys(current)
             updated.append(current)
-            changes.append(
-                ResidentChange(
-                    resident=current,
-                    actor=actor,
-                    actor_label=label,
-                    kind=ResidentChange.Kind.IMPORT,
-                    changes=delta,
-                    at=now,
-                )
-            )
+            changes.append(history(current, ResidentChange.Kind.IMPORT, delta))
             outcomes[plan.number] = (RowOutcome.UPDATED, current.pk)
             counts["updated"] += 1
         else:
@@ -323,30 +320,14 @@ def _write_batch(
             ],
         )
     if new:
-        Resident.objects.bulk_create([r for _, r in new])
-        # Reload the ids (not every database returns them from a bulk insert).
-        ids = dict(
-            Resident.objects.filter(id_number__in=[r.id_number for _, r in new]).values_list(
-                "id_number", "pk"
-            )
-        )
+        bulk_create_residents([r for _, r in new])
         for plan, resident in new:
-            resident.pk = ids[resident.id_number]
             outcomes[plan.number] = (RowOutcome.CREATED, resident.pk)
             new_links += [ResidentTag(resident=resident, tag=t) for t in plan.tags]
             snapshot = {k: _plain(v) for k, v in plan.values.items() if v not in ("", None)} | {
                 "grid": plan.grid.path if plan.grid else None
             }
-            changes.append(
-                ResidentChange(
-                    resident=resident,
-                    actor=actor,
-                    actor_label=label,
-                    kind=ResidentChange.Kind.CREATE,
-                    changes=snapshot,
-                    at=now,
-                )
-            )
+            changes.append(history(resident, ResidentChange.Kind.CREATE, snapshot))
         counts["created"] += len(new)
     ResidentTag.objects.bulk_create(new_links, ignore_conflicts=True)
     ResidentChange.objects.bulk_create(changes)

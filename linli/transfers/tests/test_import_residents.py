@@ -18,20 +18,6 @@ from linli.transfers.models import ImportJob, ImportRow
 from linli.transfers.services import import_job_create, import_job_run
 from tests.factories import make_id_number
 
-SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "samples"
-SAMPLE = SAMPLES / "residents-ledger-sample.xlsx"
-EXPECTED = json.loads((SAMPLES / "residents-ledger-sample.expected.json").read_text())
-
-
-@pytest.fixture
-def sample_community(world):
-    """Community C01 of the sample: grids G01–G04 named 第一网格 … 第四网格."""
-    from linli.areas.services import area_create
-
-    area_create(actor=None, kind="grid", code="G03", name="第三网格", parent=world.c01)
-    area_create(actor=None, kind="grid", code="G04", name="第四网格", parent=world.c01)
-    return world.c01
-
 
 def run_import(community, path: Path, *, actor=None, dry_run: bool = False) -> dict:
     job = import_job_create(actor=actor, community=community, path=path, dry_run=dry_run)
@@ -49,38 +35,38 @@ def workbook(path: Path, rows: Sequence[Sequence[Any]], merges: Sequence[str] = 
     return path
 
 
-def test_the_sample_ledger_gives_the_expected_outcome(sample_community):
-    summary = run_import(sample_community, SAMPLE)
-    assert summary["rows"] == EXPECTED["rows"]
-    assert summary["created"] == EXPECTED["created"]
-    assert summary["errors"] == EXPECTED["errors"]
-    assert summary["warnings"] >= EXPECTED["warn_rows_min"]
-    assert Resident.objects.count() == EXPECTED["created"]
+def test_the_sample_ledger_gives_the_expected_outcome(sample_community, sample_ledger, expected):
+    summary = run_import(sample_community, sample_ledger)
+    assert summary["rows"] == expected["rows"]
+    assert summary["created"] == expected["created"]
+    assert summary["errors"] == expected["errors"]
+    assert summary["warnings"] >= expected["warn_rows_min"]
+    assert Resident.objects.count() == expected["created"]
     job = ImportJob.objects.get()
-    assert job.rows.count() == EXPECTED["rows"]  # every row's outcome is kept
-    assert Path(job.stored_file).read_bytes() == SAMPLE.read_bytes()  # and the original file
+    assert job.rows.count() == expected["rows"]  # every row's outcome is kept
+    assert Path(job.stored_file).read_bytes() == sample_ledger.read_bytes()  # and the original file
     assert AuditEntry.objects.filter(action="import", object_id=str(job.pk)).exists()
 
 
-def test_importing_the_same_file_twice_changes_nothing(sample_community):
-    run_import(sample_community, SAMPLE)
+def test_importing_the_same_file_twice_changes_nothing(sample_community, sample_ledger, expected):
+    run_import(sample_community, sample_ledger)
     before = (Resident.objects.count(), ResidentChange.objects.count(), House.objects.count())
-    summary = run_import(sample_community, SAMPLE)
+    summary = run_import(sample_community, sample_ledger)
     assert summary["created"] == summary["updated"] == 0
-    assert summary["unchanged"] == EXPECTED["created"]
+    assert summary["unchanged"] == expected["created"]
     assert (Resident.objects.count(), ResidentChange.objects.count(), House.objects.count()) == before
 
 
-def test_a_dry_run_saves_no_resident_but_keeps_the_preview(sample_community):
-    summary = run_import(sample_community, SAMPLE, dry_run=True)
-    assert summary["created"] == EXPECTED["created"]
+def test_a_dry_run_saves_no_resident_but_keeps_the_preview(sample_community, sample_ledger, expected):
+    summary = run_import(sample_community, sample_ledger, dry_run=True)
+    assert summary["created"] == expected["created"]
     assert not Resident.objects.exists()
     assert not Building.objects.exists()
-    assert ImportRow.objects.filter(outcome="created").count() == EXPECTED["created"]
+    assert ImportRow.objects.filter(outcome="created").count() == expected["created"]
 
 
-def test_places_are_created_under_the_rows_grid_and_heads_set(sample_community):
-    run_import(sample_community, SAMPLE)
+def test_places_are_created_under_the_rows_grid_and_heads_set(sample_community, sample_ledger):
+    run_import(sample_community, sample_ledger)
     assert not Building.objects.exclude(grid__path__startswith="S01/C01/").exists()
     assert set(Building.objects.values_list("number", flat=True)) <= {str(n) for n in range(1, 41)}
     assert Household.objects.filter(head__isnull=False).exists()
@@ -88,20 +74,31 @@ def test_places_are_created_under_the_rows_grid_and_heads_set(sample_community):
     assert resident.house.building.grid == resident.grid
 
 
-def test_report_lists_problem_rows_with_their_original_values(sample_community, tmp_path, capsys):
+def test_report_lists_problem_rows_with_their_original_values(
+    sample_community, tmp_path, capsys, sample_ledger, expected
+):
     report = tmp_path / "report.xlsx"
     code = main(
-        ["import", "residents", str(SAMPLE), "--community", "S01/C01", "--report", str(report), "--json"]
+        [
+            "import",
+            "residents",
+            str(sample_ledger),
+            "--community",
+            "S01/C01",
+            "--report",
+            str(report),
+            "--json",
+        ]
     )
     summary = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert summary["errors"] == EXPECTED["errors"]
+    assert summary["errors"] == expected["errors"]
     sheet = openpyxl.load_workbook(report).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][:3] == ("原行号", "结果", "问题说明")
     assert "身份证号" in rows[0]
     refused = [r for r in rows[1:] if r[1] == "未导入"]
-    assert len(refused) == EXPECTED["errors"]
+    assert len(refused) == expected["errors"]
     assert any("网格“G99”不在本社区" in r[2] for r in refused)
     id_col = rows[0].index("身份证号")
     assert all(isinstance(r[id_col], str) for r in rows[1:])  # identity numbers stay text

@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "samples"
+
+
+@pytest.fixture
+def sample_ledger() -> Path:
+    """The shared ledger sample (title row, messy values) for community C01 with grids G01–G04."""
+    return SAMPLES / "residents-ledger-sample.xlsx"
+
+
+@pytest.fixture
+def expected() -> dict[str, Any]:
+    """What the import rules imply for the sample: rows, created, errors, warn_rows_min, blank_rows."""
+    return json.loads((SAMPLES / "residents-ledger-sample.expected.json").read_text())
+
+
+@pytest.fixture
+def sample_community(world):
+    """Community C01 of the world, completed with the sample's grids G03 and G04 (第三/第四网格)."""
+    from linli.areas.services import area_create
+
+    area_create(actor=None, kind="grid", code="G03", name="第三网格", parent=world.c01)
+    area_create(actor=None, kind="grid", code="G04", name="第四网格", parent=world.c01)
+    return world.c01
