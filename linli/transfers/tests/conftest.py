@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-SAMPLES = Path(__file__).resolve().parents[3].parent / "shared" / "samples"
+# A copy of the project's shared sample (shared/samples/), kept here so the suite runs from any checkout.
+SAMPLES = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture
@@ -18,7 +19,7 @@ def sample_ledger() -> Path:
 @pytest.fixture
 def expected() -> dict[str, Any]:
     """What the import rules imply for the sample: rows, created, errors, warn_rows_min, blank_rows."""
-    return json.loads((SAMPLES / "residents-ledger-sample.expected.json").read_text())
+    return json.loads((SAMPLES / "residents-ledger-sample.expected.json").read_text(encoding="utf-8"))
 
 
 @pytest.fixture
