@@ -386,6 +386,67 @@ def cmd_tag_set(args: argparse.Namespace) -> None:
     print(f"tag {tag.code}: {tag.name}{' (sensitive)' if tag.sensitive else ''}")
 
 
+def cmd_bench(args: argparse.Namespace) -> None:
+    """Run bench/harness.py in a child process on a scratch database; never on the working one."""
+    import json
+    import subprocess
+    import tempfile
+    from datetime import datetime
+
+    import linli
+
+    root = Path(linli.__file__).resolve().parent.parent
+    if not (root / "bench" / "harness.py").is_file():
+        raise CliError("benchmarks need a source checkout (bench/ next to linli/)")
+    scratch = Path(tempfile.mkdtemp(prefix="linli-bench-"))
+    env = {**os.environ, "LINLI_VAR_DIR": str(scratch), "PYTHONPATH": str(root)}
+    pg_url = None
+    if args.db == "postgres":
+        pg_url = os.environ.get(
+            "LINLI_BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/linli_bench"
+        )
+        _pg_database(pg_url, create=True)
+        env["DATABASE_URL"] = pg_url
+    else:
+        env["DATABASE_URL"] = f"sqlite:///{scratch / 'bench.sqlite3'}"
+    command = [sys.executable, "-m", "bench.harness", "--scale", args.scale, "--only", args.only or ""]
+    results: list[dict[str, object]] = []
+    try:
+        with subprocess.Popen(command, cwd=root, env=env, stdout=subprocess.PIPE, text=True) as proc:  # noqa: S603
+            assert proc.stdout is not None  # noqa: S101  (PIPE was asked for)
+            for line in proc.stdout:
+                print(line, end="", flush=True)
+                results.append(json.loads(line))
+        if proc.returncode:
+            raise CliError(f"benchmark run failed (exit {proc.returncode}); see the output above")
+    finally:
+        if pg_url:
+            _pg_database(pg_url, create=False)
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")  # noqa: DTZ005  (a file name in local time)
+    outputs = [root / "bench" / "results" / f"{stamp}-{args.db}-{args.scale}.json"]
+    if args.json:
+        outputs.append(Path(args.json))
+    for out in outputs:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"results: {', '.join(str(o) for o in outputs)}", file=sys.stderr)
+
+
+def _pg_database(url: str, *, create: bool) -> None:
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    if not name.replace("_", "").isalnum():
+        raise CliError(f"unusable benchmark database name {name!r}")
+    try:
+        with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
+            if create:
+                conn.execute(f'CREATE DATABASE "{name}"')
+    except psycopg.Error as exc:
+        raise CliError(f"PostgreSQL at {base}: {str(exc).strip().splitlines()[0]}") from exc
+
+
 def cmd_check(args: argparse.Namespace) -> None:
     from linli.core.checks import run_checks
 
@@ -541,6 +602,11 @@ def build_parser() -> Parser:
     p.add_argument("file")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
     command("check", cmd_check, "check configuration, database and assets")
+    p = command("bench", cmd_bench, "run the benchmarks on a scratch database (see bench/README.md)")
+    p.add_argument("--scale", choices=["small", "street", "city"], default="small")
+    p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
+    p.add_argument("--json", help="also write the results to this file")
+    p.add_argument("--only", help="comma-separated: search,export,import_csv,import_xlsx")
     return parser
 
 

@@ -144,7 +144,7 @@ def _write_all(
     counts: dict[str, int],
     progress: Callable[[int, int], None] | None,
 ) -> dict[int, tuple[str, int | None]]:
-    places = _PlaceCache()
+    places = _PlaceCache(job.community)
     all_outcomes: dict[int, tuple[str, int | None]] = {}
     for start in range(0, len(plans), BATCH_SIZE):
         batch = plans[start : start + BATCH_SIZE]
@@ -182,40 +182,70 @@ def _row_records(
 
 
 class _PlaceCache:
-    """Buildings, units, houses and households met so far, created under the row's grid when missing."""
+    """Buildings, units, houses and households of the community, created under a row's grid when missing.
 
-    def __init__(self) -> None:
-        self.buildings: dict[tuple[int, str], Building] = {}
-        self.entrances: dict[tuple[int, str], Entrance] = {}
-        self.houses: dict[tuple[int, int | None, str], House] = {}
+    What exists is loaded once; what a batch needs and lacks is created in bulk, level by level, so a
+    batch costs a handful of queries however many new houses it names.
+    """
+
+    def __init__(self, community: Area) -> None:
+        in_community = {"grid__path__startswith": community.path + "/"}
+        self.buildings = {(b.grid_id, b.number): b for b in Building.objects.filter(**in_community)}
+        self.entrances = {
+            (e.building_id, e.number): e
+            for e in Entrance.objects.filter(**{f"building__{k}": v for k, v in in_community.items()})
+        }
+        self.houses = {
+            (h.building_id, h.entrance_id, h.room_number): h
+            for h in House.objects.filter(**{f"building__{k}": v for k, v in in_community.items()})
+        }
         self.households: dict[int, Household] = {}
+        for household in Household.objects.filter(
+            **{f"house__building__{k}": v for k, v in in_community.items()}
+        ).order_by("-pk"):
+            self.households[household.house_id] = household  # the oldest household of a house wins
+
+    def prepare(self, plans: list[RowPlan]) -> None:
+        wanted = [(p.grid, *p.place) for p in plans if p.place and p.grid is not None and not p.errors]
+        new_buildings = {
+            (g.pk, b): Building(grid=g, number=b) for g, b, _, _ in wanted if (g.pk, b) not in self.buildings
+        }
+        self._store(Building, new_buildings, self.buildings)
+        new_entrances = {}
+        for g, b, e, _ in wanted:
+            building = self.buildings[(g.pk, b)]
+            if e and (building.pk, e) not in self.entrances:
+                new_entrances[(building.pk, e)] = Entrance(building=building, number=e)
+        self._store(Entrance, new_entrances, self.entrances)
+        new_houses = {}
+        for key in {self._house_key(g, b, e, r) for g, b, e, r in wanted}:
+            if key not in self.houses:
+                new_houses[key] = House(building_id=key[0], entrance_id=key[1], room_number=key[2])
+        self._store(House, new_houses, self.houses)
+        new_households = {}
+        for g, b, e, r in wanted:
+            house = self.houses[self._house_key(g, b, e, r)]
+            if house.pk not in self.households:
+                new_households[house.pk] = Household(house=house)
+        self._store(Household, new_households, self.households)
+
+    def _house_key(self, grid: Area, building: str, entrance: str, room: str) -> tuple[int, int | None, str]:
+        b = self.buildings[(grid.pk, building)]
+        return (b.pk, self.entrances[(b.pk, entrance)].pk if entrance else None, room)
+
+    @staticmethod
+    def _store(model: Any, new: dict[Any, Any], cache: dict[Any, Any]) -> None:
+        if not new:
+            return
+        # SQLite ≥ 3.35 and PostgreSQL return the ids of bulk-inserted rows; Django puts them on the objects.
+        model.objects.bulk_create(list(new.values()), batch_size=1000)
+        cache.update(new)
 
     def house(self, grid: Area, building_no: str, entrance_no: str, room: str) -> House:
-        building = self.buildings.get((grid.pk, building_no))
-        if building is None:
-            building, _ = Building.objects.get_or_create(grid=grid, number=building_no)
-            self.buildings[(grid.pk, building_no)] = building
-        entrance = None
-        if entrance_no:
-            entrance = self.entrances.get((building.pk, entrance_no))
-            if entrance is None:
-                entrance, _ = Entrance.objects.get_or_create(building=building, number=entrance_no)
-                self.entrances[(building.pk, entrance_no)] = entrance
-        key = (building.pk, entrance.pk if entrance else None, room)
-        house = self.houses.get(key)
-        if house is None:
-            house, _ = House.objects.get_or_create(building=building, entrance=entrance, room_number=room)
-            self.houses[key] = house
-        return house
+        return self.houses[self._house_key(grid, building_no, entrance_no, room)]
 
     def household(self, house: House) -> Household:
-        household = self.households.get(house.pk)
-        if household is None:
-            household = Household.objects.filter(house=house).order_by(
-                "pk"
-            ).first() or Household.objects.create(house=house)
-            self.households[house.pk] = household
-        return household
+        return self.households[house.pk]
 
 
 def _write_batch(
@@ -230,6 +260,10 @@ def _write_batch(
             id_number__in=[p.values["id_number"] for p in valid]
         )
     }
+    foreign = {
+        number for number, r in existing.items() if not path_in_scope(r.grid.path, [job.community.path])
+    }
+    places.prepare([p for p in valid if p.values["id_number"] not in foreign])
     tags_of: dict[int, set[int]] = {}
     if existing:
         for link in ResidentTag.objects.filter(resident__in=existing.values()):

@@ -173,10 +173,14 @@ def test_a_resident_registered_in_another_community_is_not_taken_over(world, tmp
 
     number = make_id_number("19750101", 71)
     resident_create(actor=None, grid=world.c02_g01, name="郑五", id_number=number)
-    path = workbook(tmp_path / "x.xlsx", [["姓名", "身份证号", "网格"], ["郑五", number, "G01"]])
+    path = workbook(
+        tmp_path / "x.xlsx",
+        [["姓名", "身份证号", "网格", "楼栋", "房号"], ["郑五", number, "G01", "9", "101"]],
+    )
     summary = run_import(world.c01, path)
     assert summary["errors"] == 1
     assert Resident.objects.get().grid == world.c02_g01
+    assert not Building.objects.exists()  # nothing is created for a refused row
 
 
 def test_grid_workers_import_only_into_their_scope_and_not_sensitive_tags(world, tmp_path):
