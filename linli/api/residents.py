@@ -15,7 +15,7 @@ from linli.core.errors import DomainError
 from linli.core.http import acting_user
 from linli.core.scoping import subtree_q
 from linli.registry import services
-from linli.registry.models import ResidenceType, Resident, ResidentStatus, Tag
+from linli.registry.models import ResidenceType, Resident, ResidentStatus, ResidentTag, Tag
 from linli.registry.selectors import ResidentView, present, search, with_visible_tags
 
 router = Router(tags=["residents"])
@@ -84,17 +84,17 @@ def resident_page(
     if filters.grid:
         qs = qs.filter(subtree_q([filters.grid.strip("/").upper()], "grid__path"))
     if filters.tag:
-        tag = Q(tag_links__tag__name=filters.tag) | Q(tag_links__tag__code=filters.tag)
+        tag = Q(tag__name=filters.tag) | Q(tag__code=filters.tag)
         if not user.can(Capability.VIEW_SENSITIVE):
-            tag &= Q(tag_links__tag__sensitive=False)
-        qs = qs.filter(tag)
+            tag &= Q(tag__sensitive=False)
+        # A subquery, not a join: no duplicate rows, so no DISTINCT over the whole match set.
+        qs = qs.filter(pk__in=ResidentTag.objects.filter(tag).values("resident_id"))
     if filters.residence_type:
         qs = qs.filter(residence_type=filters.residence_type)
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.search:
         qs = searcher(qs, filters.search)
-    qs = qs.distinct()
     start = (filters.page - 1) * PAGE_SIZE
     rows = with_visible_tags(
         qs.select_related("grid", "house__building", "house__entrance").order_by("grid__path", "name", "pk"),

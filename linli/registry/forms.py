@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from linli.accounts.models import User
 from linli.accounts.roles import Capability
 from linli.areas.models import Area
-from linli.registry.models import ResidenceType, Resident, ResidentStatus, Tag
+from linli.registry.models import ResidenceType, Resident, ResidentStatus, ResidentTag, Tag
 from linli.registry.selectors import search
 
 AGE_BANDS = [("0-17", "0–17 岁"), ("18-59", "18–59 岁"), ("60-79", "60–79 岁"), ("80-", "80 岁以上")]
@@ -61,7 +61,7 @@ class ResidentFilterForm(forms.Form):
         if building := data.get("building"):
             qs = qs.filter(house__building__number=building.strip().removesuffix("栋").upper())
         if tag := data.get("tag"):
-            qs = qs.filter(tag_links__tag=tag)
+            qs = qs.filter(pk__in=ResidentTag.objects.filter(tag=tag).values("resident_id"))
         if residence := data.get("residence_type"):
             qs = qs.filter(residence_type=residence)
         if status := data.get("status"):

@@ -30,7 +30,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     form = ResidentFilterForm(request.GET or None, user=user)
     qs: QuerySet[Resident] = Resident.objects.visible_to(user)
     qs = form.apply(qs) if form.is_bound and form.is_valid() else qs.order_by("name", "pk")
-    qs = qs.select_related("grid", "house__building", "house__entrance").distinct()
+    qs = qs.select_related("grid", "house__building", "house__entrance")
     page = Paginator(with_visible_tags(qs, user), PAGE_SIZE).get_page(request.GET.get("page"))
     params = request.GET.copy()
     params.pop("page", None)

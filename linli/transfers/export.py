@@ -93,7 +93,6 @@ def export_residents(
         qs.select_related("grid", "house__building", "house__entrance")
         .prefetch_related(Prefetch("tag_links", queryset=links, to_attr="export_tags"))
         .order_by("grid__path", "house__building__number", "house__room_number", "pk")
-        .distinct()
     )
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = workbook.add_worksheet("人口台账")
