@@ -23,10 +23,20 @@ from linli.accounts.roles import Capability
 from linli.areas.models import Area
 from linli.core.audit import Action, audit_record
 from linli.core.context import current_origin
+from linli.core.db import refresh_statistics
 from linli.core.errors import DomainError
 from linli.core.permissions import require, require_path_in_scope
 from linli.core.scoping import path_in_scope
-from linli.registry.models import Building, Entrance, House, Household, Resident, ResidentChange, ResidentTag
+from linli.registry.models import (
+    REGISTRY_TABLES,
+    Building,
+    Entrance,
+    House,
+    Household,
+    Resident,
+    ResidentChange,
+    ResidentTag,
+)
 from linli.registry.services import bulk_create_residents, index_names, refresh_search_keys
 from linli.transfers import ledger
 from linli.transfers.models import ImportJob, ImportRow, RowOutcome
@@ -127,6 +137,8 @@ def import_job_run(
     }
     job.summary = summary
     _finish(job, ImportJob.Status.DONE)
+    if not job.dry_run and counts["created"] + counts["updated"]:
+        refresh_statistics(*REGISTRY_TABLES)
     with transaction.atomic():
         audit_record(actor=actor, action=Action.IMPORT, obj=job, changes=summary)
     return summary

@@ -231,3 +231,22 @@ def test_a_crash_mid_import_leaves_whole_batches_and_a_rerun_resumes(world, tmp_
         )
     summary = run_import(world.c01, path)
     assert (summary["unchanged"], summary["created"]) == (2, 3)
+
+
+def test_a_bulk_import_refreshes_the_planner_statistics(world, tmp_path):
+    """A freshly loaded registry must not be planned as if it were empty (seen on PostgreSQL)."""
+    path = workbook(
+        tmp_path / "s.xlsx",
+        [
+            ["姓名", "身份证号", "网格"],
+            *[[f"居民{i}", make_id_number(seq=2 * i + 1), "G01"] for i in range(5)],
+        ],
+    )
+    run_import(world.c01, path)
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT stat FROM sqlite_stat1 WHERE tbl = 'registry_resident'")
+            assert cursor.fetchone() is not None
+        else:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'registry_resident'")
+            assert cursor.fetchone()[0] >= 5

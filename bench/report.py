@@ -1,0 +1,60 @@
+"""Render bench/results/*.json as the table in bench/README.md.
+
+    python -m bench.report bench/results/A.json bench/results/B.json …
+
+Replaces everything between the RESULTS markers in bench/README.md; the newest file wins per
+(database, scale, workload).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+README = Path(__file__).with_name("README.md")
+START, END = "<!-- RESULTS:START -->", "<!-- RESULTS:END -->"
+
+
+def rows(paths: list[Path]) -> list[str]:
+    latest: dict[tuple[str, str, str], dict] = {}
+    for path in sorted(paths):
+        for item in json.loads(path.read_text(encoding="utf-8")):
+            if item.get("workload") == "setup":
+                continue
+            latest[(item["db"], item["scale"], item["workload"])] = item | {"file": path.name}
+    out = [
+        "| db | scale | workload | Linli | limit / baseline | ratio | note |",
+        "| --- | --- | --- | --- | --- | --- | --- |",
+    ]
+    for (db, scale, workload), item in sorted(latest.items()):
+        if workload == "search":
+            for kind, t in item["types"].items():
+                out.append(
+                    f"| {db} | {scale} ({item['residents']:,}) | search: {kind} | p50 {t['p50_ms']} ms, p95 {t['p95_ms']} ms"
+                    f" | p95 {t['baseline_p95_ms']} ms | {t['speedup_p95']}× faster | |"
+                )
+        else:
+            note = (
+                f"{item['rows_per_s']:,} rows/s, peak RSS {item['peak_rss_mb']} MB"
+                if "rows_per_s" in item
+                else ""
+            )
+            out.append(
+                f"| {db} | {scale} ({item['rows']:,}) | {workload} | {item['linli_s']} s | {item['limit_s']} s"
+                f" ({item['limit']}) | {item['ratio']}× | {note} |"
+            )
+    return out
+
+
+def main(argv: list[str]) -> int:
+    table = "\n".join(rows([Path(a) for a in argv]))
+    text = README.read_text(encoding="utf-8")
+    head, _, rest = text.partition(START)
+    _, _, tail = rest.partition(END)
+    README.write_text(f"{head}{START}\n{table}\n{END}{tail}", encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
