@@ -17,7 +17,6 @@ from linli.areas.models import Area
 from linli.core.db import refresh_statistics
 from linli.registry.idnumber import check_char
 from linli.registry.models import (
-    REGISTRY_TABLES,
     Building,
     Entrance,
     Gender,
@@ -137,7 +136,7 @@ def build_demo_residents(*, street: Area, count: int, seed: int) -> int:
             if len(pending.residents) >= BATCH:
                 created += pending.flush()
         created += pending.flush()
-    refresh_statistics(*REGISTRY_TABLES)
+    refresh_statistics()
     return created
 
 

@@ -321,16 +321,3 @@ class NameGram(models.Model):
 def name_grams(name: str) -> set[str]:
     chars = [c for c in name if not c.isspace()]
     return set(chars) | {a + b for a, b in zip(chars, chars[1:], strict=False)}
-
-
-# The tables the bulk paths fill; their statistics are refreshed after a bulk load.
-REGISTRY_TABLES = (
-    "registry_building",
-    "registry_entrance",
-    "registry_house",
-    "registry_household",
-    "registry_resident",
-    "registry_residenttag",
-    "registry_namegram",
-    "registry_residentchange",
-)

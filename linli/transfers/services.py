@@ -28,7 +28,6 @@ from linli.core.errors import DomainError
 from linli.core.permissions import require, require_path_in_scope
 from linli.core.scoping import path_in_scope
 from linli.registry.models import (
-    REGISTRY_TABLES,
     Building,
     Entrance,
     House,
@@ -138,7 +137,7 @@ def import_job_run(
     job.summary = summary
     _finish(job, ImportJob.Status.DONE)
     if not job.dry_run and counts["created"] + counts["updated"]:
-        refresh_statistics(*REGISTRY_TABLES)
+        refresh_statistics()
     with transaction.atomic():
         audit_record(actor=actor, action=Action.IMPORT, obj=job, changes=summary)
     return summary
