@@ -30,6 +30,16 @@ def run_checks() -> Iterator[tuple[bool, str]]:
         )
         return
 
+    if connection.vendor == "sqlite":
+        import sqlite3
+
+        # Bulk imports rely on INSERT … RETURNING to learn the ids of the houses and residents they create.
+        ok = sqlite3.sqlite_version_info >= (3, 35)
+        yield (
+            ok,
+            f"SQLite {sqlite3.sqlite_version}" + ("" if ok else " is too old: Linli needs 3.35 or newer"),
+        )
+
     executor = MigrationExecutor(connection)
     pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     yield (
