@@ -8,6 +8,7 @@ columns). A column's name is the nearest non-empty header cell above the data.
 from __future__ import annotations
 
 import csv
+import itertools
 import re
 import unicodedata
 from collections.abc import Iterator
@@ -75,50 +76,62 @@ def header_text(value: Any) -> str:
 
 @dataclass
 class Sheet:
-    """The data of a ledger: column keys by position, and the data rows with their sheet row numbers."""
+    """A ledger being read: its columns, and its data rows as an iterator (read once, lazily)."""
 
     columns: dict[int, str]  # position → column key
     headers: list[str]  # every column's header text as found (for reports)
     unknown_columns: list[str]
-    rows: list[tuple[int, list[str]]] = field(default_factory=list)  # (1-based row number, cells)
-    blank_rows: int = 0
+    rows: Iterator[tuple[int, list[str]]] = field(
+        default_factory=lambda: iter(())
+    )  # (1-based row number, cells)
+    total_hint: int = 0  # data rows in the file, blank ones included (for progress)
+    blank_rows: int = 0  # counted as the rows are read
 
 
-def read_cells(path: Path) -> list[list[Any]]:
+def iter_cells(path: Path) -> tuple[Iterator[list[Any]], int]:
+    """The first sheet's rows, lazily, and how many there are."""
     suffix = path.suffix.lower()
     if suffix == ".csv":
-        return _read_csv(path)
+        return _iter_csv(path)
     if suffix in {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}:
         from python_calamine import CalamineWorkbook
 
         try:
-            workbook = CalamineWorkbook.from_path(str(path))
-            return workbook.get_sheet_by_index(0).to_python(skip_empty_area=False)
+            sheet = CalamineWorkbook.from_path(str(path)).get_sheet_by_index(0)
+            return iter(sheet.iter_rows()), sheet.total_height
         except Exception as exc:  # calamine raises its own error types for damaged files
             raise DomainError(f"无法读取 Excel 文件 {path.name}：{exc}") from exc
     raise DomainError(f"不支持的文件类型 {suffix or '(无扩展名)'}：请使用 .xlsx、.xls 或 .csv。")
 
 
-def _read_csv(path: Path) -> list[list[Any]]:
-    raw = path.read_bytes()
+def _iter_csv(path: Path) -> tuple[Iterator[list[Any]], int]:
+    # One pass to find an encoding that reads the whole file (and count its lines), then read it lazily.
     for encoding in ("utf-8-sig", "gb18030"):
         try:
-            text = raw.decode(encoding)
+            with path.open(encoding=encoding, newline="") as fh:
+                lines = sum(1 for _ in fh)
             break
         except UnicodeDecodeError:
             continue
     else:
         raise DomainError(f"无法识别 {path.name} 的文字编码：请另存为 UTF-8 或 GBK 编码的 CSV。")
-    return list(csv.reader(text.splitlines()))
+
+    def rows() -> Iterator[list[Any]]:
+        with path.open(encoding=encoding, newline="") as fh:
+            yield from csv.reader(fh)
+
+    return rows(), lines
 
 
-def find_header(cells: list[list[Any]]) -> Sheet:
+def find_header(cells: Iterator[list[Any]] | list[list[Any]], total: int | None = None) -> Sheet:
+    rows_iter = iter(cells)
+    head = list(itertools.islice(rows_iter, HEADER_SEARCH_ROWS))
     table = synonyms()
 
     def score(row: list[Any]) -> int:
         return len({table[t] for c in row if (t := header_text(c)) in table})
 
-    scores = [score(row) for row in cells[:HEADER_SEARCH_ROWS]]
+    scores = [score(row) for row in head]
     if not scores or max(scores) == 0:
         raise DomainError("前 10 行中找不到表头：至少需要“姓名”和“身份证号”两列。")
     best = scores.index(max(scores))
@@ -131,15 +144,15 @@ def find_header(cells: list[list[Any]]) -> Sheet:
     while (
         start > 0
         and end - start + 1 < HEADER_MAX_ROWS
-        and sum(1 for c in cells[start - 1] if cell_text(c)) > 1
+        and sum(1 for c in head[start - 1] if cell_text(c)) > 1
     ):
         start -= 1
-    width = max(len(r) for r in cells[start : end + 1])
+    width = max(len(r) for r in head[start : end + 1])
     headers: list[str] = []
     for col in range(width):
         name = ""
         for r in range(end, start - 1, -1):
-            row = cells[r]
+            row = head[r]
             if col < len(row) and (name := header_text(row[col])):
                 break
         headers.append(name)
@@ -155,21 +168,28 @@ def find_header(cells: list[list[Any]]) -> Sheet:
     if missing:
         raise DomainError(f"表头缺少必需的列：{'、'.join(missing)}。")
     sheet = Sheet(columns=columns, headers=headers, unknown_columns=unknown)
-    for index in range(end + 1, len(cells)):
-        texts = [cell_text(c) for c in cells[index]]
-        if not any(texts):
-            sheet.blank_rows += 1
-            continue
-        sheet.rows.append((index + 1, texts))
+    sheet.total_hint = max(0, (total if total is not None else len(head)) - end - 1)
+
+    def data() -> Iterator[tuple[int, list[str]]]:
+        remaining = itertools.chain(head[end + 1 :], rows_iter)
+        for index, row in enumerate(remaining, start=end + 1):
+            texts = [cell_text(c) for c in row]
+            if not any(texts):
+                sheet.blank_rows += 1
+                continue
+            yield index + 1, texts
+
+    sheet.rows = data()
     return sheet
 
 
 def read_ledger(path: Path) -> Sheet:
-    return find_header(read_cells(path))
+    cells, total = iter_cells(path)
+    return find_header(cells, total)
 
 
 def records(sheet: Sheet) -> Iterator[tuple[int, dict[str, str], dict[str, str]]]:
-    """(row number, values by column key, original values by header) for every data row."""
+    """(row number, values by column key, original values by header) for every data row, lazily."""
     for number, texts in sheet.rows:
         keyed = {key: texts[col] if col < len(texts) else "" for col, key in sheet.columns.items()}
         original = {

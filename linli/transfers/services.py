@@ -8,9 +8,10 @@ running it again resumes where it stopped.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -103,14 +104,18 @@ def import_job_run(
     except DomainError as exc:
         _finish(job, ImportJob.Status.FAILED, error=exc.message)
         raise
-    job.rows_total = len(sheet.rows)
+    job.rows_total = sheet.total_hint
     job.save(update_fields=["rows_total"])
     may_sensitive = actor is None or actor.can(Capability.VIEW_SENSITIVE)
     ctx = RowContext(job.community, may_set_sensitive=may_sensitive)
-    counts = {"created": 0, "updated": 0, "unchanged": 0, "errors": 0, "warnings": 0}
-    plans = [plan_row(n, values, original, ctx) for n, values, original in ledger.records(sheet)]
+    counts = {"rows": 0, "created": 0, "updated": 0, "unchanged": 0, "errors": 0, "warnings": 0}
+    # Rows are read, checked and written a batch at a time: a large ledger is never all in memory.
+    plans: Iterable[RowPlan] = (
+        plan_row(n, values, original, ctx) for n, values, original in ledger.records(sheet)
+    )
     try:
         if job.dry_run:
+            plans = list(plans)  # a dry run keeps every row for its preview, written after the rollback
             outcomes: dict[int, tuple[str, int | None]] = {}
             try:
                 with transaction.atomic():
@@ -127,7 +132,6 @@ def import_job_run(
         _finish(job, ImportJob.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
         raise
     summary = {
-        "rows": len(sheet.rows),
         **counts,
         "blank_rows": sheet.blank_rows,
         "unknown_columns": sheet.unknown_columns,
@@ -151,23 +155,26 @@ def _finish(job: ImportJob, status: str, error: str = "") -> None:
 def _write_all(
     actor: User | None,
     job: ImportJob,
-    plans: list[RowPlan],
+    plans: Iterable[RowPlan],
     counts: dict[str, int],
     progress: Callable[[int, int], None] | None,
 ) -> dict[int, tuple[str, int | None]]:
     places = _PlaceCache(job.community)
     all_outcomes: dict[int, tuple[str, int | None]] = {}
-    for start in range(0, len(plans), BATCH_SIZE):
-        batch = plans[start : start + BATCH_SIZE]
+    rows = iter(plans)
+    done = 0
+    while batch := list(itertools.islice(rows, BATCH_SIZE)):
         with transaction.atomic():
             outcomes = _write_batch(actor, job, batch, places, counts)
-            all_outcomes |= outcomes
-            if not job.dry_run:
+            if job.dry_run:
+                all_outcomes |= outcomes  # only a dry run needs them all, for its preview
+            else:
                 ImportRow.objects.bulk_create(_row_records(job, batch, outcomes))
-        done = start + len(batch)
+        done += len(batch)
+        counts["rows"] = done
         ImportJob.objects.filter(pk=job.pk).update(rows_done=done)
         if progress:
-            progress(done, len(plans))
+            progress(done, max(done, job.rows_total))
     return all_outcomes
 
 

@@ -250,3 +250,19 @@ def test_a_bulk_import_refreshes_the_planner_statistics(world, tmp_path):
         else:
             cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'registry_resident'")
             assert cursor.fetchone()[0] >= 5
+
+
+def test_rows_are_read_and_written_a_batch_at_a_time(world, tmp_path, monkeypatch):
+    monkeypatch.setattr(services, "BATCH_SIZE", 2)
+    path = tmp_path / "five.csv"
+    lines = [
+        "姓名,身份证号,网格",
+        *[f"居民{i},{make_id_number('19880101', 2 * i + 1)},G01" for i in range(5)],
+        "",
+    ]
+    path.write_text("\n".join(lines), encoding="utf-8")
+    seen: list[tuple[int, int]] = []
+    job = import_job_create(actor=None, community=world.c01, path=path)
+    summary = import_job_run(actor=None, job=job, progress=lambda done, total: seen.append((done, total)))
+    assert seen == [(2, 5), (4, 5), (5, 5)]  # progress after each batch, out of the data rows
+    assert (summary["rows"], summary["created"], summary["blank_rows"]) == (5, 5, 0)
