@@ -9,9 +9,10 @@ check character); they are converted by inserting the century "19".
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
+
+from linli.registry.normalise import text
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"
@@ -47,12 +48,7 @@ def check_char(body17: str) -> str:
 
 def normalise(raw: object) -> str:
     """Full-width to half-width, spaces removed, x upper-cased; numbers from Excel kept as digits."""
-    if raw is None:
-        return ""
-    if isinstance(raw, float) and raw.is_integer():
-        raw = int(raw)
-    text = unicodedata.normalize("NFKC", str(raw))
-    return re.sub(r"\s+", "", text).upper()
+    return re.sub(r"\s+", "", text(raw)).upper()
 
 
 def parse(raw: object, *, today: date | None = None) -> IdNumber:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from datetime import date, datetime
 
 from pypinyin import Style, lazy_pinyin
 
@@ -12,11 +13,19 @@ LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 
 def text(value: object) -> str:
-    """NFKC (full-width → half-width) and trimmed; None → ''."""
+    """NFKC (full-width → half-width) and trimmed; None → ''.
+
+    Also what a spreadsheet cell holds: whole floats lose their '.0' (an ID or phone number typed
+    into Excel), dates become YYYY-MM-DD.
+    """
     if value is None:
         return ""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return value.isoformat()
     return unicodedata.normalize("NFKC", str(value)).strip()
 
 

@@ -10,16 +10,15 @@ from __future__ import annotations
 import csv
 import itertools
 import re
-import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 
 from linli.core.errors import DomainError
+from linli.registry import normalise
 
 HEADER_SEARCH_ROWS = 10
 HEADER_MAX_ROWS = 3
@@ -55,21 +54,8 @@ def synonyms() -> dict[str, str]:
     return table
 
 
-def cell_text(value: Any) -> str:
-    """A cell as text: NFKC (full-width → half-width), trimmed; whole floats without '.0'."""
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    if isinstance(value, datetime):
-        value = value.date()
-    if isinstance(value, date):
-        return value.isoformat()
-    return unicodedata.normalize("NFKC", str(value)).strip()
-
-
 def header_text(value: Any) -> str:
-    text = cell_text(value)
+    text = normalise.text(value)
     text = re.sub(r"[\s*＊:：]", "", text)
     return re.sub(r"[(（][^)）]*[)）]$", "", text)  # "联系电话(必填)" → "联系电话"
 
@@ -144,7 +130,7 @@ def find_header(cells: Iterator[list[Any]] | list[list[Any]], total: int | None 
     while (
         start > 0
         and end - start + 1 < HEADER_MAX_ROWS
-        and sum(1 for c in head[start - 1] if cell_text(c)) > 1
+        and sum(1 for c in head[start - 1] if normalise.text(c)) > 1
     ):
         start -= 1
     width = max(len(r) for r in head[start : end + 1])
@@ -173,7 +159,7 @@ def find_header(cells: Iterator[list[Any]] | list[list[Any]], total: int | None 
     def data() -> Iterator[tuple[int, list[str]]]:
         remaining = itertools.chain(head[end + 1 :], rows_iter)
         for index, row in enumerate(remaining, start=end + 1):
-            texts = [cell_text(c) for c in row]
+            texts = [normalise.text(c) for c in row]
             if not any(texts):
                 sheet.blank_rows += 1
                 continue
