@@ -67,7 +67,6 @@ def cmd_init(args: argparse.Namespace) -> None:
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
-    _require_migrated()
     from linli.core.server import serve
 
     serve(
@@ -80,7 +79,6 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
-    _require_migrated()
     from django.core.management import call_command
 
     call_command(
@@ -89,7 +87,6 @@ def cmd_worker(args: argparse.Namespace) -> None:
 
 
 def cmd_demo(args: argparse.Namespace) -> None:
-    _require_migrated()
     from linli.core import demo
 
     if args.if_empty and demo.demo_exists():
@@ -114,7 +111,6 @@ def _tree_line(area: Any) -> str:
 
 
 def cmd_area_add(args: argparse.Namespace) -> None:
-    _require_migrated()
     from linli.areas.services import area_by_path, area_create
 
     parent = area_by_path(args.parent) if args.parent else None
@@ -131,7 +127,6 @@ def cmd_area_add(args: argparse.Namespace) -> None:
 
 
 def cmd_area_list(args: argparse.Namespace) -> None:
-    _require_migrated()
     from linli.areas.models import Area
     from linli.areas.services import area_by_path
     from linli.core.scoping import subtree_q
@@ -144,7 +139,6 @@ def cmd_area_list(args: argparse.Namespace) -> None:
 
 
 def cmd_area_assign(args: argparse.Namespace) -> None:
-    _require_migrated()
     from django.utils import timezone
 
     from linli.areas.services import area_by_path, grid_assign
@@ -173,7 +167,6 @@ def _user(username: str) -> Any:
 
 
 def cmd_user_add(args: argparse.Namespace) -> None:
-    _require_migrated()
     from linli.accounts.services import user_create
     from linli.areas.services import area_by_path
 
@@ -193,7 +186,6 @@ def cmd_user_add(args: argparse.Namespace) -> None:
 
 
 def cmd_user_list(args: argparse.Namespace) -> None:
-    _require_migrated()
     from linli.accounts.models import User
 
     for user in User.objects.prefetch_related("bindings__area").order_by("username"):
@@ -203,7 +195,6 @@ def cmd_user_list(args: argparse.Namespace) -> None:
 
 
 def cmd_user_passwd(args: argparse.Namespace) -> None:
-    _require_migrated()
     from linli.accounts.services import generate_password, user_set_password
 
     user = _user(args.username)
@@ -213,7 +204,6 @@ def cmd_user_passwd(args: argparse.Namespace) -> None:
 
 
 def cmd_user_active(args: argparse.Namespace, active: bool) -> None:
-    _require_migrated()
     from linli.accounts.services import user_set_active
 
     user = user_set_active(actor=None, user=_user(args.username), active=active)
@@ -221,7 +211,6 @@ def cmd_user_active(args: argparse.Namespace, active: bool) -> None:
 
 
 def cmd_token_create(args: argparse.Namespace) -> None:
-    _require_migrated()
     from linli.accounts.services import token_create
 
     _, raw = token_create(actor=None, user=_user(args.username), name=args.name or "")
@@ -229,7 +218,6 @@ def cmd_token_create(args: argparse.Namespace) -> None:
 
 
 def cmd_token_list(args: argparse.Namespace) -> None:
-    _require_migrated()
     user = _user(args.username)
     for token in user.api_tokens.all():
         state = "active" if token.is_active else f"revoked {token.revoked_at:%Y-%m-%d}"
@@ -239,7 +227,6 @@ def cmd_token_list(args: argparse.Namespace) -> None:
 
 
 def cmd_token_revoke(args: argparse.Namespace) -> None:
-    _require_migrated()
     from linli.accounts.models import ApiToken
     from linli.accounts.services import token_revoke
 
@@ -259,7 +246,6 @@ def cmd_token_revoke(args: argparse.Namespace) -> None:
 
 
 def cmd_backup(args: argparse.Namespace) -> None:
-    _require_migrated()
     from linli.core.audit import Action, audit_record
     from linli.core.backup import backup
 
@@ -274,7 +260,6 @@ def cmd_backup(args: argparse.Namespace) -> None:
 
 
 def cmd_restore(args: argparse.Namespace) -> None:
-    _require_migrated()
     from linli.core.audit import Action, audit_record
     from linli.core.backup import restore
 
@@ -290,7 +275,6 @@ def cmd_restore(args: argparse.Namespace) -> None:
 
 
 def cmd_import_residents(args: argparse.Namespace) -> None:
-    _require_migrated()
     import json
 
     from linli.areas.services import area_by_path
@@ -332,7 +316,6 @@ def cmd_import_residents(args: argparse.Namespace) -> None:
 
 
 def cmd_export_residents(args: argparse.Namespace) -> None:
-    _require_migrated()
     from linli.areas.services import area_by_path
     from linli.transfers.export import export_residents
 
@@ -349,7 +332,6 @@ def cmd_export_residents(args: argparse.Namespace) -> None:
 
 
 def cmd_tag_list(args: argparse.Namespace) -> None:
-    _require_migrated()
     from linli.registry.models import Tag
 
     for tag in Tag.objects.select_related("group").order_by("group__order", "order"):
@@ -359,7 +341,6 @@ def cmd_tag_list(args: argparse.Namespace) -> None:
 
 
 def cmd_tag_add(args: argparse.Namespace) -> None:
-    _require_migrated()
     from linli.registry.services import tag_create
 
     tag = tag_create(
@@ -374,7 +355,6 @@ def cmd_tag_add(args: argparse.Namespace) -> None:
 
 
 def cmd_tag_set(args: argparse.Namespace) -> None:
-    _require_migrated()
     from linli.registry.models import Tag
     from linli.registry.services import tag_update
 
@@ -470,13 +450,18 @@ def build_parser() -> Parser:
     sub.required = True
 
     def command(
-        name: str, func: Callable[[argparse.Namespace], None], help: str, parent: Any = sub
+        name: str,
+        func: Callable[[argparse.Namespace], None],
+        help: str,
+        parent: Any = sub,
+        migrated: bool = True,
     ) -> Parser:
+        """A subcommand; unless `migrated=False`, it refuses to run on an uninitialised database."""
         p: Parser = parent.add_parser(name, help=help, description=help)
-        p.set_defaults(func=func)
+        p.set_defaults(func=func, needs_migrated=migrated)
         return p
 
-    command("init", cmd_init, "create or upgrade the database (idempotent)")
+    command("init", cmd_init, "create or upgrade the database (idempotent)", migrated=False)
     p = command("serve", cmd_serve, "serve Linli with the production server (gunicorn)")
     p.add_argument("--host", default=os.environ.get("LINLI_HOST", "127.0.0.1"))
     p.add_argument("--port", type=int, default=int(os.environ.get("LINLI_PORT", "8000")))
@@ -601,8 +586,10 @@ def build_parser() -> Parser:
     p = command("restore", cmd_restore, "replace all data with the backup in FILE")
     p.add_argument("file")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")
-    command("check", cmd_check, "check configuration, database and assets")
-    p = command("bench", cmd_bench, "run the benchmarks on a scratch database (see bench/README.md)")
+    command("check", cmd_check, "check configuration, database and assets", migrated=False)
+    p = command(
+        "bench", cmd_bench, "run the benchmarks on a scratch database (see bench/README.md)", migrated=False
+    )
     p.add_argument("--scale", choices=["small", "street", "city"], default="small")
     p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     p.add_argument("--json", help="also write the results to this file")
@@ -623,6 +610,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         try:
             with origin(Origin(via="cli", operator=_operator())):
+                if args.needs_migrated:
+                    _require_migrated()
                 args.func(args)
         except (CliError, DomainError) as exc:
             sys.stderr.write(f"linli: error: {exc}\n")

@@ -207,20 +207,22 @@ class _PlaceCache:
     """
 
     def __init__(self, community: Area) -> None:
-        in_community = {"grid__path__startswith": community.path + "/"}
-        self.buildings = {(b.grid_id, b.number): b for b in Building.objects.filter(**in_community)}
+        under = community.path + "/"
+        self.buildings = {
+            (b.grid_id, b.number): b for b in Building.objects.filter(grid__path__startswith=under)
+        }
         self.entrances = {
             (e.building_id, e.number): e
-            for e in Entrance.objects.filter(**{f"building__{k}": v for k, v in in_community.items()})
+            for e in Entrance.objects.filter(building__grid__path__startswith=under)
         }
         self.houses = {
             (h.building_id, h.entrance_id, h.room_number): h
-            for h in House.objects.filter(**{f"building__{k}": v for k, v in in_community.items()})
+            for h in House.objects.filter(building__grid__path__startswith=under)
         }
         self.households: dict[int, Household] = {}
-        for household in Household.objects.filter(
-            **{f"house__building__{k}": v for k, v in in_community.items()}
-        ).order_by("-pk"):
+        for household in Household.objects.filter(house__building__grid__path__startswith=under).order_by(
+            "-pk"
+        ):
             self.households[household.house_id] = household  # the oldest household of a house wins
 
     def prepare(self, plans: list[RowPlan]) -> None:
@@ -304,11 +306,11 @@ def _write_batch(
             counts["errors"] += 1
             continue
         assert plan.grid is not None  # noqa: S101  (a row without a grid has an error)
-        current = existing.get(plan.values["id_number"])
-        if current is not None and not path_in_scope(current.grid.path, [job.community.path]):
+        if plan.values["id_number"] in foreign:
             plan.errors.append("该身份证号已在其他社区登记，请联系街道核实")
             counts["errors"] += 1
             continue
+        current = existing.get(plan.values["id_number"])
         house = places.house(plan.grid, *plan.place) if plan.place else None
         household = places.household(house) if house else None
         if household is not None and plan.values["relation_to_head"] == "户主":
