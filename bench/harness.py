@@ -23,22 +23,20 @@ from pathlib import Path
 from typing import Any
 
 SCALES = {"small": 10_000, "street": 260_000, "city": 1_000_000}
-HEADER = [
-    "姓名",
-    "身份证号",
-    "性别",
-    "出生日期",
-    "民族",
-    "联系电话",
-    "人口类型",
-    "楼栋",
-    "单元",
-    "房号",
-    "网格",
-    "与户主关系",
-    "重点人群",
-]
 QUERIES_PER_TYPE = 200
+# The columns the import limit writes into its plain table (the ones the registry keeps as values).
+LIMIT_COLUMNS = (
+    "name",
+    "id_number",
+    "gender",
+    "birth_date",
+    "phone",
+    "residence_type",
+    "building",
+    "entrance",
+    "room",
+    "grid",
+)
 
 
 def machine() -> dict[str, Any]:
@@ -80,30 +78,20 @@ def build_street(n: int, seed: int) -> Any:
 
 
 def ledger_rows() -> list[list[str]]:
+    """The street as ledger rows, exactly as Linli exports them (full numbers), in `columns()` order."""
     from linli.registry.models import Resident
+    from linli.transfers.export import COLUMNS, export_row
 
-    rows = []
     qs = Resident.objects.select_related("grid", "house__building", "house__entrance").order_by("pk")
-    for r in qs.iterator(chunk_size=5000):
-        house = r.house
-        rows.append(
-            [
-                r.name,
-                r.id_number,
-                r.get_gender_display(),
-                r.birth_date.isoformat(),
-                r.ethnicity,
-                r.phone,
-                r.get_residence_type_display(),
-                f"{house.building.number}栋" if house else "",
-                f"{house.entrance.number}单元" if house and house.entrance else "",
-                house.room_number if house else "",
-                r.grid.code,
-                r.relation_to_head,
-                "",
-            ]
-        )
-    return rows
+    return [
+        [cells[k] for k in COLUMNS] for cells in (export_row(r, True) for r in qs.iterator(chunk_size=5000))
+    ]
+
+
+def header() -> list[str]:
+    from linli.transfers.export import COLUMNS, TITLES
+
+    return [TITLES[k] for k in COLUMNS]
 
 
 def wipe_registry() -> None:
@@ -150,14 +138,14 @@ def workload_import(scale: str, community: Any, rows: list[list[str]], fmt: str)
     if fmt == "csv":
         with path.open("w", newline="", encoding="utf-8") as fh:
             writer = csv.writer(fh)
-            writer.writerow(HEADER)
+            writer.writerow(header())
             writer.writerows(rows)
     else:
         import xlsxwriter
 
         wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
         ws = wb.add_worksheet()
-        for i, row in enumerate([HEADER, *rows]):
+        for i, row in enumerate([header(), *rows]):
             for j, value in enumerate(row):
                 ws.write_string(i, j, value)
         wb.close()
@@ -180,7 +168,10 @@ def workload_import(scale: str, community: Any, rows: list[list[str]], fmt: str)
     summary = json.loads(done.stdout)
     assert summary["created"] == len(rows), summary  # noqa: S101  (a wrong import is not a benchmark)
 
-    clean = [(r[0], r[1], r[2], r[3], r[5], r[6], r[7], r[8], r[9], r[10]) for r in rows]
+    from linli.transfers.export import COLUMNS
+
+    at = [COLUMNS.index(k) for k in LIMIT_COLUMNS]
+    clean = [tuple(r[i] for i in at) for r in rows]
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE IF EXISTS bench_limit")
         cursor.execute(

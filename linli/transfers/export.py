@@ -101,7 +101,7 @@ def export_residents(
         sheet.write_string(0, col, TITLES[key], bold)
     count = 0
     for count, resident in enumerate(qs.iterator(chunk_size=2000), start=1):
-        row = _row(resident, reveal)
+        row = export_row(resident, reveal)
         for col, key in enumerate(keys):
             sheet.write_string(count, col, row[key])
     workbook.close()
@@ -121,7 +121,8 @@ def export_residents(
     return count
 
 
-def _row(r: Resident, reveal: bool) -> dict[str, str]:
+def export_row(r: Resident, reveal: bool) -> dict[str, str]:
+    """One resident as ledger cells by column key (masked unless `reveal`)."""
     house = r.house
     return {
         "name": r.name,
