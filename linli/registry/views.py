@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from linli.accounts.models import User
 from linli.accounts.roles import Capability
 from linli.areas.models import Area
 from linli.core.errors import DomainError
@@ -62,8 +63,12 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "r": present(resident, user),
         "household": resident.household,
-        "members": resident.household.members.exclude(pk=resident.pk).order_by("pk")
-        if resident.household
+        # Members are people too: only those in the user's scope (a member may have moved grids).
+        "members": Resident.objects.visible_to(user)
+        .filter(household=resident.household_id)
+        .exclude(pk=resident.pk)
+        .order_by("pk")
+        if resident.household_id
         else [],
         "history": [
             (h, describe_changes(h.changes, hidden))
@@ -92,11 +97,11 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def household_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
-    household = get_object_or_404(
-        Household.objects.visible_to(user).select_related("house__building", "head"), pk=pk
-    )
-    members = with_visible_tags(household.members.select_related("grid").order_by("pk"), user)
-    context = {"household": household, "members": [present(m, user) for m in members]}
+    household = get_object_or_404(Household.objects.visible_to(user).select_related("house__building"), pk=pk)
+    in_scope = Resident.objects.visible_to(user).filter(household=household).select_related("grid")
+    members = [present(m, user) for m in with_visible_tags(in_scope.order_by("pk"), user)]
+    head = next((m for m in members if m.pk == household.head_id), None)
+    context = {"household": household, "head": head, "members": members}
     return render(request, "registry/household_detail.html", context)
 
 
@@ -118,10 +123,19 @@ def house_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "house": house,
         "residents": [present(r, user) for r in residents],
-        "households": house.households.select_related("head"),
+        "households": _with_visible_heads(user, house.households.all()),
         "history": history,
     }
     return render(request, "registry/house_detail.html", context)
+
+
+def _with_visible_heads(
+    user: User, households: QuerySet[Household]
+) -> list[tuple[Household, Resident | None]]:
+    """Each household with its head, if the head is in the user's scope (a head may have moved grids)."""
+    rows = list(households)
+    heads = Resident.objects.visible_to(user).in_bulk([h.head_id for h in rows if h.head_id])
+    return [(h, heads.get(h.head_id) if h.head_id else None) for h in rows]
 
 
 @login_required

@@ -134,3 +134,28 @@ def test_export_from_the_list_downloads_the_filtered_scope_and_is_audited(world,
 def test_grid_workers_cannot_export(world, client_for, zhang):
     assert client_for(world.grid_worker_c01_g01).post(reverse("registry:export")).status_code == 403
     assert not AuditEntry.objects.filter(action="export").exists()
+
+
+def test_household_members_outside_the_scope_are_not_shown(world, client_for, zhang):
+    spouse = resident_create(
+        actor=None,
+        grid=world.c01_g01,
+        name="王五",
+        id_number=make_id_number("19520101", 21),
+        household=zhang.household,
+        house=zhang.house,
+    )
+    # The spouse moves to another grid but stays in the household.
+    resident_update(actor=None, resident=spouse, grid=world.c01_g02, house=None)
+    Household.objects.filter(pk=zhang.household_id).update(head=spouse)
+    client = client_for(world.grid_worker_c01_g01)
+    for url in (
+        reverse("registry:resident", args=[zhang.pk]),
+        reverse("registry:household", args=[zhang.household_id]),
+        reverse("registry:house", args=[zhang.house_id]),
+    ):
+        assert "王五" not in client.get(url).content.decode()
+    assert (
+        "王五"
+        in client_for(world.c01_leader).get(reverse("registry:resident", args=[zhang.pk])).content.decode()
+    )
