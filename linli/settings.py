@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "linli.areas",
     "linli.registry",
     "linli.transfers",
+    "linli.cases",
 ]
 
 MIDDLEWARE = [
@@ -199,7 +200,9 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("LINLI_LOG_LEVEL", "WARNING")},
+    "root": {"handlers": ["console"], "level": os.environ.get("LINLI_LOG_LEVEL", "WARNING").upper()},
+    # The console notification channel: one line per message sent, so operators can see them.
+    "loggers": {"linli.notify": {"level": "INFO"}},
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
@@ -207,3 +210,21 @@ NINJA_PAGINATION_PER_PAGE = 50
 # Background jobs (imports): kept in the database, run by `linli worker` (which `linli serve` starts).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 LINLI_MAX_UPLOAD_MB = int(os.environ.get("LINLI_MAX_UPLOAD_MB", "200"))
+
+# --- Cases: working time, sweeps, notifications -----------------------------------
+# Working periods of a working day, for deadlines counted in working hours.
+LINLI_WORKING_HOURS = os.environ.get("LINLI_WORKING_HOURS", "08:30-12:00,13:30-17:30")
+# Working hours between escalation steps once a stage is overdue (yellow card → red card → street).
+LINLI_ESCALATION_STEP_HOURS = float(os.environ.get("LINLI_ESCALATION_STEP_HOURS", "7.5"))
+# Seconds between deadline sweeps run by `linli serve` (0 = none; run `linli tick` from cron instead).
+LINLI_TICK_SECONDS = int(os.environ.get("LINLI_TICK_SECONDS", "60"))
+# Outbound notification channels, comma-separated dotted paths (the console channel logs each message).
+LINLI_NOTIFY_CHANNELS = [
+    c.strip()
+    for c in os.environ.get("LINLI_NOTIFY_CHANNELS", "linli.cases.channels.ConsoleChannel").split(",")
+    if c.strip()
+]
+# Cases a resident may submit from one address per hour without an account.
+LINLI_PUBLIC_SUBMISSIONS_PER_HOUR = int(os.environ.get("LINLI_PUBLIC_SUBMISSIONS_PER_HOUR", "10"))
+# Largest photo accepted on a case, in megabytes.
+LINLI_MAX_PHOTO_MB = int(os.environ.get("LINLI_MAX_PHOTO_MB", "10"))

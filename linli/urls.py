@@ -1,6 +1,7 @@
 from django.urls import include, path
 
 from linli.api.v1 import api
+from linli.cases import public
 
 urlpatterns = [
     path("", include("linli.core.urls")),
@@ -8,6 +9,12 @@ urlpatterns = [
     path("areas/", include("linli.areas.urls")),
     path("registry/", include("linli.registry.urls")),
     path("transfers/", include("linli.transfers.urls")),
+    path("cases/", include("linli.cases.urls")),
+    path("track/", public.track, name="track"),
+    path("track/new/", public.submit, name="track_submit"),
+    path("track/<str:number>/", public.track_case, name="track_case"),
+    path("track/<str:number>/verdict/", public.track_verdict, name="track_verdict"),
+    path("open311/v2/", include("linli.cases.open311_urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", api.urls),
 ]

@@ -19,9 +19,27 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _descendant_commands(pid: int) -> list[str]:
+    """Command lines of the processes below `pid` (Linux /proc)."""
+    found: list[str] = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+            found.append(cmdline)
+            found.extend(_descendant_commands(int(entry.name)))
+    return found
+
+
 def test_serve_runs_gunicorn_and_answers_health_and_pages(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["LINLI_VAR_DIR"] = str(tmp_path)
+    env["LINLI_TICK_SECONDS"] = "1"
     linli = str(Path(sys.executable).with_name("linli"))
     subprocess.run([linli, "init"], env=env, check=True, capture_output=True, timeout=120)
     port = _free_port()
@@ -44,6 +62,10 @@ def test_serve_runs_gunicorn_and_answers_health_and_pages(tmp_path: Path):
             except OSError:
                 time.sleep(0.3)
         assert body == {"status": "ok", "database": "ok", "version": body["version"]}
+        # The background-job worker and the deadline sweep run beside the server.
+        children = _descendant_commands(proc.pid)
+        assert any(" worker" in c for c in children), children
+        assert any("tick --loop 1" in c for c in children), children
         assert "gunicorn" in server
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/accounts/login/", timeout=5) as response:
             page = response.read().decode()

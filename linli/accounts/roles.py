@@ -24,14 +24,26 @@ class Capability(StrEnum):
     MANAGE_AREAS = "manage_areas"
     MANAGE_USERS = "manage_users"
     VIEW_AUDIT = "view_audit"
+    DISPATCH = "dispatch"  # register, reject, dispatch, verify and follow up cases
+    SUPERVISE = "supervise"  # approve case extensions, receive escalations
+    CONFIGURE = "configure"  # case categories, departments, working calendar
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.STREET_ADMIN: frozenset(Capability),
     Role.COMMUNITY_LEADER: frozenset(
-        {Capability.WRITE, Capability.REVEAL_PERSONAL, Capability.VIEW_SENSITIVE, Capability.EXPORT}
+        {
+            Capability.WRITE,
+            Capability.REVEAL_PERSONAL,
+            Capability.VIEW_SENSITIVE,
+            Capability.EXPORT,
+            Capability.DISPATCH,
+            Capability.SUPERVISE,
+        }
     ),
-    Role.COMMUNITY_WORKER: frozenset({Capability.WRITE, Capability.VIEW_SENSITIVE, Capability.EXPORT}),
+    Role.COMMUNITY_WORKER: frozenset(
+        {Capability.WRITE, Capability.VIEW_SENSITIVE, Capability.EXPORT, Capability.DISPATCH}
+    ),
     Role.GRID_WORKER: frozenset({Capability.WRITE}),
     Role.DEPARTMENT_HANDLER: frozenset({Capability.WRITE}),
     Role.VIEWER: frozenset(),

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.http import HttpRequest
@@ -8,16 +9,37 @@ from django.urls import reverse
 from linli.core.navigation import NAV_ITEMS
 
 
+def _inbox_count(user: Any) -> int:
+    from linli.cases.selectors import inbox_counts
+
+    counts = inbox_counts(user)
+    return counts["todo"] + counts["unread"]
+
+
+# Counts shown beside navigation items, by NavItem.badge.
+BADGES: dict[str, Callable[[Any], int]] = {"inbox": _inbox_count}
+
+
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    visible = [item for item in NAV_ITEMS if not item.capability or user.can(item.capability)]
+
+    def matches(prefix: str) -> bool:
+        return request.path == "/" if prefix == "/" else request.path.startswith(prefix)
+
+    # The most specific prefix wins: /cases/inbox/ marks 我的待办, not 诉求工单.
+    active = max((i.prefix for i in visible if matches(i.prefix)), key=len, default=None)
     items = []
-    for item in NAV_ITEMS:
-        if item.capability and not user.can(item.capability):
-            continue
-        active = request.path == "/" if item.prefix == "/" else request.path.startswith(item.prefix)
+    for item in visible:
         items.append(
-            {"label": item.label, "url": reverse(item.url_name), "active": active, "icon": item.icon}
+            {
+                "label": item.label,
+                "url": reverse(item.url_name),
+                "active": item.prefix == active,
+                "icon": item.icon,
+                "badge": BADGES[item.badge](user) if item.badge else None,
+            }
         )
     return {"nav_items": items}

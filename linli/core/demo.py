@@ -48,6 +48,7 @@ class DemoResult:
     areas: int = 0
     users: int = 0
     residents: int = 0
+    cases: int = 0
     logins: list[DemoLogin] = field(default_factory=list)
 
 
@@ -75,7 +76,7 @@ def demo_logins() -> list[DemoLogin]:
 
 
 @transaction.atomic
-def build_demo(*, seed: int = 2026, residents: int = 20000) -> DemoResult:
+def build_demo(*, seed: int = 2026, residents: int = 20000, cases: int = 1000) -> DemoResult:
     if demo_exists():
         raise DomainError(f"demo street {STREET[0]} already exists in this database")
     rng = random.Random(seed)
@@ -187,5 +188,8 @@ def build_demo(*, seed: int = 2026, residents: int = 20000) -> DemoResult:
     from linli.registry.demo import build_demo_residents
 
     result.residents = build_demo_residents(street=street, count=residents, seed=seed)
+    from linli.cases.demo import build_demo_cases
+
+    result.cases = build_demo_cases(street=street, count=cases, seed=seed)
     result.logins = demo_logins()
     return result

@@ -16,6 +16,7 @@ class NavItem:
     prefix: str  # path prefix that marks the item active
     capability: Capability | None = None
     icon: str = "•"
+    badge: str = ""  # name of a count shown next to the label (see context_processors.BADGES)
 
 
 NAV_ITEMS: list[NavItem] = [
@@ -23,5 +24,8 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("区域网格"), "areas:tree", "/areas/", icon="▦"),
     NavItem(_("人口台账"), "registry:residents", "/registry/", icon="☷"),
     NavItem(_("台账导入"), "transfers:imports", "/transfers/", Capability.WRITE, icon="⇪"),
+    NavItem(_("我的待办"), "cases:inbox", "/cases/inbox/", icon="✉", badge="inbox"),
+    NavItem(_("诉求工单"), "cases:list", "/cases/", icon="☎"),
+    NavItem(_("类别与时限"), "cases:categories", "/cases/categories/", Capability.CONFIGURE, icon="⚙"),
     NavItem(_("审计日志"), "core:audit", "/audit/", Capability.VIEW_AUDIT, icon="☰"),
 ]

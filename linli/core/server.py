@@ -43,6 +43,16 @@ def start_task_worker() -> subprocess.Popen[bytes]:
     return subprocess.Popen([sys.executable, "-m", "linli.core.cli", "worker"])  # noqa: S603  (our own module)
 
 
+def start_sweeper() -> subprocess.Popen[bytes] | None:
+    """The case deadline sweep (`linli tick --loop`), every LINLI_TICK_SECONDS; none if that is 0."""
+    from django.conf import settings
+
+    if settings.LINLI_TICK_SECONDS <= 0:
+        return None
+    command = [sys.executable, "-m", "linli.core.cli", "tick", "--loop", str(settings.LINLI_TICK_SECONDS)]
+    return subprocess.Popen(command)  # noqa: S603  (our own module)
+
+
 def serve(*, host: str, port: int, workers: int | None, threads: int, task_worker: bool = True) -> None:
     options = {
         "bind": f"[{host}]:{port}" if ":" in host else f"{host}:{port}",
@@ -51,7 +61,10 @@ def serve(*, host: str, port: int, workers: int | None, threads: int, task_worke
         "threads": threads,
         "timeout": 120,
         "graceful_timeout": 20,
-        "accesslog": os.environ.get("LINLI_ACCESS_LOG", "-"),
+        # One line per request on stdout; LINLI_ACCESS_LOG=off turns it off (or names a file).
+        "accesslog": None
+        if os.environ.get("LINLI_ACCESS_LOG", "-") in ("", "off")
+        else os.environ.get("LINLI_ACCESS_LOG", "-"),
         "errorlog": "-",
         "loglevel": os.environ.get("LINLI_LOG_LEVEL", "info").lower(),
         "preload_app": True,
@@ -62,12 +75,13 @@ def serve(*, host: str, port: int, workers: int | None, threads: int, task_worke
     # instances on one host would fight over it, and nothing of ours uses it.
     if "control_socket_disable" in _Gunicorn.known_settings():
         options["control_socket_disable"] = True
-    background = start_task_worker() if task_worker else None
+    children = [start_task_worker(), start_sweeper()] if task_worker else []
 
     def stop_background(_server: Any) -> None:
-        if background is not None and background.poll() is None:
-            background.terminate()
-            background.wait(timeout=30)
+        for child in children:
+            if child is not None and child.poll() is None:
+                child.terminate()
+                child.wait(timeout=30)
 
     options["on_exit"] = stop_background
     print(

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from linli.accounts.models import User
 from linli.accounts.roles import Capability
 from linli.areas.models import Area
+from linli.cases.models import Case
 from linli.core.errors import DomainError
 from linli.core.http import HttpRequest, acting_user
 from linli.registry.forms import ExportForm, ResidentFilterForm
@@ -77,6 +78,8 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
             .order_by("-at", "-id")[:50]
         ],
         "can_reveal": user.can(Capability.REVEAL_PERSONAL),
+        "cases": Case.objects.visible_to(user).filter(resident=resident).select_related("category")[:20],
+        "can_write": user.can(Capability.WRITE),
     }
     return render(request, "registry/resident_detail.html", context)
 

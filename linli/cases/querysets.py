@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from typing import Any, Self
+
+from linli.core.scoping import ScopedQuerySet
+
+
+class CaseQuerySet(ScopedQuerySet):
+    scope_lookup = "area__path"
+
+    def open(self) -> Self:
+        from linli.cases.models import OPEN_STATUSES
+
+        return self.filter(status__in=OPEN_STATUSES)
+
+
+class CaseChildQuerySet(ScopedQuerySet):
+    scope_lookup = "case__area__path"
+
+
+class DepartmentQuerySet(ScopedQuerySet):
+    scope_lookup = "area__path"
+
+
+class NotificationQuerySet(ScopedQuerySet):
+    def for_user(self, user: Any) -> Self:
+        return self.filter(user=user)
+
+    def unread(self) -> Self:
+        return self.filter(read_at__isnull=True)

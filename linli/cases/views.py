@@ -1,0 +1,435 @@
+from __future__ import annotations
+
+import io
+from datetime import date
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from linli.accounts.models import User
+from linli.accounts.roles import Capability
+from linli.cases import actions, selectors, services
+from linli.cases.export import export_indicators, period_bounds
+from linli.cases.forms import ActionForm, CaseFilterForm, CaseForm, IndicatorForm
+from linli.cases.models import (
+    CalendarOverride,
+    Case,
+    CaseEvent,
+    CasePhoto,
+    Category,
+    Department,
+    ExtensionRequest,
+    LimitUnit,
+    Notification,
+    Stage,
+)
+from linli.cases.workcalendar import WorkCalendar, statutory_year_known
+from linli.core.errors import DomainError
+from linli.core.forms import add_domain_error
+from linli.core.http import HttpRequest, acting_user
+from linli.registry.models import Resident
+
+PAGE_SIZE = 30
+
+
+@login_required
+def case_list(request: HttpRequest) -> HttpResponse:
+    user = acting_user(request)
+    form = CaseFilterForm(request.GET or None)
+    qs: QuerySet[Case] = Case.objects.visible_to(user)
+    if form.is_bound and form.is_valid():
+        qs = selectors.todo(user) if form.cleaned_data.get("mine") else qs
+        qs = form.apply(qs)
+    qs = qs.select_related("area", "category", "assignee", "department").order_by("-received_at", "-pk")
+    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    params = request.GET.copy()
+    params.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "querystring": params.urlencode(),
+        "can_create": user.can(Capability.WRITE),
+        "now": timezone.now(),
+    }
+    template = "cases/case_list.html#results" if request.htmx else "cases/case_list.html"
+    return render(request, template, context)
+
+
+def _linked_resident(request: HttpRequest, user: User) -> Resident | None:
+    """The resident the case is raised for, when started from their page (?resident=ID)."""
+    rid = request.GET.get("resident", "")
+    if not rid.isdigit():
+        return None
+    return Resident.objects.visible_to(user).select_related("grid", "house__building").filter(pk=rid).first()
+
+
+@login_required
+def case_new(request: HttpRequest) -> HttpResponseBase:
+    user = acting_user(request)
+    require_write(user)
+    resident = _linked_resident(request, user)
+    if request.method != "POST":
+        initial: dict[str, Any] = {}
+        if resident is not None:
+            initial.update(area=resident.grid, reporter_name=resident.name)
+            if resident.house_id and resident.house:
+                initial.update(building=resident.house.building.number, room=resident.house.room_number)
+        if user.role == "grid_worker":
+            initial.setdefault("channel", "patrol")
+        form = CaseForm(initial=initial, user=user)
+        areas = form.fields["area"].queryset  # type: ignore[attr-defined]
+        if "area" not in initial and areas.count() == 1:
+            form.initial["area"] = areas.first()
+        return render(request, "cases/case_new.html", {"form": form, "resident": resident})
+    form = CaseForm(request.POST, request.FILES, user=user)
+    if form.is_valid():
+        place = form.place()
+        if not form.errors:
+            data = form.cleaned_data
+            try:
+                with transaction.atomic():
+                    case = services.case_create(
+                        actor=user,
+                        category=data["category"],
+                        channel=data["channel"],
+                        urgency=data["urgency"],
+                        title=data["title"],
+                        description=data["description"],
+                        resident=resident,
+                        address=data["address"],
+                        latitude=data["latitude"],
+                        longitude=data["longitude"],
+                        reporter_name=data["reporter_name"],
+                        reporter_phone=data["reporter_phone"],
+                        attributes=form.answers(),
+                        **place,
+                    )
+                    if data.get("photo"):
+                        services.photo_add(actor=user, case=case, upload=data["photo"])
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, f"已受理，工单编号 {case.number}。")
+                return redirect("cases:detail", pk=case.pk)
+    return render(request, "cases/case_new.html", {"form": form, "resident": resident}, status=400)
+
+
+def require_write(user: User) -> None:
+    if not user.can(Capability.WRITE):
+        raise PermissionDenied
+
+
+@login_required
+def case_questions(request: HttpRequest) -> HttpResponse:
+    """The chosen category's extra questions, swapped into the intake form by htmx."""
+    user = acting_user(request)
+    form = CaseForm(initial={"category": request.GET.get("category")}, user=user)
+    return render(request, "cases/case_new.html#questions", {"form": form})
+
+
+def _case(request: HttpRequest, pk: int) -> Case:
+    user = acting_user(request)
+    qs = Case.objects.visible_to(user).select_related(
+        "area", "category__parent", "assignee", "department", "first_receiver", "handler", "verifier",
+        "building", "house__building", "resident", "merged_into",
+    )  # fmt: skip
+    return get_object_or_404(qs, pk=pk)
+
+
+def _detail_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str, Any]:
+    user = acting_user(request)
+    calendar = WorkCalendar()
+    remaining = None
+    if case.stage_due_at and case.is_open:
+        now = timezone.now()
+        remaining = (
+            -calendar.working_minutes_between(case.stage_due_at, now)
+            if case.stage_due_at < now
+            else calendar.working_minutes_between(now, case.stage_due_at)
+        )
+    assignees = (
+        User.objects.visible_to(user)
+        .filter(is_active=True, role__in=["grid_worker", "community_worker", "community_leader"])
+        .filter(bindings__area__path__in=[*case.area.ancestor_paths(), case.area.path])
+        .distinct()
+        .order_by("role", "username")
+        if user.can(Capability.DISPATCH)
+        else User.objects.none()
+    )
+    context = {
+        "case": case,
+        "events": CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"),
+        "photos": CasePhoto.objects.filter(case=case),
+        "actions": [(a, CaseEvent.Action(a).label) for a in selectors.available_actions(case, user)],
+        "reporter_phone": selectors.reporter_phone(case, user),
+        "can_reveal": bool(case.reporter_phone) and selectors.may_reveal_reporter(user, case),
+        "duplicates": selectors.possible_duplicates(case, user) if user.can(Capability.DISPATCH) else [],
+        "pending_extension": case.extensions.filter(decision=ExtensionRequest.Decision.PENDING).first(),
+        "can_supervise": user.can(Capability.SUPERVISE),
+        "can_write": user.can(Capability.WRITE),
+        "suggestion": services.routing.suggest(case) if case.status in ("registered", "dispatched") else None,
+        "assignees": assignees,
+        "departments": Department.objects.filter(active=True).order_by("code"),
+        "remaining_minutes": remaining,
+        "remaining_hours": f"{remaining / 60:.1f}" if remaining is not None else None,
+        "form": ActionForm(),
+        "limit_units": LimitUnit.choices,
+        "merged": case.merged_cases.all(),
+        "answers": selectors.answers(case),
+        "reason_actions": actions.REASON_REQUIRED,
+    }
+    context.update(extra)
+    return context
+
+
+@login_required
+def case_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    case = _case(request, pk)
+    return render(request, "cases/case_detail.html", _detail_context(request, case))
+
+
+@login_required
+@require_POST
+def case_act(request: HttpRequest, pk: int, action: str) -> HttpResponseBase:
+    """One URL per move; a refusal re-renders the page with the reason and what was typed."""
+    user = acting_user(request)
+    case = _case(request, pk)
+    if action not in actions.ACTIONS:
+        raise Http404
+    form = ActionForm(request.POST)
+    if form.is_valid():
+        try:
+            moved = actions.perform(actor=user, case=case, action=action, data=form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, f"{CaseEvent.Action(action).label}：已完成。")
+            return redirect("cases:detail", pk=moved.pk)
+    case = _case(request, pk)
+    context = _detail_context(request, case, form=form, failed_action=action)
+    return render(request, "cases/case_detail.html", context, status=400)
+
+
+@login_required
+@require_POST
+def case_comment(request: HttpRequest, pk: int) -> HttpResponseBase:
+    user = acting_user(request)
+    case = _case(request, pk)
+    form = ActionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.case_comment(actor=user, case=case, note=form.cleaned_data["note"])
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            return redirect("cases:detail", pk=pk)
+    return render(
+        request,
+        "cases/case_detail.html",
+        _detail_context(request, case, form=form, failed_action="comment"),
+        status=400,
+    )
+
+
+@login_required
+@require_POST
+def photo_add(request: HttpRequest, pk: int) -> HttpResponseBase:
+    user = acting_user(request)
+    case = _case(request, pk)
+    upload = request.FILES.get("photo")
+    try:
+        if upload is None:
+            raise DomainError("请选择照片。", field="photo")
+        services.photo_add(actor=user, case=case, upload=upload, caption=request.POST.get("caption", ""))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("cases:detail", pk=pk)
+
+
+@login_required
+def photo(request: HttpRequest, pk: int) -> FileResponse:
+    user = acting_user(request)
+    item = get_object_or_404(CasePhoto.objects.visible_to(user), pk=pk)
+    return FileResponse(item.file.open("rb"), content_type=item.content_type)
+
+
+@login_required
+@require_POST
+def case_reveal(request: HttpRequest, pk: int) -> HttpResponse:
+    user = acting_user(request)
+    case = _case(request, pk)
+    try:
+        phone = selectors.reporter_phone(case, user, reveal=True)
+    except DomainError as exc:
+        raise PermissionDenied(exc.message) from exc
+    return render(request, "cases/case_detail.html#reporter", {"case": case, "reporter_phone": phone})
+
+
+@login_required
+@require_POST
+def extension_decide(request: HttpRequest, pk: int) -> HttpResponseBase:
+    user = acting_user(request)
+    extension = get_object_or_404(ExtensionRequest.objects.visible_to(user), pk=pk)
+    approve = request.POST.get("decision") == "approve"
+    try:
+        services.extension_decide(
+            actor=user, extension=extension, approve=approve, note=request.POST.get("note", "")
+        )
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已批准延期。" if approve else "已驳回延期。")
+    return redirect("cases:detail", pk=extension.case_id)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    user = acting_user(request)
+    todo = selectors.todo(user).select_related("area", "category", "assignee", "department")[:200]
+    notes = Notification.objects.filter(user=user).select_related("case")[:100]
+    context = {"todo": todo, "notifications": notes, "now": timezone.now()}
+    return render(request, "cases/inbox.html", context)
+
+
+@login_required
+@require_POST
+def inbox_read(request: HttpRequest) -> HttpResponseBase:
+    user = acting_user(request)
+    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+    services.mark_read(user=user, ids=ids)
+    return redirect("cases:inbox")
+
+
+@login_required
+def indicator_view(request: HttpRequest) -> HttpResponseBase:
+    user = acting_user(request)
+    form = IndicatorForm(request.GET or {})
+    rows: list[selectors.IndicatorRow] = []
+    total = None
+    if form.is_valid():
+        start, end = period_bounds(*form.period())
+        group = form.cleaned_data["group"]
+        rows, total = selectors.indicators(Case.objects.visible_to(user), group=group, start=start, end=end)
+        if request.GET.get("format") == "xlsx":
+            if not user.can(Capability.EXPORT):
+                raise PermissionDenied
+            return _indicator_workbook(user, group, form)
+    names = [name for name, _ in selectors.INDICATOR_TITLES]
+    table = [
+        (row, [selectors.indicator_text(row, n) for n in names])
+        for row in [*rows, *([total] if total else [])]
+    ]
+    context = {
+        "form": form,
+        "table": table,
+        "total": total,
+        "summary": {n: selectors.indicator_text(total, n) for n in names} if total else {},
+        "titles": selectors.INDICATOR_TITLES,
+        "group_label": selectors.GROUP_LABELS.get(
+            form.cleaned_data.get("group", "grid") if form.is_valid() else "grid"
+        ),
+        "can_export": user.can(Capability.EXPORT),
+        "querystring": request.GET.urlencode(),
+    }
+    return render(request, "cases/indicators.html", context)
+
+
+def _indicator_workbook(user: User, group: str, form: IndicatorForm) -> HttpResponse:
+    start, end = form.period()
+    buffer = io.BytesIO()
+    export_indicators(actor=user, target=buffer, group=group, start=start, end=end)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = (
+        f'attachment; filename="case-indicators-{start:%Y%m%d}-{end:%Y%m%d}.xlsx"'
+    )
+    return response
+
+
+@login_required
+def category_list(request: HttpRequest) -> HttpResponse:
+    user = acting_user(request)
+    parents = Category.objects.filter(parent__isnull=True).prefetch_related(
+        "children__limits", "children__department"
+    )
+    context = {
+        "parents": parents,
+        "stages": Stage.choices,
+        "can_configure": user.can(Capability.CONFIGURE),
+        "departments": Department.objects.visible_to(user).prefetch_related("members"),
+    }
+    return render(request, "cases/categories.html", context)
+
+
+@login_required
+@require_POST
+def category_limits(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Set a leaf's time limits and department in one go (nothing is saved if one value is wrong)."""
+    user = acting_user(request)
+    if not user.can(Capability.CONFIGURE):
+        raise PermissionDenied
+    category = get_object_or_404(Category, pk=pk, parent__isnull=False)
+    try:
+        with transaction.atomic():
+            for stage, label in Stage.choices:
+                amount = request.POST.get(f"{stage}_amount", "").strip()
+                unit = request.POST.get(f"{stage}_unit", "")
+                if amount:
+                    try:
+                        services.category_set_limit(
+                            actor=user, category=category, stage=stage, amount=amount, unit=unit
+                        )
+                    except DomainError as exc:
+                        raise DomainError(f"{label}时限：{exc.message}", field=stage) from exc
+            code = request.POST.get("department", "")
+            department = Department.objects.filter(code=code).first() if code else None
+            if department != category.department:
+                services.category_update(actor=user, category=category, department=department)
+    except DomainError as exc:
+        messages.error(request, f"{category.name}：{exc.message}")
+    else:
+        messages.success(request, f"已保存“{category.name}”的时限。")
+    return redirect("cases:categories")
+
+
+@login_required
+def calendar_view(request: HttpRequest) -> HttpResponseBase:
+    user = acting_user(request)
+    if request.method == "POST":
+        try:
+            day = date.fromisoformat(request.POST.get("day", ""))
+        except ValueError:
+            messages.error(request, "请填写正确的日期（年-月-日）。")
+            return redirect("cases:calendar")
+        try:
+            if request.POST.get("remove"):
+                services.calendar_override_delete(actor=user, day=day)
+                messages.success(request, f"已取消 {day} 的调整。")
+            else:
+                workday = request.POST.get("is_workday") == "1"
+                services.calendar_override_set(
+                    actor=user, day=day, is_workday=workday, note=request.POST.get("note", "")
+                )
+                messages.success(request, f"已将 {day} 设为{'工作日' if workday else '休息日'}。")
+        except DomainError as exc:
+            if exc.code == "forbidden":
+                raise PermissionDenied(exc.message) from exc
+            messages.error(request, exc.message)
+        return redirect("cases:calendar")
+    year = timezone.localdate().year
+    context = {
+        "overrides": CalendarOverride.objects.all(),
+        "can_configure": user.can(Capability.CONFIGURE),
+        "known": {y: statutory_year_known(y) for y in (year, year + 1)},
+    }
+    return render(request, "cases/calendar.html", context)
