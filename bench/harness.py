@@ -23,6 +23,10 @@ from pathlib import Path
 from typing import Any
 
 SCALES = {"small": 10_000, "street": 260_000, "city": 1_000_000}
+# Cases received over the last 60 days: the issue's street has 100,000 next to its 260,000 residents.
+CASES = {"small": 4_000, "street": 100_000, "city": 400_000}
+LOAD_CLIENTS = 32
+LOAD_SECONDS = 8.0
 QUERIES_PER_TYPE = 200
 # The columns the import limit writes into its plain table (the ones the registry keeps as values).
 LIMIT_COLUMNS = (
@@ -66,13 +70,17 @@ def pct(values: list[float], p: float) -> float:
 
 def build_street(n: int, seed: int) -> Any:
     """A street with one community of 8 grids and `n` residents, built by the demo generator."""
+    from linli.accounts.services import user_create
     from linli.areas.services import area_create
     from linli.registry.demo import build_demo_residents
 
     street = area_create(actor=None, kind="street", code="B01", name="基准街道")
     community = area_create(actor=None, kind="community", code="C01", name="基准社区", parent=street)
     for i in range(1, 9):
-        area_create(actor=None, kind="grid", code=f"G{i:02d}", name=f"第{i}网格", parent=community)
+        grid = area_create(actor=None, kind="grid", code=f"G{i:02d}", name=f"第{i}网格", parent=community)
+        # Each grid's on-duty worker, so demo cases are dispatched and handled as in a real street.
+        user_create(actor=None, username=f"bench-g{i:02d}", role="grid_worker", areas=[grid])
+    user_create(actor=None, username="bench-worker", role="community_worker", areas=[community])
     build_demo_residents(street=street, count=n, seed=seed)
     return community
 
@@ -97,6 +105,7 @@ def header() -> list[str]:
 def wipe_registry() -> None:
     from django.db import connection, transaction
 
+    from linli.cases.models import Case
     from linli.registry.models import (
         Building,
         Entrance,
@@ -111,6 +120,8 @@ def wipe_registry() -> None:
 
     # One transaction: residents and households point at each other; PostgreSQL checks that at commit.
     with transaction.atomic(), connection.constraint_checks_disabled():
+        # Cases stay (the dashboard workload counts them) but lose their links to the places and people.
+        Case._base_manager.update(building=None, house=None, resident=None)
         for model in (
             ImportRow,
             ImportJob,
@@ -293,6 +304,216 @@ def workload_export(scale: str, community: Any, rows: list[list[str]]) -> dict[s
     }
 
 
+def workload_dashboard(scale: str, seed: int) -> dict[str, Any]:
+    """Case indicators per grid (the indicators page and API) and resident counts by grid × residence
+    type × tag, through Linli's scoped querysets, vs the same GROUP BY queries in raw SQL."""
+    from datetime import timedelta
+
+    from django.db import connection
+    from django.db.models import Count
+    from django.utils import timezone
+
+    from linli.accounts.models import User
+    from linli.cases.models import Case
+    from linli.cases.selectors import indicators
+    from linli.registry.models import Resident, ResidentTag
+
+    admin = User.objects.get(username="bench-admin")
+    end = timezone.now()
+    start = end - timedelta(days=61)
+
+    def linli_indicators() -> None:
+        indicators(Case.objects.visible_to(admin), group="grid", start=start, end=end)
+
+    def linli_counts() -> None:
+        residents = Resident.objects.visible_to(admin)
+        list(residents.order_by().values("grid__path", "residence_type").annotate(n=Count("pk")))
+        tags = ResidentTag.objects.filter(resident__in=residents.values("pk"))
+        list(tags.order_by().values("resident__grid__path", "tag__name").annotate(n=Count("pk")))
+
+    # The limit: the same aggregates, hand-written, without scope or the ORM.
+    raw_indicators = """
+        SELECT a.path, a.name, COUNT(*),
+          SUM(CASE WHEN c.registered_at IS NOT NULL AND c.status NOT IN ('rejected','merged') THEN 1 ELSE 0 END),
+          SUM(CASE WHEN c.registered_at IS NOT NULL AND c.status NOT IN ('rejected','merged')
+                    AND (c.status = 'closed' OR c.close_due_at <= %s) THEN 1 ELSE 0 END),
+          SUM(CASE WHEN c.registered_at IS NOT NULL AND c.status NOT IN ('rejected','merged')
+                    AND (c.status = 'closed' OR c.close_due_at <= %s) AND c.extended THEN 1 ELSE 0 END),
+          SUM(CASE WHEN c.registered_at IS NOT NULL AND c.status = 'closed' AND NOT c.extended
+                    AND c.closed_at <= c.close_due_at THEN 1 ELSE 0 END),
+          SUM(CASE WHEN c.status = 'closed' THEN 1 ELSE 0 END),
+          SUM(CASE WHEN c.handled_at IS NOT NULL OR c.rework_count > 0 THEN 1 ELSE 0 END),
+          SUM(CASE WHEN c.rework_count > 0 THEN 1 ELSE 0 END),
+          SUM(CASE WHEN c.dispatched_at IS NOT NULL THEN 1 ELSE 0 END),
+          SUM(CASE WHEN c.return_count > 0 THEN 1 ELSE 0 END),
+          SUM(CASE WHEN c.satisfaction <> '' THEN 1 ELSE 0 END),
+          SUM(CASE WHEN c.satisfaction IN ('satisfied','basically') THEN 1 ELSE 0 END),
+          SUM(CASE WHEN c.was_overdue THEN 1 ELSE 0 END),
+          SUM(CASE WHEN c.overdue_since IS NOT NULL AND c.status IN ('received','registered','dispatched','handling','handled','verifying')
+                    THEN 1 ELSE 0 END),
+          AVG(CASE WHEN c.status = 'closed' THEN SECONDS_BETWEEN END)
+        FROM cases_case c JOIN areas_area a ON a.id = c.area_id
+        WHERE c.received_at >= %s AND c.received_at < %s
+        GROUP BY a.path, a.name ORDER BY a.path"""
+    seconds = (
+        "EXTRACT(EPOCH FROM (c.closed_at - c.received_at))"
+        if connection.vendor == "postgresql"
+        else "(julianday(c.closed_at) - julianday(c.received_at)) * 86400.0"
+    )
+    raw_indicators = raw_indicators.replace("SECONDS_BETWEEN", seconds)
+    raw_counts = (
+        "SELECT a.path, r.residence_type, COUNT(*) FROM registry_resident r JOIN areas_area a ON a.id = r.grid_id "
+        "GROUP BY a.path, r.residence_type",
+        "SELECT a.path, t.name, COUNT(*) FROM registry_residenttag rt JOIN registry_resident r ON r.id = rt.resident_id "
+        "JOIN areas_area a ON a.id = r.grid_id JOIN registry_tag t ON t.id = rt.tag_id GROUP BY a.path, t.name",
+    )
+
+    def raw(sql: str, params: tuple[Any, ...] = ()) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            cursor.fetchall()
+
+    def limit_indicators() -> None:
+        raw(raw_indicators, (end, end, start, end))
+
+    def limit_counts() -> None:
+        for sql in raw_counts:
+            raw(sql)
+
+    result: dict[str, Any] = {
+        "workload": "dashboard",
+        "scale": scale,
+        "residents": Resident.objects.count(),
+        "cases": Case.objects.count(),
+        "parts": {},
+    }
+    for name, ours_fn, limit_fn in (
+        ("case_indicators", linli_indicators, limit_indicators),
+        ("resident_counts", linli_counts, limit_counts),
+    ):
+        ours_fn(), limit_fn()  # warm caches alike
+        ours = [timed(ours_fn)[0] * 1000 for _ in range(30)]
+        base = [timed(limit_fn)[0] * 1000 for _ in range(30)]
+        result["parts"][name] = {
+            "p50_ms": round(pct(ours, 50), 1),
+            "p95_ms": round(pct(ours, 95), 1),
+            "limit_p50_ms": round(pct(base, 50), 1),
+            "limit_p95_ms": round(pct(base, 95), 1),
+            "ratio_p50": round(pct(ours, 50) / max(pct(base, 50), 1e-6), 2),
+        }
+    result["worst_p95_ms"] = max(p["p95_ms"] for p in result["parts"].values())
+    result["limit"] = "the same GROUP BY queries in raw SQL, no scope, no ORM"
+    return result
+
+
+def workload_api_load(scale: str) -> dict[str, Any]:
+    """`linli serve` (gunicorn) on loopback under LOAD_CLIENTS keep-alive clients for LOAD_SECONDS each:
+    case listing and case creation vs a trivial endpoint on the same server (the framework ceiling)."""
+    import http.client
+    import socket
+    import threading
+
+    from linli.accounts.models import User
+    from linli.accounts.services import token_create
+
+    _, token = token_create(actor=None, user=User.objects.get(username="bench-worker"), name="bench")
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "LINLI_TICK_SECONDS": "0", "LINLI_ACCESS_LOG": "off", "LINLI_LOG_LEVEL": "warning"}
+    server = subprocess.Popen(  # noqa: S603  (our own CLI)
+        [sys.executable, "-m", "linli.core.cli", "serve", "--port", str(port), "--no-worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=(Path(tempfile.gettempdir()) / "linli-bench-serve.log").open("w"),
+    )
+    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+    body = json.dumps(
+        {
+            "category": "SERVICE-OTHER",
+            "channel": "api",
+            "title": "基准测试诉求",
+            "description": "负载测试时提交的诉求",
+            "area": "B01/C01/G01",
+            "reporter_phone": "13800138000",
+        }
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/api/v1/health")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                time.sleep(0.3)
+        else:
+            raise RuntimeError("the server did not start")
+
+        def run(method: str, path: str, payload: str | None, expect: int) -> dict[str, Any]:
+            latencies: list[float] = []
+            failures = [0]
+            lock = threading.Lock()
+            stop_at = time.monotonic() + LOAD_SECONDS
+
+            def client() -> None:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                mine: list[float] = []
+                while time.monotonic() < stop_at:
+                    t0 = time.perf_counter()
+                    try:
+                        conn.request(method, path, body=payload, headers=headers)
+                        response = conn.getresponse()
+                        response.read()
+                        ok = response.status == expect
+                    except OSError:
+                        conn.close()
+                        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+                        ok = False
+                    if ok:
+                        mine.append((time.perf_counter() - t0) * 1000)
+                    else:
+                        with lock:
+                            failures[0] += 1
+                with lock:
+                    latencies.extend(mine)
+
+            threads = [threading.Thread(target=client) for _ in range(LOAD_CLIENTS)]
+            started = time.perf_counter()
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            elapsed = time.perf_counter() - started
+            return {
+                "requests": len(latencies),
+                "failures": failures[0],
+                "rps": round(len(latencies) / elapsed, 1),
+                "p50_ms": round(pct(latencies, 50), 1) if latencies else None,
+                "p99_ms": round(pct(latencies, 99), 1) if latencies else None,
+            }
+
+        ceiling = run("GET", "/api/v1/health", None, 200)
+        listing = run("GET", "/api/v1/cases?status=open", None, 200)
+        creating = run("POST", "/api/v1/cases", body, 201)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+    return {
+        "workload": "api_load",
+        "scale": scale,
+        "clients": LOAD_CLIENTS,
+        "seconds_each": LOAD_SECONDS,
+        "ceiling": ceiling,
+        "case_list": listing,
+        "case_create": creating,
+        "list_share_of_ceiling": round(listing["rps"] / max(ceiling["rps"], 1e-6), 2),
+        "create_share_of_ceiling": round(creating["rps"] / max(ceiling["rps"], 1e-6), 2),
+        "limit": "GET /api/v1/health on the same server (framework, auth-free, one SELECT 1)",
+    }
+
+
 # --- driver ---------------------------------------------------------------------------------
 
 
@@ -324,12 +545,24 @@ def child(scale: str, seed: int, only: set[str]) -> None:
         **machine(),
     }
     print(json.dumps(info, ensure_ascii=False), flush=True)
+    from linli.cases.demo import build_demo_cases
+
+    if not only or only & {"dashboard", "api_load"}:
+        cases_s, cases = timed(
+            lambda: build_demo_cases(street=community.parent, count=CASES[scale], seed=seed)
+        )
+        setup = {"workload": "setup_cases", "scale": scale, "db": connection.vendor, "cases": cases}
+        print(json.dumps({**setup, "build_s": round(cases_s, 1)}, ensure_ascii=False), flush=True)
     rows = ledger_rows()
-    for name in ("search", "export", "import_csv", "import_xlsx"):
+    for name in ("search", "dashboard", "api_load", "export", "import_csv", "import_xlsx"):
         if only and name not in only:
             continue
         if name == "search":
             result = workload_search(scale, seed)
+        elif name == "dashboard":
+            result = workload_dashboard(scale, seed)
+        elif name == "api_load":
+            result = workload_api_load(scale)
         elif name == "export":
             result = workload_export(scale, community, rows)
         else:

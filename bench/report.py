@@ -20,7 +20,7 @@ def rows(paths: list[Path]) -> list[str]:
     latest: dict[tuple[str, str, str], dict] = {}
     for path in sorted(paths):
         for item in json.loads(path.read_text(encoding="utf-8")):
-            if item.get("workload") == "setup":
+            if item.get("workload") in ("setup", "setup_cases"):
                 continue
             latest[(item["db"], item["scale"], item["workload"])] = item | {"file": path.name}
     out = [
@@ -33,6 +33,23 @@ def rows(paths: list[Path]) -> list[str]:
                 out.append(
                     f"| {db} | {scale} ({item['residents']:,}) | search: {kind} | p50 {t['p50_ms']} ms, p95 {t['p95_ms']} ms"
                     f" | p95 {t['baseline_p95_ms']} ms | {t['speedup_p95']}× faster | |"
+                )
+        elif workload == "dashboard":
+            for part, t in item["parts"].items():
+                out.append(
+                    f"| {db} | {scale} ({item['residents']:,} residents, {item['cases']:,} cases) | dashboard: {part}"
+                    f" | p50 {t['p50_ms']} ms, p95 {t['p95_ms']} ms | p50 {t['limit_p50_ms']} ms (raw SQL GROUP BY)"
+                    f" | {t['ratio_p50']}× | |"
+                )
+        elif workload == "api_load":
+            ceiling = item["ceiling"]
+            for part in ("case_list", "case_create"):
+                t = item[part]
+                share = item["list_share_of_ceiling" if part == "case_list" else "create_share_of_ceiling"]
+                out.append(
+                    f"| {db} | {scale} | API {item['clients']} clients: {part} | {t['rps']} req/s, p50 {t['p50_ms']} ms,"
+                    f" p99 {t['p99_ms']} ms | {ceiling['rps']} req/s (GET /health, same server) | {share} of ceiling"
+                    f" | {t['failures']} failures |"
                 )
         else:
             note = (
