@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from linli.accounts.services import token_create
 from tests.factories import PASSWORD, World, build_world
 
 # Playwright's sync API keeps an event loop on the test thread; the ORM calls the
@@ -39,5 +40,16 @@ def client_for() -> Callable[[Any], Client]:
         client = Client()
         client.force_login(user)
         return client
+
+    return make
+
+
+@pytest.fixture
+def bearer() -> Callable[[Any], dict[str, str]]:
+    """bearer(user) → request headers carrying a fresh API token of that user."""
+
+    def make(user) -> dict[str, str]:
+        _, raw = token_create(actor=None, user=user, name="test")
+        return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
 
     return make

@@ -45,4 +45,6 @@ class AreaEditForm(forms.Form):
 class AssignForm(forms.Form):
     username = forms.CharField(label="用户名", max_length=150)
     duty = forms.ChoiceField(label="职责", choices=GridAssignment.Duty.choices)
-    start_date = forms.DateField(label="开始日期", widget=forms.DateInput(attrs={"type": "date"}))
+    start_date = forms.DateField(
+        label="开始日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )

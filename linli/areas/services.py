@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import ValidationError
@@ -13,6 +13,7 @@ from linli.core.audit import Action, audit_record, diff
 from linli.core.errors import DomainError, NotFound
 from linli.core.permissions import require, require_path_in_scope
 from linli.core.scoping import PATH_SEPARATOR, path_in_scope
+from linli.core.validation import coordinate
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
@@ -42,15 +43,7 @@ def _normalise_code(code: str) -> str:
 
 
 def _coordinate(value: Any, field: str, limit: int) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = Decimal(str(value)).quantize(Decimal("0.000001"))
-    except (InvalidOperation, ValueError) as exc:
-        raise DomainError("坐标必须是数字。", field=field) from exc
-    if not -limit <= number <= limit:
-        raise DomainError(f"坐标超出范围（±{limit}）。", field=field)
-    return number
+    return coordinate(value, field=field, low=-limit, high=limit, label="坐标")
 
 
 def _boundary(value: Any) -> dict[str, Any] | None:

@@ -12,6 +12,7 @@ from linli.cases import selectors
 from linli.cases.models import Case
 from linli.core.audit import Action, audit_record
 from linli.core.scoping import subtree_q
+from linli.core.xlsx import write_figures
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
@@ -46,24 +47,18 @@ def export_indicators(
     )
     book = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, {"in_memory": True})
     sheet = book.add_worksheet("诉求办理指标")
-    bold = book.add_format({"bold": True})
-    percent = book.add_format({"num_format": "0.0%"})
-    sheet.write_row(0, 0, [f"诉求办理指标 {start:%Y-%m-%d} 至 {end:%Y-%m-%d}（按受理时间）"], bold)
-    header = [selectors.GROUP_LABELS[group], "编码", *[title for _, title in selectors.INDICATOR_TITLES]]
-    sheet.write_row(2, 0, header, bold)
-    for r, row in enumerate([*rows, total], start=3):
-        sheet.write(r, 0, row.label)
-        sheet.write(r, 1, row.key)
-        for c, (name, _) in enumerate(selectors.INDICATOR_TITLES, start=2):
-            value = selectors.indicator_value(row, name)
-            if value is None:
-                sheet.write_blank(r, c, None)
-            elif name.endswith("_rate"):
-                sheet.write_number(r, c, value, percent)
-            else:
-                sheet.write_number(r, c, value)
+    write_figures(
+        book,
+        sheet,
+        title=f"诉求办理指标 {start:%Y-%m-%d} 至 {end:%Y-%m-%d}（按受理时间）",
+        group_label=selectors.GROUP_LABELS[group],
+        columns=selectors.INDICATOR_TITLES,
+        rows=[*rows, total],
+        value=selectors.indicator_value,
+    )
+    header_width = len(selectors.INDICATOR_TITLES) + 2
     sheet.set_column(0, 0, 18)
-    sheet.set_column(2, len(header), 11)
+    sheet.set_column(2, header_width, 11)
     book.close()
     audit_record(
         actor=actor,

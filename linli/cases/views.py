@@ -35,7 +35,7 @@ from linli.cases.models import (
 from linli.cases.workcalendar import WorkCalendar, statutory_year_known
 from linli.core.errors import DomainError
 from linli.core.forms import add_domain_error
-from linli.core.http import HttpRequest, acting_user
+from linli.core.http import HttpRequest, acting_user, photo_response
 from linli.registry.models import Resident
 
 PAGE_SIZE = 30
@@ -257,9 +257,7 @@ def photo_add(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 @login_required
 def photo(request: HttpRequest, pk: int) -> FileResponse:
-    user = acting_user(request)
-    item = get_object_or_404(CasePhoto.objects.visible_to(user), pk=pk)
-    return FileResponse(item.file.open("rb"), content_type=item.content_type)
+    return photo_response(CasePhoto.objects.visible_to(acting_user(request)), pk)
 
 
 @login_required

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest as DjangoHttpRequest
@@ -24,3 +24,12 @@ def acting_user(request: DjangoHttpRequest) -> User:
     if not isinstance(user, User) or not user.is_active:
         raise PermissionDenied
     return user
+
+
+def photo_response(photos: Any, pk: int) -> Any:
+    """A stored photo from an already scoped queryset (404 outside scope), with the type checked at upload."""
+    from django.http import FileResponse
+    from django.shortcuts import get_object_or_404
+
+    item = get_object_or_404(photos, pk=pk)
+    return FileResponse(item.file.open("rb"), content_type=item.content_type)

@@ -14,15 +14,6 @@ from linli.areas.models import Area
 SNAPSHOT = Path(__file__).with_name("openapi.snapshot.json")
 
 
-@pytest.fixture
-def bearer(world):
-    def make(user) -> dict[str, str]:
-        _, raw = token_create(actor=None, user=user)
-        return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-    return make
-
-
 def test_health_needs_no_login(db, client):
     response = client.get("/api/v1/health")
     assert response.status_code == 200

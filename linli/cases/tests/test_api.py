@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from django.test import Client
 
-from linli.accounts.services import token_create
 from linli.cases.models import Case
 from linli.cases.tests.conftest import CaseWorld, new_case
 from linli.core.models import AuditEntry
-
-
-@pytest.fixture
-def bearer():
-    def make(user) -> dict[str, str]:
-        _, raw = token_create(actor=None, user=user, name="test")
-        return {"HTTP_AUTHORIZATION": f"Bearer {raw}"}
-
-    return make
 
 
 def act(client: Client, headers: dict, case_id: int, action: str, **body):
