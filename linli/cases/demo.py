@@ -136,7 +136,7 @@ def build_demo_cases(*, street: Area, count: int, seed: int, now: datetime | Non
                 number=f"{day}-{numbers[day]:04d}",
                 area=grid,
                 category=category,
-                channel=rng.choices(Channel.values, weights=[30, 30, 15, 20, 3, 2])[0],
+                channel=rng.choices(Channel.values, weights=[30, 30, 15, 20, 3, 0, 2])[0],
                 urgency=rng.choices(Urgency.values, weights=[88, 10, 2])[0],
                 title=(title := rng.choice(PROBLEMS.get(category.code, [category.name]))),
                 description=f"{title}。{rng.choice(DETAILS)}",

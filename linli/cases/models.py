@@ -46,6 +46,7 @@ class Channel(models.TextChoices):
     ONLINE = "online", "网上 / 手机"
     PATROL = "patrol", "网格巡查"
     OPEN_DAY = "open_day", "社情民意联系日"
+    VISIT = "visit", "入户走访"
     API = "api", "接口 / Open311"
 
 
@@ -500,6 +501,8 @@ class Notification(models.Model):
         EXTENSION = "extension", "延期"
         NEW_CASE = "new_case", "新诉求"
         REOPENED = "reopened", "重新办理"
+        VISIT_TASK = "visit_task", "八必访任务"
+        VISIT_DUE = "visit_due", "走访超期"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     case = models.ForeignKey(
@@ -507,6 +510,8 @@ class Notification(models.Model):
     )
     kind = models.CharField(max_length=12, choices=Kind.choices)
     text = models.CharField(max_length=300)
+    # Where the item leads when it is not about a case (a visit task, say): a path inside Linli.
+    link = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
     sent_via = models.CharField(max_length=100, blank=True)

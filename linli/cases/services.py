@@ -11,7 +11,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from django.core.files.uploadedfile import UploadedFile
@@ -46,6 +46,8 @@ from linli.core.audit import Action, audit_record
 from linli.core.context import current_origin
 from linli.core.errors import DomainError, Forbidden
 from linli.core.permissions import require, require_path_in_scope
+from linli.core.validation import check_photo, lat_lng
+from linli.core.validation import clean_text as _text
 from linli.registry import normalise
 from linli.registry.models import Building, House, Resident
 
@@ -77,7 +79,6 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
 
 SYSTEM_LABEL = "系统"
 RESIDENT_LABEL = "居民本人"
-MAX_TEXT = 2000
 
 
 # --- helpers ---------------------------------------------------------------------------
@@ -85,16 +86,6 @@ MAX_TEXT = 2000
 
 def _label(actor: User | None) -> str:
     return getattr(actor, "username", "") or current_origin().operator or SYSTEM_LABEL
-
-
-def _text(value: Any, *, field: str, label: str, required: bool = False, limit: int = MAX_TEXT) -> str:
-    # Free text keeps its full-width punctuation and line breaks; only control characters go.
-    cleaned = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", str(value or "").replace("\r\n", "\n")).strip()
-    if required and not cleaned:
-        raise DomainError(f"请填写{label}。", field=field)
-    if len(cleaned) > limit:
-        raise DomainError(f"{label}不能超过 {limit} 个字。", field=field)
-    return cleaned
 
 
 def is_handler(actor: User | None, case: Case) -> bool:
@@ -107,16 +98,20 @@ def is_handler(actor: User | None, case: Case) -> bool:
     )
 
 
-def users_with_role(case: Case, *roles: str) -> list[User]:
-    """Active users of these roles bound to the case's area or one of its ancestors."""
+def users_with_role_in(area: Area, *roles: str) -> list[User]:
+    """Active users of these roles bound to `area` or one of its ancestors."""
     from linli.accounts.models import User
 
-    paths = [*case.area.ancestor_paths(), case.area.path]
+    paths = [*area.ancestor_paths(), area.path]
     return list(
         User.objects.filter(role__in=roles, is_active=True, bindings__area__path__in=paths)
         .distinct()
         .order_by("pk")
     )
+
+
+def users_with_role(case: Case, *roles: str) -> list[User]:
+    return users_with_role_in(case.area, *roles)
 
 
 def grid_leaders(case: Case) -> list[User]:
@@ -143,7 +138,7 @@ def responsible(case: Case) -> list[User]:
     return users_with_role(case, Role.COMMUNITY_WORKER, Role.COMMUNITY_LEADER)
 
 
-def notify(users: Iterable[User | None], case: Case | None, kind: str, text: str) -> None:
+def notify(users: Iterable[User | None], case: Case | None, kind: str, text: str, *, link: str = "") -> None:
     """Put an item in each user's inbox; outbound channels copy it once the transaction commits."""
     seen: set[int] = set()
     rows = []
@@ -151,7 +146,7 @@ def notify(users: Iterable[User | None], case: Case | None, kind: str, text: str
         if user is None or user.pk in seen or not user.is_active:
             continue
         seen.add(user.pk)
-        rows.append(Notification(user=user, case=case, kind=kind, text=text[:300]))
+        rows.append(Notification(user=user, case=case, kind=kind, text=text[:300], link=link))
     if not rows:
         return
     created = Notification.objects.bulk_create(rows)
@@ -263,18 +258,6 @@ class Location:
     building: Building | None = None
     house: House | None = None
     resident: Resident | None = None
-
-
-def _coordinate(value: Any, *, field: str, low: int, high: int, label: str) -> Decimal | None:
-    if value in (None, ""):
-        return None
-    try:
-        number = Decimal(str(value)).quantize(Decimal("0.000001"))
-    except (InvalidOperation, ValueError) as exc:
-        raise DomainError(f"{label}应为数字。", field=field) from exc
-    if not low <= number <= high:
-        raise DomainError(f"{label}超出范围（{low} 至 {high}）。", field=field)
-    return number
 
 
 def locate(
@@ -395,10 +378,7 @@ def case_create(
         raise DomainError("受理渠道无效。", field="channel")
     if urgency not in Urgency.values:
         raise DomainError("紧急程度应为一般、紧急或特急。", field="urgency")
-    lat = _coordinate(latitude, field="latitude", low=-90, high=90, label="纬度")
-    lng = _coordinate(longitude, field="longitude", low=-180, high=180, label="经度")
-    if (lat is None) != (lng is None):
-        raise DomainError("经纬度须同时填写。", field="latitude")
+    lat, lng = lat_lng(latitude, longitude)
     place = locate(area=area, building=building, house=house, resident=resident, latitude=lat, longitude=lng)
     require_path_in_scope(actor, place.area.path)
     phone = normalise.phone(reporter_phone)
@@ -841,29 +821,12 @@ def extension_decide(
 
 # --- photos ------------------------------------------------------------------------------
 
-PHOTO_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"RIFF": "image/webp"}
-
-
-def photo_content_type(head: bytes) -> str | None:
-    for signature, content_type in PHOTO_SIGNATURES.items():
-        if head.startswith(signature) and (content_type != "image/webp" or head[8:12] == b"WEBP"):
-            return content_type
-    return None
-
 
 def photo_add(*, actor: User | None, case: Case, upload: UploadedFile, caption: str = "") -> CasePhoto:
-    from django.conf import settings
 
     require(actor, Capability.WRITE)
     _require_scope(actor, case)
-    if upload.size is not None and upload.size > settings.LINLI_MAX_PHOTO_MB * 1024 * 1024:
-        raise DomainError(f"照片不能超过 {settings.LINLI_MAX_PHOTO_MB} MB。", field="photo")
-    head = upload.read(16)
-    upload.seek(0)
-    content_type = photo_content_type(head)
-    if content_type is None:
-        raise DomainError("只能上传 JPEG、PNG 或 WebP 格式的照片。", field="photo")
-    safe_name = re.sub(r"[^A-Za-z0-9._-]", "_", upload.name or "photo")[-60:]
+    content_type, safe_name = check_photo(upload)
     with transaction.atomic():
         photo = CasePhoto(
             case=case,
