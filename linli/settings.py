@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "linli.registry",
     "linli.transfers",
     "linli.cases",
+    "linli.visits",
 ]
 
 MIDDLEWARE = [

@@ -2,7 +2,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
-from linli.api import areas, cases, core, residents
+from linli.api import areas, cases, core, residents, visits
 from linli.api.auth import BearerToken, Session
 from linli.core.errors import DomainError, Forbidden, NotFound
 
@@ -19,6 +19,7 @@ api.add_router("", core.router)
 api.add_router("", areas.router)
 api.add_router("", residents.router)
 api.add_router("", cases.router)
+api.add_router("", visits.router)
 
 
 def _error(

@@ -98,7 +98,7 @@ def cmd_demo(args: argparse.Namespace) -> None:
         result = demo.build_demo(seed=args.seed, residents=args.residents, cases=args.cases)
         print(
             f"demo street built: {result.areas} areas, {result.users} users, "
-            f"{result.residents} residents, {result.cases} cases (seed {args.seed})"
+            f"{result.residents} residents, {result.cases} cases, {result.visits} visits (seed {args.seed})"
         )
         logins = result.logins
     print(f"demo logins (password, unless changed since: {demo.DEMO_PASSWORD}):")
@@ -319,11 +319,7 @@ def cmd_export_residents(args: argparse.Namespace) -> None:
     from linli.areas.services import area_by_path
     from linli.transfers.export import export_residents
 
-    out = Path(args.output)
-    if out.suffix.lower() != ".xlsx":
-        raise CliError("the output file must end in .xlsx")
-    if not out.parent.exists():
-        raise CliError(f"directory {out.parent} does not exist")
+    out = _xlsx_out(args.output)
     count = export_residents(
         actor=None, areas=[area_by_path(args.area)], path=out, columns=args.columns, reveal=args.reveal
     )
@@ -427,17 +423,29 @@ def _pg_database(url: str, *, create: bool) -> None:
         raise CliError(f"PostgreSQL at {base}: {str(exc).strip().splitlines()[0]}") from exc
 
 
+VISIT_SYNC_SECONDS = 900
+
+
 def cmd_tick(args: argparse.Namespace) -> None:
     import time
 
     from linli.cases.services import tick
+    from linli.visits.services import tick as visits_tick
 
     if args.loop is not None and args.loop < 1:
         raise CliError("--loop needs at least 1 second")
+    last_sync = 0.0
     while True:
         result = tick()
         if args.loop is None or result.warned or result.overdue or result.escalated:
             print(f"deadline sweep: {result}", flush=True)
+        # Rebuilding every visit target reads all tagged residents: in a loop, once per VISIT_SYNC_SECONDS
+        # (plans and pairings sync at once anyway; this catches tag, grid and duty changes).
+        sync = time.monotonic() - last_sync >= VISIT_SYNC_SECONDS
+        visits = visits_tick(sync=sync)
+        last_sync = time.monotonic() if sync else last_sync
+        if args.loop is None or visits.acted:
+            print(f"visit sweep: {visits}", flush=True)
         if args.loop is None:
             return
         time.sleep(args.loop)
@@ -598,13 +606,81 @@ def cmd_export_case_indicators(args: argparse.Namespace) -> None:
     start, end = _date(args.start), _date(args.end)
     if end < start:
         raise CliError("--end is before --start")
-    out = Path(args.output)
+    out = _xlsx_out(args.output)
+    rows = export_indicators(actor=None, target=out, group=args.group, start=start, end=end, area=args.area)
+    print(f"{rows} rows of case indicators ({args.group}, {start} to {end}) written to {out}")
+
+
+def _xlsx_out(path: str) -> Path:
+    out = Path(path)
     if out.suffix.lower() != ".xlsx":
         raise CliError("the output file must end in .xlsx")
     if not out.parent.exists():
         raise CliError(f"directory {out.parent} does not exist")
-    rows = export_indicators(actor=None, target=out, group=args.group, start=start, end=end, area=args.area)
-    print(f"{rows} rows of case indicators ({args.group}, {start} to {end}) written to {out}")
+    return out
+
+
+def cmd_export_visits(args: argparse.Namespace) -> None:
+    from linli.areas.services import area_by_path
+    from linli.visits.export import export_visits
+
+    start, end = _date(args.start), _date(args.end)
+    if end < start:
+        raise CliError("--end is before --start")
+    out = _xlsx_out(args.output)
+    area = area_by_path(args.area) if args.area else None
+    rows = export_visits(actor=None, target=out, start=start, end=end, area=area)
+    print(f"{rows} visits ({start} to {end}) written to {out}")
+
+
+def cmd_export_visit_coverage(args: argparse.Namespace) -> None:
+    from linli.areas.services import area_by_path
+    from linli.visits.export import export_coverage
+
+    out = _xlsx_out(args.output)
+    area = area_by_path(args.area) if args.area else None
+    rows = export_coverage(actor=None, target=out, group=args.group, area=area)
+    print(f"{rows} rows of visit coverage (by {args.group}) written to {out}")
+
+
+def cmd_care_plan_list(args: argparse.Namespace) -> None:
+    from linli.visits.models import CarePlan
+
+    for plan in CarePlan.objects.select_related("area", "tag", "resident").order_by("area__path", "pk"):
+        who = f"tag {plan.tag.code}" if plan.tag else f"resident {plan.resident_id}"
+        state = "" if plan.active else "  (off)"
+        print(f"{plan.pk:>5}  {plan.area.path:<16} {who:<28} every {plan.interval_days} days{state}")
+
+
+def _tag(code: str) -> Any:
+    from linli.registry.models import Tag
+
+    tag = Tag.objects.filter(code=code.strip()).first()
+    if tag is None:
+        raise CliError(f"no tag with code {code!r} (see 'linli tag list')")
+    return tag
+
+
+def cmd_care_plan_add(args: argparse.Namespace) -> None:
+    from linli.areas.services import area_by_path
+    from linli.visits.services import care_plan_create
+
+    plan = care_plan_create(
+        actor=None, area=area_by_path(args.area), tag=_tag(args.tag), interval_days=args.every, note=args.note
+    )
+    print(f"care plan {plan.pk}: {plan.tag} in {plan.area.path}, every {plan.interval_days} days")
+
+
+def cmd_care_plan_set(args: argparse.Namespace) -> None:
+    from linli.visits.models import CarePlan
+    from linli.visits.services import care_plan_update
+
+    plan = CarePlan.objects.select_related("area", "tag").filter(pk=args.id).first()
+    if plan is None:
+        raise CliError(f"no care plan {args.id} (see 'linli care-plan list')")
+    active = {"on": True, "off": False}.get(args.active or "")
+    plan = care_plan_update(actor=None, plan=plan, interval_days=args.every, active=active, note=args.note)
+    print(f"care plan {plan.pk}: every {plan.interval_days} days, {'on' if plan.active else 'off'}")
 
 
 def cmd_check(args: argparse.Namespace) -> None:
@@ -776,8 +852,38 @@ def build_parser() -> Parser:
     p.add_argument("--area", help="code path to limit to, e.g. S01/C01")
     p.add_argument("-o", "--output", required=True, help="FILE.xlsx")
 
+    p = exports.add_parser("visits", help="export the visit log (走访台账) to .xlsx")
+    p.set_defaults(func=cmd_export_visits, needs_migrated=True)
+    p.add_argument("--start", required=True, help="YYYY-MM-DD, visits on or after")
+    p.add_argument("--end", required=True, help="YYYY-MM-DD, visits on or before")
+    p.add_argument("--area", help="code path to limit to, e.g. S01/C01")
+    p.add_argument("-o", "--output", required=True, help="FILE.xlsx")
+    p = exports.add_parser("visit-coverage", help="export visit coverage per grid or community to .xlsx")
+    p.set_defaults(func=cmd_export_visit_coverage, needs_migrated=True)
+    p.add_argument("--group", choices=["grid", "community"], default="grid")
+    p.add_argument("--area", help="code path to limit to, e.g. S01/C01")
+    p.add_argument("-o", "--output", required=True, help="FILE.xlsx")
+
+    plans = sub.add_parser("care-plan", help="how often key groups are visited (关怀计划)").add_subparsers(
+        dest="care_plan_command", metavar="ACTION", parser_class=Parser
+    )
+    plans.required = True
+    command("list", cmd_care_plan_list, "list care plans", plans)
+    p = command("add", cmd_care_plan_add, "visit everyone with a tag in an area every N days", plans)
+    p.add_argument("--area", required=True, help="code path, e.g. S01")
+    p.add_argument("--tag", required=True, help="tag code, e.g. elderly_alone (see 'linli tag list')")
+    p.add_argument("--every", required=True, type=int, metavar="DAYS")
+    p.add_argument("--note", default="")
+    p = command("set", cmd_care_plan_set, "change a care plan's interval, or switch it on/off", plans)
+    p.add_argument("id", type=int)
+    p.add_argument("--every", type=int, metavar="DAYS")
+    p.add_argument("--active", choices=["on", "off"])
+    p.add_argument("--note")
+
     p = command(
-        "tick", cmd_tick, "run the case deadline sweep: warn, mark overdue, escalate (safe to repeat)"
+        "tick",
+        cmd_tick,
+        "run the sweeps: case deadlines (warn, overdue, escalate) and visits (due dates, 八必访); safe to repeat",
     )
     p.add_argument(
         "--loop", type=int, metavar="SECONDS", help="keep sweeping every SECONDS (serve does this)"

@@ -16,8 +16,14 @@ def _inbox_count(user: Any) -> int:
     return counts["todo"] + counts["unread"]
 
 
+def _visits_count(user: Any) -> int:
+    from linli.visits.selectors import todo_count
+
+    return todo_count(user)
+
+
 # Counts shown beside navigation items, by NavItem.badge.
-BADGES: dict[str, Callable[[Any], int]] = {"inbox": _inbox_count}
+BADGES: dict[str, Callable[[Any], int]] = {"inbox": _inbox_count, "visits": _visits_count}
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:

@@ -49,6 +49,7 @@ class DemoResult:
     users: int = 0
     residents: int = 0
     cases: int = 0
+    visits: int = 0
     logins: list[DemoLogin] = field(default_factory=list)
 
 
@@ -191,5 +192,8 @@ def build_demo(*, seed: int = 2026, residents: int = 20000, cases: int = 1000) -
     from linli.cases.demo import build_demo_cases
 
     result.cases = build_demo_cases(street=street, count=cases, seed=seed)
+    from linli.visits.demo import build_demo_visits
+
+    result.visits = build_demo_visits(street=street, seed=seed)
     result.logins = demo_logins()
     return result

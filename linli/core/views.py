@@ -40,6 +40,14 @@ def home(request: HttpRequest) -> HttpResponse:
         "my_areas": Area.objects.filter(pk__in=user.bindings.values("area")),
         "my_assignments": user.grid_assignments.all() & GridAssignment.objects.current(),
     }
+    from linli.visits import selectors as visit_selectors
+
+    _, visits = visit_selectors.coverage(user)
+    context.update(
+        visits=visits,
+        visit_rate=visit_selectors.coverage_text(visits, "on_time_rate"),
+        my_visits_due=visit_selectors.todo_count(user),
+    )
     return render(request, "core/home.html", context)
 
 

@@ -22,6 +22,7 @@ from linli.registry.forms import ExportForm, ResidentFilterForm
 from linli.registry.models import House, Household, Resident, ResidentChange
 from linli.registry.selectors import describe_changes, hidden_tag_names, present, with_visible_tags
 from linli.transfers.export import export_residents
+from linli.visits.views import resident_visits_context
 
 PAGE_SIZE = 50
 
@@ -81,6 +82,7 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "cases": Case.objects.visible_to(user).filter(resident=resident).select_related("category")[:20],
         "can_write": user.can(Capability.WRITE),
     }
+    context.update(resident_visits_context(user, resident))
     return render(request, "registry/resident_detail.html", context)
 
 

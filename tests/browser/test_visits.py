@@ -1,0 +1,52 @@
+"""Visits in a real browser: a grid worker logs a visit on a 375 px phone from the to-do list in a few
+taps; the community leader reads coverage on a desk PC."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from playwright.sync_api import expect
+
+from linli.visits.models import Visit, VisitTarget
+from linli.visits.tests.conftest import build_visit_world
+from tests.browser.test_shell import sign_in
+from tests.factories import build_world
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def live_visits(transactional_db, live_server):
+    build_visit_world(build_world())
+    return live_server.url
+
+
+def test_a_grid_worker_logs_a_visit_on_a_phone_in_under_a_minute(live_visits, page_factory):
+    phone = page_factory(375, 760)
+    sign_in(phone, live_visits, "c01g01")
+    started = time.monotonic()
+    phone.get_by_role("button", name="菜单").click()
+    phone.get_by_role("link", name="走访").first.click()
+    phone.get_by_test_id("visits-soon").get_by_role("link", name="钱老伯").click()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    # Saving without saying what was seen is explained, and the chosen mode is kept.
+    phone.get_by_text("电话", exact=True).click()
+    phone.get_by_role("button", name="保存走访").click()
+    expect(phone.get_by_text("请填写走访情况")).to_be_visible()
+    expect(phone.get_by_label("电话")).to_be_checked()
+    phone.get_by_label("走访情况（所见所闻）").fill("老人身体不错，暖气正常。")
+    phone.get_by_role("button", name="保存走访").click()
+    expect(phone.get_by_text("已记录对钱老伯的走访")).to_be_visible()
+    elapsed = time.monotonic() - started
+    assert elapsed < 60
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    visit = Visit.objects.get()
+    assert (visit.mode, visit.visitor.username) == ("phone", "c01g01")
+    assert VisitTarget.objects.get(resident=visit.resident).last_visited_on == visit.visited_on
+
+    desk = page_factory(1366)
+    sign_in(desk, live_visits, "c01-leader")
+    desk.goto(f"{live_visits}/visits/coverage/?group=community")
+    expect(desk.get_by_test_id("coverage-table")).to_contain_text("锦绣社区")
+    expect(desk.get_by_test_id("coverage-rate")).to_have_text("100.0%")
