@@ -37,6 +37,7 @@ from linli.core.errors import DomainError
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, photo_response
 from linli.registry.models import Resident
+from linli.visits.models import Visit
 
 PAGE_SIZE = 30
 
@@ -186,6 +187,8 @@ def _detail_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str,
         "merged": case.merged_cases.all(),
         "answers": selectors.answers(case),
         "reason_actions": actions.REASON_REQUIRED,
+        # A need found on a home visit: the visit it came from (if the user may see it).
+        "source_visit": Visit.objects.visible_to(user).filter(case_links__case=case).first(),
     }
     context.update(extra)
     return context

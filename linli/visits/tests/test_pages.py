@@ -197,3 +197,23 @@ def test_a_photo_taken_on_the_visit_is_shown_only_within_scope(vw: VisitWorld, c
     assert photo.content_type == "image/png"
     assert client.get(f"/visits/photos/{photo.pk}/").status_code == 200
     assert client_for(vw.w.grid_worker_c02_g01).get(f"/visits/photos/{photo.pk}/").status_code == 404
+
+
+def test_the_case_made_from_a_need_links_back_to_the_visit(vw: VisitWorld, client_for) -> None:
+    from linli.cases.services import category_create
+
+    parent = category_create(actor=None, code="V", name="测试大类")
+    category = category_create(actor=None, code="V-HELP", name="生活帮扶", parent=parent)
+    visit = services.visit_create(
+        actor=None, resident=vw.alone, mode="in_person", observations="x", needs="扶手"
+    )
+    client = client_for(vw.w.grid_worker_c01_g01)
+    done = client.post(
+        f"/visits/{visit.pk}/case/", {"category": category.pk, "title": "装扶手", "urgency": "normal"}
+    )
+    assert done.status_code == 302
+    case_page = client.get(done["Location"]).content.decode()
+    assert f'href="/visits/{visit.pk}/"' in case_page
+    assert "装扶手" in client.get(f"/visits/{visit.pk}/").content.decode()
+    bad = client.post(f"/visits/{visit.pk}/case/", {"category": "", "title": ""})
+    assert bad.status_code == 400
