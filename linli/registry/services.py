@@ -12,6 +12,7 @@ from linli.accounts.roles import Capability
 from linli.areas.models import Area
 from linli.core.audit import Action, audit_record, diff
 from linli.core.context import current_origin
+from linli.core.db import insert_objects, insert_rows
 from linli.core.errors import DomainError
 from linli.core.permissions import require, require_path_in_scope
 from linli.registry import idnumber, normalise
@@ -130,15 +131,16 @@ def index_names(residents: Iterable[Resident], *, fresh: bool = False) -> None:
         return
     if not fresh:
         NameGram.objects.filter(resident__in=[r.pk for r in rows]).delete()
-    NameGram.objects.bulk_create(
-        [NameGram(resident_id=r.pk, grid_id=r.grid_id, gram=g) for r in rows for g in name_grams(r.name)],
-        batch_size=5000,
+    insert_rows(
+        NameGram,
+        ["resident_id", "grid_id", "gram"],
+        [(r.pk, r.grid_id, g) for r in rows for g in name_grams(r.name)],
     )
 
 
 def bulk_create_residents(residents: list[Resident]) -> None:
     """Insert many residents at once and give each its id (not every backend returns ids from a bulk insert)."""
-    Resident.objects.bulk_create(residents, batch_size=1000)
+    insert_objects(Resident, residents)
     ids = dict(
         Resident.objects.filter(id_number__in=[r.id_number for r in residents]).values_list("id_number", "pk")
     )

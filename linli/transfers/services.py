@@ -17,14 +17,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from linli.accounts.roles import Capability
 from linli.areas.models import Area
 from linli.core.audit import Action, audit_record
 from linli.core.context import current_origin
-from linli.core.db import refresh_statistics
+from linli.core.db import insert_rows, refresh_statistics
 from linli.core.errors import DomainError
 from linli.core.permissions import require, require_path_in_scope
 from linli.core.scoping import path_in_scope
@@ -125,7 +125,7 @@ def import_job_run(
                 pass
             # The per-row outcomes of a dry run are kept as a preview; the residents were rolled back.
             preview: dict[int, tuple[str, int | None]] = {n: (o, None) for n, (o, _) in outcomes.items()}
-            ImportRow.objects.bulk_create(_row_records(job, plans, preview))
+            insert_rows(ImportRow, ROW_FIELDS, _row_records(job, plans, preview))
         else:
             _write_all(actor, job, plans, counts, progress)
     except Exception as exc:
@@ -169,7 +169,7 @@ def _write_all(
             if job.dry_run:
                 all_outcomes |= outcomes  # only a dry run needs them all, for its preview
             else:
-                ImportRow.objects.bulk_create(_row_records(job, batch, outcomes))
+                insert_rows(ImportRow, ROW_FIELDS, _row_records(job, batch, outcomes))
         done += len(batch)
         counts["rows"] = done
         ImportJob.objects.filter(pk=job.pk).update(rows_done=done)
@@ -178,24 +178,17 @@ def _write_all(
     return all_outcomes
 
 
+ROW_FIELDS = ["job_id", "row_number", "outcome", "errors", "warnings", "values", "resident_id"]
+
+
 def _row_records(
     job: ImportJob, plans: list[RowPlan], outcomes: dict[int, tuple[str, int | None]]
-) -> list[ImportRow]:
-    """One record per row; a row without an outcome was refused (its reasons are in `errors`)."""
+) -> list[tuple[Any, ...]]:
+    """One record per row (ROW_FIELDS); a row without an outcome was refused (its reasons are in `errors`)."""
     records = []
     for plan in plans:
         outcome, resident_id = outcomes.get(plan.number, (RowOutcome.ERROR, None))
-        records.append(
-            ImportRow(
-                job=job,
-                row_number=plan.number,
-                outcome=outcome,
-                errors=plan.errors,
-                warnings=plan.warnings,
-                values=plan.original,
-                resident_id=resident_id,
-            )
-        )
+        records.append((job.pk, plan.number, outcome, plan.errors, plan.warnings, plan.original, resident_id))
     return records
 
 
@@ -290,16 +283,17 @@ def _write_batch(
             tags_of.setdefault(link.resident_id, set()).add(link.tag_id)
     outcomes: dict[int, tuple[str, int | None]] = {}
     new: list[tuple[RowPlan, Resident]] = []
-    changes: list[ResidentChange] = []
+    changes: list[list[Any]] = []
     updated: list[Resident] = []
     new_links: list[ResidentTag] = []
     heads: list[tuple[Household, RowPlan]] = []
     renamed: set[int] = set()
 
-    def history(resident: Resident, kind: str, delta: dict[str, Any]) -> ResidentChange:
-        return ResidentChange(
-            resident=resident, actor=actor, actor_label=label, kind=kind, changes=delta, at=now
-        )
+    actor_id = actor.pk if actor is not None and actor.pk else None
+
+    def history(resident: Resident, kind: str, delta: dict[str, Any]) -> list[Any]:
+        # The resident's id is filled in after new residents are inserted (see below).
+        return [resident, now, actor_id, label, kind, None, delta]
 
     for plan in batch:
         if plan.errors:
@@ -383,14 +377,31 @@ def _write_batch(
             }
             changes.append(history(resident, ResidentChange.Kind.CREATE, snapshot))
         counts["created"] += len(new)
-    ResidentTag.objects.bulk_create(new_links, ignore_conflicts=True)
-    ResidentChange.objects.bulk_create(changes)
+    insert_rows(
+        ResidentTag,
+        ["resident_id", "tag_id", "since"],
+        [(link.resident.pk, link.tag_id, link.since) for link in new_links],
+        ignore_conflicts=True,
+    )
+    insert_rows(
+        ResidentChange,
+        ["resident_id", "at", "actor_id", "actor_label", "kind", "effective_date", "changes"],
+        [(c[0].pk, *c[1:]) for c in changes],
+    )
     index_names([r for _, r in new], fresh=True)
     index_names([r for r in updated if r.pk in renamed])
+    first_heads = []
     for household, plan in heads:
         if household.head_id is None:
             household.head_id = outcomes[plan.number][1]
-            Household.objects.filter(pk=household.pk, head__isnull=True).update(head_id=household.head_id)
+            first_heads.append((household.head_id, household.pk))
+    if first_heads:
+        # One statement for the batch; "still headless" keeps a head set meanwhile by someone else.
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                "UPDATE registry_household SET head_id = %s WHERE id = %s AND head_id IS NULL",
+                first_heads,
+            )
     return outcomes
 
 
