@@ -88,12 +88,10 @@ def build_street(n: int, seed: int) -> Any:
 def ledger_rows() -> list[list[str]]:
     """The street as ledger rows, exactly as Linli exports them (full numbers), in `columns()` order."""
     from linli.registry.models import Resident
-    from linli.transfers.export import COLUMNS, export_row
+    from linli.transfers.export import COLUMNS, ledger_rows
 
-    qs = Resident.objects.select_related("grid", "house__building", "house__entrance").order_by("pk")
-    return [
-        [cells[k] for k in COLUMNS] for cells in (export_row(r, True) for r in qs.iterator(chunk_size=5000))
-    ]
+    cells = ledger_rows(Resident.objects.order_by("pk"), reveal=True, sensitive_tags=True)
+    return [[row[k] for k in COLUMNS] for row in cells]
 
 
 def header() -> list[str]:

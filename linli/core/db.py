@@ -65,10 +65,40 @@ def insert_rows(
         ]
     else:
         rows = list(rows)
-    if rows:
-        with connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
+    if not rows:
+        return 0
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            _insert_postgresql(cursor, meta.db_table, concrete, rows, sql if ignore_conflicts else None)
+        else:
+            cursor.executemany(sql, rows)  # SQLite runs it in-process: as fast as it gets
     return len(rows)
+
+
+def _insert_postgresql(
+    cursor: Any, table: str, fields: list[Any], rows: list[Any], upsert_sql: str | None
+) -> None:
+    """COPY, or multi-row INSERTs where conflicts are to be skipped (COPY cannot skip them).
+
+    psycopg's executemany still sends one statement per row (pipelined); at 70,000 rows per import
+    batch that round-tripping was most of a PostgreSQL import.
+    """
+    quote = connection.ops.quote_name
+    if upsert_sql is None:
+        columns = ", ".join(quote(f.column) for f in fields)
+        with cursor.cursor.copy(f"COPY {quote(table)} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    head, _, tail = upsert_sql.partition(" VALUES ")
+    one = tail[: tail.index(")") + 1]
+    suffix = tail[len(one) :]
+    per_statement = max(1, 60000 // len(fields))  # PostgreSQL allows 65,535 parameters per statement
+    for start in range(0, len(rows), per_statement):
+        chunk = rows[start : start + per_statement]
+        cursor.execute(
+            f"{head} VALUES {', '.join([one] * len(chunk))}{suffix}", [v for row in chunk for v in row]
+        )
 
 
 def insert_objects(model: Any, objects: Sequence[Any], *, ignore_conflicts: bool = False) -> int:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import xlsxwriter
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 
 from linli.accounts.roles import Capability
 from linli.areas.models import Area
@@ -16,7 +16,7 @@ from linli.core.errors import DomainError, Forbidden
 from linli.core.permissions import require, require_path_in_scope
 from linli.core.scoping import subtree_q
 from linli.registry.idnumber import mask_id, mask_phone
-from linli.registry.models import Resident, ResidentTag
+from linli.registry.models import Gender, ResidenceType, Resident, ResidentTag
 from linli.transfers.ledger import RESIDENT_COLUMNS
 
 if TYPE_CHECKING:
@@ -82,26 +82,18 @@ def export_residents(
         raise Forbidden("您无权导出完整的身份证号和电话。")
     keys = parse_columns(columns)
     sees_sensitive = actor is None or actor.can(Capability.VIEW_SENSITIVE)
-    links = ResidentTag.objects.select_related("tag").order_by("tag__group__order", "tag__order")
-    if not sees_sensitive:
-        links = links.filter(tag__sensitive=False)
     qs: QuerySet[Resident] = Resident.objects.all() if actor is None else Resident.objects.visible_to(actor)
     qs = qs.filter(subtree_q([a.path for a in areas], "grid__path"))
     if refine is not None:
         qs = refine(qs)
-    qs = (
-        qs.select_related("grid", "house__building", "house__entrance")
-        .prefetch_related(Prefetch("tag_links", queryset=links, to_attr="export_tags"))
-        .order_by("grid__path", "house__building__number", "house__room_number", "pk")
-    )
+    qs = qs.order_by("grid__path", "house__building__number", "house__room_number", "pk")
     workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = workbook.add_worksheet("人口台账")
     bold = workbook.add_format({"bold": True})
     for col, key in enumerate(keys):
         sheet.write_string(0, col, TITLES[key], bold)
     count = 0
-    for count, resident in enumerate(qs.iterator(chunk_size=2000), start=1):
-        row = export_row(resident, reveal)
+    for count, row in enumerate(ledger_rows(qs, reveal=reveal, sensitive_tags=sees_sensitive), start=1):
         for col, key in enumerate(keys):
             sheet.write_string(count, col, row[key])
     workbook.close()
@@ -121,24 +113,85 @@ def export_residents(
     return count
 
 
-def export_row(r: Resident, reveal: bool) -> dict[str, str]:
-    """One resident as ledger cells by column key (masked unless `reveal`)."""
-    house = r.house
-    return {
-        "name": r.name,
-        "id_number": r.id_number if reveal else mask_id(r.id_number),
-        "gender": r.get_gender_display(),
-        "birth_date": r.birth_date.isoformat(),
-        "ethnicity": r.ethnicity,
-        "phone": r.phone if reveal else mask_phone(r.phone),
-        "residence_type": r.get_residence_type_display(),
-        "building": house.building.number if house else "",
-        "entrance": house.entrance.number if house and house.entrance else "",
-        "room": house.room_number if house else "",
-        "grid": r.grid.code,
-        "relation_to_head": r.relation_to_head,
-        "tags": "、".join(link.tag.name for link in getattr(r, "export_tags", [])),
-        "education": r.education,
-        "political_status": r.political_status,
-        "notes": r.notes,
-    }
+# Columns read per resident, in this order; the rows are plain tuples, not model instances
+# (building a resident, its grid, house, building and entrance per row was a fifth of the export's time).
+VALUE_FIELDS = (
+    "pk",
+    "name",
+    "id_number",
+    "gender",
+    "birth_date",
+    "ethnicity",
+    "phone",
+    "residence_type",
+    "house__building__number",
+    "house__entrance__number",
+    "house__room_number",
+    "grid__code",
+    "relation_to_head",
+    "education",
+    "political_status",
+    "notes",
+)
+CHUNK = 2000
+
+
+def ledger_rows(qs: QuerySet[Resident], *, reveal: bool, sensitive_tags: bool) -> Iterator[dict[str, str]]:
+    """The residents of `qs`, in its order, as ledger cells by column key (masked unless `reveal`)."""
+    chunk: list[tuple[Any, ...]] = []
+    for values in qs.values_list(*VALUE_FIELDS).iterator(chunk_size=CHUNK):
+        chunk.append(values)
+        if len(chunk) == CHUNK:
+            yield from _cells(chunk, reveal, sensitive_tags)
+            chunk = []
+    yield from _cells(chunk, reveal, sensitive_tags)
+
+
+def _cells(chunk: list[tuple[Any, ...]], reveal: bool, sensitive_tags: bool) -> Iterator[dict[str, str]]:
+    if not chunk:
+        return
+    links = ResidentTag.objects.filter(resident_id__in=[v[0] for v in chunk])
+    if not sensitive_tags:
+        links = links.filter(tag__sensitive=False)
+    tags: dict[int, list[str]] = {}
+    for rid, name in links.order_by("tag__group__order", "tag__order").values_list(
+        "resident_id", "tag__name"
+    ):
+        tags.setdefault(rid, []).append(name)
+    genders, types = dict(Gender.choices), dict(ResidenceType.choices)
+    for (
+        pk,
+        name,
+        id_number,
+        gender,
+        birth,
+        ethnicity,
+        phone,
+        rtype,
+        bno,
+        eno,
+        room,
+        grid,
+        rel,
+        edu,
+        pol,
+        notes,
+    ) in chunk:
+        yield {
+            "name": name,
+            "id_number": id_number if reveal else mask_id(id_number),
+            "gender": str(genders.get(gender, gender)),
+            "birth_date": birth.isoformat(),
+            "ethnicity": ethnicity,
+            "phone": phone if reveal else mask_phone(phone),
+            "residence_type": str(types.get(rtype, rtype)),
+            "building": bno or "",
+            "entrance": eno or "",
+            "room": room or "",
+            "grid": grid,
+            "relation_to_head": rel,
+            "tags": "、".join(tags.get(pk, [])),
+            "education": edu,
+            "political_status": pol,
+            "notes": notes,
+        }
