@@ -128,8 +128,12 @@ def visit_new(request: HttpRequest) -> HttpResponseBase:
 def _new_context(
     user: User, form: VisitForm, resident: Resident | None, household: Household | None
 ) -> dict[str, Any]:
-    target = VisitTarget.objects.filter(resident=resident).first() if resident else None
-    tasks = VisitTask.objects.filter(resident=resident, status=TaskStatus.OPEN) if resident else []
+    target = VisitTarget.objects.visible_to(user).filter(resident=resident).first() if resident else None
+    tasks = (
+        VisitTask.objects.visible_to(user).filter(resident=resident, status=TaskStatus.OPEN)
+        if resident
+        else []
+    )
     return {
         "form": form,
         "resident": resident,
@@ -137,7 +141,7 @@ def _new_context(
         "target": target,
         "reason": selectors.reason_text(target.reasons, user) if target else "",
         "tasks": tasks,
-        "last": Visit.objects.filter(resident=resident).first() if resident else None,
+        "last": Visit.objects.visible_to(user).filter(resident=resident).first() if resident else None,
     }
 
 
@@ -158,7 +162,7 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def _detail_context(user: User, visit: Visit, form: NeedToCaseForm) -> dict[str, Any]:
     return {
         "visit": visit,
-        "photos": VisitPhoto.objects.filter(visit=visit),
+        "photos": VisitPhoto.objects.visible_to(user).filter(visit=visit),
         "cases": [link.case for link in visit.case_links.select_related("case")],
         "tasks": visit.tasks.all(),
         "form": form,
@@ -420,7 +424,7 @@ def resident_care(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = acting_user(request)
     _require(user, Capability.WRITE)
     resident = _resident(user, pk)
-    plan = CarePlan.objects.filter(resident=resident).first()
+    plan = CarePlan.objects.visible_to(user).filter(resident=resident).first()
     plan_form = PersonPlanForm(
         request.POST if request.POST.get("form") == "plan" else None,
         initial={"interval_days": plan.interval_days if plan else 30, "note": plan.note if plan else ""},
@@ -458,7 +462,9 @@ def resident_care(request: HttpRequest, pk: int) -> HttpResponseBase:
                 messages.success(request, f"已与{data['visitor'].display_name}结对。")
                 return redirect("registry:resident", pk=resident.pk)
             if request.POST.get("form") == "unpair":
-                pairing = Pairing.objects.filter(resident=resident, end_date__isnull=True).first()
+                pairing = (
+                    Pairing.objects.visible_to(user).filter(resident=resident, end_date__isnull=True).first()
+                )
                 if pairing is None:
                     raise DomainError("当前没有结对。")
                 services.pairing_end(actor=user, pairing=pairing)
@@ -471,7 +477,8 @@ def resident_care(request: HttpRequest, pk: int) -> HttpResponseBase:
         "plan": plan,
         "plan_form": plan_form,
         "pairing_form": pairing_form,
-        "pairing": Pairing.objects.filter(resident=resident, end_date__isnull=True)
+        "pairing": Pairing.objects.visible_to(user)
+        .filter(resident=resident, end_date__isnull=True)
         .select_related("visitor")
         .first(),
     }
@@ -540,20 +547,22 @@ def diary_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 def resident_visits_context(user: User, resident: Resident) -> dict[str, Any]:
     """The registry's resident page shows their visiting state with this."""
-    target = VisitTarget.objects.filter(resident=resident).select_related("visitor").first()
-    visits = Visit.objects.filter(
+    # Scoped like everything else: visits logged in a grid the resident lived in before stay with that grid.
+    target = VisitTarget.objects.visible_to(user).filter(resident=resident).select_related("visitor").first()
+    visits = Visit.objects.visible_to(user).filter(
         Q(resident=resident) | Q(household_id=resident.household_id, household__isnull=False)
     )
     return {
         "visit_target": target,
         "visit_reason": selectors.reason_text(target.reasons, user) if target else "",
         "visit_recent": visits.select_related("resident", "household__house__building")[:5],
-        "visit_tasks": VisitTask.objects.filter(resident=resident, status=TaskStatus.OPEN).select_related(
-            "assignee"
-        ),
-        "visit_pairing": Pairing.objects.filter(resident=resident, end_date__isnull=True)
+        "visit_tasks": VisitTask.objects.visible_to(user)
+        .filter(resident=resident, status=TaskStatus.OPEN)
+        .select_related("assignee"),
+        "visit_pairing": Pairing.objects.visible_to(user)
+        .filter(resident=resident, end_date__isnull=True)
         .select_related("visitor")
         .first(),
-        "visit_plan": CarePlan.objects.filter(resident=resident).first(),
+        "visit_plan": CarePlan.objects.visible_to(user).filter(resident=resident).first(),
         "today": timezone.localdate(),
     }

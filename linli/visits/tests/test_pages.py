@@ -217,3 +217,19 @@ def test_the_case_made_from_a_need_links_back_to_the_visit(vw: VisitWorld, clien
     assert "装扶手" in client.get(f"/visits/{visit.pk}/").content.decode()
     bad = client.post(f"/visits/{visit.pk}/case/", {"category": "", "title": ""})
     assert bad.status_code == 400
+
+
+def test_a_resident_who_moved_grids_brings_no_old_visit_notes_to_the_new_grid(
+    vw: VisitWorld, client_for
+) -> None:
+    from linli.registry.services import resident_update
+
+    services.visit_create(actor=None, resident=vw.untagged, mode="in_person", observations="旧网格的记录")
+    resident_update(actor=None, resident=vw.untagged, grid=vw.w.c01_g02, house=None, household=None)
+    new_grid = client_for(vw.w.grid_worker_c01_g02).get(f"/registry/residents/{vw.untagged.pk}/")
+    assert new_grid.status_code == 200
+    assert "旧网格的记录" not in new_grid.content.decode()
+    assert (
+        "旧网格的记录"
+        in client_for(vw.w.c01_worker).get(f"/registry/residents/{vw.untagged.pk}/").content.decode()
+    )
