@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseBase
@@ -35,7 +34,7 @@ from linli.cases.models import (
 from linli.cases.workcalendar import WorkCalendar, statutory_year_known
 from linli.core.errors import DomainError
 from linli.core.forms import add_domain_error
-from linli.core.http import HttpRequest, acting_user, photo_response
+from linli.core.http import HttpRequest, acting_user, paginate, photo_response
 from linli.registry.models import Resident
 from linli.visits.models import Visit
 
@@ -51,13 +50,11 @@ def case_list(request: HttpRequest) -> HttpResponse:
         qs = selectors.todo(user) if form.cleaned_data.get("mine") else qs
         qs = form.apply(qs)
     qs = qs.select_related("area", "category", "assignee", "department").order_by("-received_at", "-pk")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    page, querystring = paginate(request, qs, PAGE_SIZE)
     context = {
         "form": form,
         "page": page,
-        "querystring": params.urlencode(),
+        "querystring": querystring,
         "can_create": user.can(Capability.WRITE),
         "now": timezone.now(),
     }

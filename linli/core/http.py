@@ -33,3 +33,12 @@ def photo_response(photos: Any, pk: int) -> Any:
 
     item = get_object_or_404(photos, pk=pk)
     return FileResponse(item.file.open("rb"), content_type=item.content_type)
+
+
+def paginate(request: DjangoHttpRequest, items: Any, size: int) -> tuple[Any, str]:
+    """The requested page of `items`, and the query string without `page` (for the pager's links)."""
+    from django.core.paginator import Paginator
+
+    params = request.GET.copy()
+    params.pop("page", None)
+    return Paginator(items, size).get_page(request.GET.get("page")), params.urlencode()

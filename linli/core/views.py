@@ -4,7 +4,6 @@ from datetime import date, datetime, time
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import render
@@ -12,7 +11,7 @@ from django.utils import timezone
 
 from linli.accounts.roles import Capability
 from linli.areas.models import Area, GridAssignment
-from linli.core.http import HttpRequest, acting_user
+from linli.core.http import HttpRequest, acting_user, paginate
 from linli.core.models import AuditEntry
 
 
@@ -87,22 +86,16 @@ def audit_list(request: HttpRequest) -> HttpResponse:
             errors.append("结束日期格式应为 YYYY-MM-DD。")
         else:
             entries = entries.filter(at__lte=datetime.combine(day, time.max, tzinfo=tz))
-    page = Paginator(entries.order_by("-at", "-id"), 50).get_page(params.get("page"))
+    page, querystring = paginate(request, entries.order_by("-at", "-id"), 50)
     context = {
         "page": page,
         "actions": AuditEntry.Action.choices,
         "params": params,
         "errors": errors,
-        "querystring": _without_page(request),
+        "querystring": querystring,
     }
     template = "core/audit_list.html#results" if request.htmx else "core/audit_list.html"
     return render(request, template, context)
-
-
-def _without_page(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 def _date_or_none(value: str) -> date | None:

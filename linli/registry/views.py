@@ -5,7 +5,6 @@ from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
@@ -17,7 +16,7 @@ from linli.accounts.roles import Capability
 from linli.areas.models import Area
 from linli.cases.models import Case
 from linli.core.errors import DomainError
-from linli.core.http import HttpRequest, acting_user
+from linli.core.http import HttpRequest, acting_user, paginate
 from linli.registry.forms import ExportForm, ResidentFilterForm
 from linli.registry.models import House, Household, Resident, ResidentChange
 from linli.registry.selectors import describe_changes, hidden_tag_names, present, with_visible_tags
@@ -34,14 +33,12 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     qs: QuerySet[Resident] = Resident.objects.visible_to(user)
     qs = form.apply(qs) if form.is_bound and form.is_valid() else qs.order_by("name", "pk")
     qs = qs.select_related("grid", "house__building", "house__entrance")
-    page = Paginator(with_visible_tags(qs, user), PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    page, querystring = paginate(request, with_visible_tags(qs, user), PAGE_SIZE)
     context = {
         "form": form,
         "page": page,
         "rows": [present(r, user) for r in page.object_list],
-        "querystring": params.urlencode(),
+        "querystring": querystring,
         "can_export": user.can(Capability.EXPORT),
         "export_form": ExportForm(),
         "can_reveal": user.can(Capability.REVEAL_PERSONAL),

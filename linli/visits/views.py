@@ -7,7 +7,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.core.paginator import Paginator
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,7 +17,7 @@ from linli.accounts.models import User
 from linli.accounts.roles import Capability
 from linli.core.errors import DomainError
 from linli.core.forms import add_domain_error
-from linli.core.http import HttpRequest, acting_user, photo_response
+from linli.core.http import HttpRequest, acting_user, paginate, photo_response
 from linli.core.scoping import PATH_SEPARATOR
 from linli.registry.models import Household, Resident, Tag
 from linli.registry.selectors import search
@@ -226,15 +225,13 @@ def visit_list(request: HttpRequest) -> HttpResponseBase:
             return response
     qs = qs.filter(visited_on__gte=start, visited_on__lte=end)
     qs = qs.select_related("resident", "household__house__building", "grid").order_by("-visited_on", "-pk")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    page, querystring = paginate(request, qs, PAGE_SIZE)
     context = {
         "form": form,
         "page": page,
         "start": start,
         "end": end,
-        "querystring": params.urlencode(),
+        "querystring": querystring,
         "can_export": user.can(Capability.EXPORT),
     }
     return render(request, "visits/visit_list.html", context)
@@ -253,12 +250,10 @@ def target_list(request: HttpRequest) -> HttpResponse:
         if data.get("mine"):
             qs = qs.filter(visitor=user)
     qs = qs.select_related("resident", "grid", "visitor").order_by("due_on", "pk")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page, querystring = paginate(request, qs, PAGE_SIZE)
     tags = {t.code: t for t in Tag.objects.all()}
     rows = [(t, selectors.reason_text(t.reasons, user, tags)) for t in page]
-    params = request.GET.copy()
-    params.pop("page", None)
-    context = {"form": form, "page": page, "rows": rows, "today": today, "querystring": params.urlencode()}
+    context = {"form": form, "page": page, "rows": rows, "today": today, "querystring": querystring}
     return render(request, "visits/target_list.html", context)
 
 
@@ -306,8 +301,14 @@ def task_list(request: HttpRequest) -> HttpResponse:
         qs = qs.filter(status=status)
     if request.GET.get("mine"):
         qs = qs.filter(assignee=user)
-    page = Paginator(qs.order_by("due_at", "pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"page": page, "status": status, "statuses": TaskStatus.choices, "now": timezone.now()}
+    page, querystring = paginate(request, qs.order_by("due_at", "pk"), PAGE_SIZE)
+    context = {
+        "page": page,
+        "status": status,
+        "statuses": TaskStatus.choices,
+        "now": timezone.now(),
+        "querystring": querystring,
+    }
     return render(request, "visits/task_list.html", context)
 
 
@@ -513,15 +514,13 @@ def diary(request: HttpRequest) -> HttpResponseBase:
         qs = qs.filter(text__icontains=query)
     if request.GET.get("mine"):
         qs = qs.filter(author=user)
-    page = Paginator(qs.order_by("-day", "-pk"), PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
+    page, querystring = paginate(request, qs.order_by("-day", "-pk"), PAGE_SIZE)
     context = {
         "form": form,
         "page": page,
         "query": query,
         "mine": bool(request.GET.get("mine")),
-        "querystring": params.urlencode(),
+        "querystring": querystring,
         "can_write": user.can(Capability.WRITE),
     }
     return render(request, "visits/diary.html", context, status=400 if form.errors else 200)
