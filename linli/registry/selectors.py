@@ -9,8 +9,10 @@ from typing import TYPE_CHECKING, Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from linli.accounts.roles import Capability
+from linli.areas.models import Area
 from linli.core.audit import Action, audit_record
 from linli.core.errors import Forbidden
+from linli.core.scoping import subtree_q
 from linli.registry import normalise
 from linli.registry.idnumber import mask_id, mask_phone
 from linli.registry.models import NameGram, Resident, ResidentTag, name_grams
@@ -58,6 +60,27 @@ def search(qs: QuerySet[Resident], query: str) -> QuerySet[Resident]:
         lower = q.lower()
         return qs.filter(prefix("name_pinyin", lower) | prefix("name_initials", lower))
     return _name_contains(qs, q)
+
+
+def short_name_query(query: str) -> str | None:
+    """The query if `search` would answer it from the name index alone (one or two Chinese characters)."""
+    q = normalise.text(query).replace(" ", "")
+    return q if 1 <= len(q) <= 2 and not q.isascii() else None
+
+
+def name_index_page(user: User, gram: str, *, grid: str = "", start: int, size: int) -> tuple[list[int], int]:
+    """Ids of one page of residents whose name holds `gram`, and how many there are, straight from the
+    name index: grid by grid, in registration order. The index carries each resident's grid, so scope
+    and count need no join (a common surname matches ~7% of a street: sorting all of them by name
+    took 30 ms of the page's 50 at 260,000 residents)."""
+    grids = Area.objects.visible_to(user).filter(kind=Area.Kind.GRID)
+    if grid:
+        grids = grids.filter(subtree_q([grid.strip("/").upper()], "path"))
+    hits = NameGram.objects.filter(gram=gram, grid__in=grids.values("pk"))
+    ids = list(
+        hits.order_by("grid_id", "resident_id").values_list("resident_id", flat=True)[start : start + size]
+    )
+    return ids, hits.count()
 
 
 def _name_contains(qs: QuerySet[Resident], q: str) -> QuerySet[Resident]:

@@ -181,3 +181,23 @@ def test_update_over_the_api(world, people):
     )
     viewer = post(Client(), url, {"name": "x"}, headers(world.viewer), method="patch")
     assert viewer.status_code == 403
+
+
+def test_a_short_name_search_over_the_api_comes_from_the_name_index_within_scope(world, people):
+    """One or two characters: page and count come from the name index, still scoped and filtered."""
+    admin, worker = headers(world.street_admin), headers(world.grid_worker_c01_g01)
+    found = Client().get("/api/v1/residents?search=张", **admin).json()
+    assert found["count"] == 2
+    assert {r["name"] for r in found["items"]} == {"张三", "王张伟"}
+    assert found["items"][0]["id_number"].count("*") > 0  # masked as on every other page
+    mine = Client().get("/api/v1/residents?search=张", **worker).json()
+    assert (mine["count"], [r["name"] for r in mine["items"]]) == (1, ["张三"])
+    in_grid = Client().get("/api/v1/residents?search=张&grid=S01/C02", **admin).json()
+    assert [r["name"] for r in in_grid["items"]] == ["王张伟"]
+    assert Client().get("/api/v1/residents?search=张&page=2", **admin).json()["items"] == []
+    # Other filters take the general path; a move to another grid moves the name index too.
+    assert Client().get("/api/v1/residents?search=张&tag=elderly_alone", **admin).json()["count"] == 1
+    from linli.registry.services import resident_update
+
+    resident_update(actor=None, resident=people["wang"], grid=world.c01_g01)
+    assert Client().get("/api/v1/residents?search=张", **worker).json()["count"] == 2
