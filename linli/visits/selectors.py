@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -60,7 +60,6 @@ class Todo:
     soon: list[VisitTarget]
     tasks: list[VisitTask]
     unassigned: int
-    reasons: dict[int, str] = field(default_factory=dict)
 
     @property
     def count(self) -> int:
@@ -83,8 +82,9 @@ def todo(user: User, *, today: date | None = None, limit: int = 200) -> Todo:
     if user.can(Capability.DISPATCH):
         unassigned = VisitTarget.objects.visible_to(user).filter(visitor__isnull=True).count()
     tags = {t.code: t for t in Tag.objects.all()}
-    reasons = {t.pk: reason_text(t.reasons, user, tags) for t in [*overdue, *soon]}
-    return Todo(overdue=overdue, soon=soon, tasks=tasks, unassigned=unassigned, reasons=reasons)
+    for target in [*overdue, *soon]:
+        target.reason = reason_text(target.reasons, user, tags)  # type: ignore[attr-defined]
+    return Todo(overdue=overdue, soon=soon, tasks=tasks, unassigned=unassigned)
 
 
 def todo_count(user: User) -> int:
