@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Avg, Count, F, FloatField, Func, Q, QuerySet
+from django.db.models import Count, F, FloatField, Func, Q, QuerySet, Sum
 from django.utils import timezone
 
 from linli.accounts.roles import Capability
@@ -308,28 +308,35 @@ def indicators(
         "satisfied": Count("pk", filter=Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASICALLY])),
         "ever_overdue": Count("pk", filter=Q(was_overdue=True)),
         "overdue_now": Count("pk", filter=Q(overdue_since__isnull=False, status__in=OPEN_STATUSES)),
-        "handling_seconds": Avg(SecondsBetween("closed_at", "received_at"), filter=Q(status=Status.CLOSED)),
+        "timed": Count("pk", filter=Q(status=Status.CLOSED, closed_at__isnull=False)),
+        "handling_seconds": Sum(SecondsBetween("closed_at", "received_at"), filter=Q(status=Status.CLOSED)),
     }
+    # One GROUP BY pass; the total is the sum of the groups (every case of the cohort is in one group),
+    # which halves the work of a second, ungrouped pass over the same rows.
     rows: list[IndicatorRow] = []
-    total = IndicatorRow(key="", label="合计")
+    sums = dict.fromkeys(COUNTED, 0) | {"timed": 0, "handling_seconds": 0.0}
     for values in cohort.order_by().values(key, label).annotate(**measures).order_by(key):
         row = IndicatorRow(key=values[key] or "", label=values[label] or "（未派遣）")
         _fill(row, values)
         rows.append(row)
-    totals = cohort.order_by().aggregate(**measures)
-    _fill(total, totals)
+        for name in sums:
+            sums[name] += values[name] or 0
+    total = IndicatorRow(key="", label="合计")
+    _fill(total, sums)
     return rows, total
 
 
+COUNTED = (
+    "received", "registered", "due", "deferred", "on_time", "closed", "handled", "rework",
+    "dispatched", "returned", "followed_up", "satisfied", "ever_overdue", "overdue_now",
+)  # fmt: skip
+
+
 def _fill(row: IndicatorRow, values: dict[str, Any]) -> None:
-    for name in (
-        "received", "registered", "due", "deferred", "on_time", "closed", "handled", "rework",
-        "dispatched", "returned", "followed_up", "satisfied", "ever_overdue", "overdue_now",
-    ):  # fmt: skip
+    for name in COUNTED:
         setattr(row, name, values[name] or 0)
-    seconds = values["handling_seconds"]
-    if seconds is not None:
-        row.mean_handling_hours = round(float(seconds) / 3600, 1)
+    if values["timed"]:
+        row.mean_handling_hours = round(float(values["handling_seconds"]) / values["timed"] / 3600, 1)
     row.compute_rates()
 
 

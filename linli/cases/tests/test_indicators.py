@@ -78,3 +78,18 @@ def test_indicators_only_count_cases_in_the_users_scope(cw: CaseWorld) -> None:
         Case.objects.visible_to(cw.w.grid_worker_c02_g01), group="category", start=START, end=END
     )
     assert total.received == 0
+
+
+def test_the_total_is_the_sum_of_the_groups(cw: CaseWorld, clock) -> None:
+    w = cw.w
+    close(cw, run_to_handled(cw, new_case(cw)))
+    services.case_reject(actor=w.c01_worker, case=new_case(cw), reason="重复")  # never dispatched
+    clock.move_to(datetime(2026, 11, 30, 10, 0, tzinfo=SHANGHAI))
+    rows, total = indicators(Case.objects.visible_to(w.street_admin), group="worker", start=START, end=END)
+    assert len(rows) == 2
+    assert "（未派遣）" in {r.label for r in rows}
+    assert total.received == sum(r.received for r in rows) == 2
+    assert total.closed == 1
+    closed = next(r for r in rows if r.closed)
+    assert total.mean_handling_hours == closed.mean_handling_hours is not None
+    assert total.rates["closure_rate"] == 1.0
