@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
@@ -242,6 +243,18 @@ def test_console_script_on_fresh_sqlite_directories_with_a_reproducible_demo(tmp
     assert second("init").returncode == 0
     assert second("demo", "--seed", "5", "--residents", "150").returncode == 0
     assert first("user", "list").stdout == second("user", "list").stdout
+
+    # An upgrade that adds an index refreshes the planner's statistics, so the index is costed, not guessed.
+    with sqlite3.connect(tmp_path / "one" / "linli.sqlite3") as raw:
+        raw.execute(
+            "DELETE FROM django_migrations WHERE app = 'cases' AND name = '0006_case_status_area_idx'"
+        )
+        raw.execute("DROP INDEX case_status_area_idx")
+        raw.execute("DELETE FROM sqlite_stat1")
+    assert first("init").returncode == 0
+    with sqlite3.connect(tmp_path / "one" / "linli.sqlite3") as raw:
+        stats = {idx for (idx,) in raw.execute("SELECT idx FROM sqlite_stat1")}
+    assert "case_status_area_idx" in stats
 
 
 def test_tags_are_configurable_from_the_console(db, capsys):

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import BaseModel
 
 from linli.accounts.models import User
 from linli.api.schemas import ErrorOut
@@ -157,7 +158,9 @@ class CaseFilter(Schema):
     page: int = Field(1, ge=1)
 
 
-class CaseSummaryOut(Schema):
+# List rows are plain pydantic models, not ninja Schemas: ninja wraps every value of a Schema for
+# attribute access, 6 ms of a 50-row case page's 18 ms. (Also ResidentOut.)
+class CaseSummaryOut(BaseModel):
     """A row of the case list: what a list shows. The case itself (GET /cases/{id}) has everything."""
 
     id: int
@@ -178,7 +181,7 @@ class CaseSummaryOut(Schema):
     escalation_level: int
 
 
-class CasePage(Schema):
+class CasePage(BaseModel):
     items: list[CaseSummaryOut]
     count: int
 

@@ -59,9 +59,18 @@ def cmd_init(args: argparse.Namespace) -> None:
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    from linli.core.db import refresh_statistics
 
     settings.VAR_DIR.mkdir(parents=True, exist_ok=True)
+    executor = MigrationExecutor(connection)
+    pending = executor.migration_plan(executor.loader.graph.leaf_nodes())
     call_command("migrate", interactive=False, verbosity=0)
+    if pending:
+        # A new index has no statistics yet, and SQLite then guesses (seen: a case list sorting a
+        # community's open cases instead of walking the date index, 2.6 → 27 ms).
+        refresh_statistics()
     where = connection.settings_dict["NAME"]
     print(f"database ready ({connection.vendor}: {where})")
 
