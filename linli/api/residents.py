@@ -6,6 +6,7 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import BaseModel
 
 from linli.accounts.models import User
 from linli.accounts.roles import Capability
@@ -18,7 +19,9 @@ from linli.registry import services
 from linli.registry.models import ResidenceType, Resident, ResidentStatus, ResidentTag, Tag
 from linli.registry.selectors import (
     ResidentView,
+    is_pinyin_query,
     name_index_page,
+    pinyin_page,
     present,
     search,
     short_name_query,
@@ -29,7 +32,8 @@ router = Router(tags=["residents"])
 PAGE_SIZE = 50
 
 
-class ResidentOut(Schema):
+# Plain pydantic, as list rows are (see CaseSummaryOut): ~10 ms less on a 50-row page.
+class ResidentOut(BaseModel):
     id: int
     name: str
     id_number: str  # masked unless revealed
@@ -71,7 +75,7 @@ def _out(view: ResidentView) -> ResidentOut:
     )
 
 
-class ResidentPage(Schema):
+class ResidentPage(BaseModel):
     items: list[ResidentOut]
     count: int
 
@@ -89,16 +93,18 @@ def resident_page(
     """One page of the resident list as the API returns it. `searcher` is swappable for the benchmarks."""
     start = (filters.page - 1) * PAGE_SIZE
     gram = short_name_query(filters.search or "") if searcher is search else None
-    if gram and not (filters.tag or filters.residence_type or filters.status):
+    other_filters = filters.tag or filters.residence_type or filters.status
+    if gram and not other_filters:
         # One or two characters of a name: the name index gives the page and the count by itself.
         ids, count = name_index_page(user, gram, grid=filters.grid or "", start=start, size=PAGE_SIZE)
-        found = with_visible_tags(
-            Resident.objects.visible_to(user)
-            .filter(pk__in=ids)
-            .select_related("grid", "house__building", "house__entrance"),
-            user,
-        ).in_bulk()
-        return ResidentPage(items=[_out(present(found[i], user)) for i in ids if i in found], count=count)
+        return ResidentPage(items=_rows_of(user, ids), count=count)
+    if searcher is search and is_pinyin_query(filters.search or "") and not other_filters:
+        # Letters: a pinyin or initials prefix, up to a seventh of a street for "zh". Sorting those
+        # whole rows by name took 250 of 400 ms; they list like a name search, from two indexes.
+        ids, count = pinyin_page(
+            user, filters.search or "", grid=filters.grid or "", start=start, size=PAGE_SIZE
+        )
+        return ResidentPage(items=_rows_of(user, ids), count=count)
     qs: QuerySet[Resident] = Resident.objects.visible_to(user)
     if filters.grid:
         qs = qs.filter(subtree_q([filters.grid.strip("/").upper()], "grid__path"))
@@ -119,6 +125,17 @@ def resident_page(
         user,
     )[start : start + PAGE_SIZE]
     return ResidentPage(items=[_out(present(r, user)) for r in rows], count=qs.count())
+
+
+def _rows_of(user: User, ids: list[int]) -> list[ResidentOut]:
+    """The page's residents, in the order of `ids`, as `user` may see them."""
+    found = with_visible_tags(
+        Resident.objects.visible_to(user)
+        .filter(pk__in=ids)
+        .select_related("grid", "house__building", "house__entrance"),
+        user,
+    ).in_bulk()
+    return [_out(present(found[i], user)) for i in ids if i in found]
 
 
 @router.get("/residents/{resident_id}", response={200: ResidentOut, 403: ErrorOut, 404: ErrorOut})

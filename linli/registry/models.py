@@ -220,8 +220,8 @@ class Resident(models.Model):
     status_since = models.DateField(null=True, blank=True)
     # Search keys, derived by the services from name/ID/phone. Reversed strings turn
     # "ends with" (last digits of an ID or phone) into an indexable prefix search.
-    name_pinyin = models.CharField(max_length=200, blank=True, db_index=True)
-    name_initials = models.CharField(max_length=50, blank=True, db_index=True)
+    name_pinyin = models.CharField(max_length=200, blank=True)
+    name_initials = models.CharField(max_length=50, blank=True)
     id_reversed = models.CharField(max_length=18, db_index=True)
     phone_reversed = models.CharField(max_length=20, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -246,6 +246,15 @@ class Resident(models.Model):
         indexes = [
             models.Index(fields=["grid", "status"], name="resident_grid_status_idx"),
             models.Index(fields=["birth_date"], name="resident_birth_idx"),
+            # Pinyin and initials prefixes, with the grid so a scoped count never reads the table (and
+            # the initials beside the pinyin, for the overlap of the two; see selectors.pinyin_page).
+            # SQLite indexes carry the rowid (= id) anyway; PostgreSQL needs it included.
+            models.Index(
+                fields=["name_pinyin", "grid", "name_initials"],
+                name="resident_pinyin_grid_idx",
+                include=["id"],
+            ),
+            models.Index(fields=["name_initials", "grid"], name="resident_initials_grid_idx", include=["id"]),
         ]
 
     def __str__(self) -> str:

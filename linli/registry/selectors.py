@@ -56,10 +56,22 @@ def search(qs: QuerySet[Resident], query: str) -> QuerySet[Resident]:
         if upper.isdigit() and len(upper) <= 11:
             found |= prefix("phone_reversed", reversed_q)
         return qs.filter(found)
-    if q.isascii() and q.isalpha():
-        lower = q.lower()
-        return qs.filter(prefix("name_pinyin", lower) | prefix("name_initials", lower))
+    if is_pinyin_query(q):
+        full, initials = pinyin_terms(q)
+        return qs.filter(full | initials)
     return _name_contains(qs, q)
+
+
+def pinyin_terms(query: str) -> tuple[Q, Q]:
+    """Letters are a prefix of the full pinyin or of the initials: zhang → 张…, zs → 张三."""
+    lower = normalise.text(query).replace(" ", "").lower()
+    return prefix("name_pinyin", lower), prefix("name_initials", lower)
+
+
+def is_pinyin_query(query: str) -> bool:
+    """Whether `search` reads the query as pinyin or initials (letters only)."""
+    q = normalise.text(query).replace(" ", "")
+    return bool(q) and q.isascii() and q.isalpha()
 
 
 def short_name_query(query: str) -> str | None:
@@ -81,6 +93,28 @@ def name_index_page(user: User, gram: str, *, grid: str = "", start: int, size: 
         hits.order_by("grid_id", "resident_id").values_list("resident_id", flat=True)[start : start + size]
     )
     return ids, hits.count()
+
+
+def pinyin_page(user: User, query: str, *, grid: str = "", start: int, size: int) -> tuple[list[int], int]:
+    """Ids of one page of residents whose pinyin or initials start with `query`, and how many there
+    are: grid by grid, in registration order. Each half of the union is read from its (key, grid)
+    index alone; the OR that `search` uses makes SQLite fetch every matching row (a common prefix
+    matches a seventh of a street)."""
+    scoped = Resident.objects.visible_to(user)
+    if grid:
+        scoped = scoped.filter(subtree_q([grid.strip("/").upper()], "grid__path"))
+    full, initials = pinyin_terms(query)
+    keys = (
+        scoped.filter(full)
+        .order_by()
+        .values_list("grid_id", "id")
+        .union(scoped.filter(initials).order_by().values_list("grid_id", "id"))
+    )
+    ids = [pk for _, pk in keys.order_by("grid_id", "id")[start : start + size]]
+    # |P ∪ I| = |P| + |I| − |P ∩ I|: three index-only counts beat deduplicating the union
+    # (a seventh of a street: 46 → 15 ms on SQLite).
+    both = scoped.filter(full & initials).count()
+    return ids, scoped.filter(full).count() + scoped.filter(initials).count() - both
 
 
 def _name_contains(qs: QuerySet[Resident], q: str) -> QuerySet[Resident]:

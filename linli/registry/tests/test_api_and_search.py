@@ -201,3 +201,31 @@ def test_a_short_name_search_over_the_api_comes_from_the_name_index_within_scope
 
     resident_update(actor=None, resident=people["wang"], grid=world.c01_g01)
     assert Client().get("/api/v1/residents?search=张", **worker).json()["count"] == 2
+
+
+def test_a_pinyin_search_over_the_api_pages_and_counts_each_person_once_within_scope(world, people):
+    """Letters match a pinyin or an initials prefix; someone matching both counts once; pages list
+    grid by grid in registration order; scope, grid and other filters still apply."""
+    admin, worker = headers(world.street_admin), headers(world.grid_worker_c01_g01)
+    extra = [
+        resident_create(
+            actor=None, grid=world.c01_g01, name=name, id_number=make_id_number("19700101", 50 + i)
+        )
+        for i, name in enumerate(["周正", "赵子龙", "朱珠"])  # zhouzheng/zz, zhaozilong/zzl, zhuzhu/zz
+    ]
+    # "z": 张三 (pinyin and initials), 王张伟 (neither: wangzhangwei/wzw), the three above (both).
+    found = Client().get("/api/v1/residents?search=z", **admin).json()
+    assert found["count"] == 4
+    assert [r["name"] for r in found["items"]] == ["张三", *(p.name for p in extra)]
+    # "zz": initials only (周正, 赵子龙, 朱珠); "zh": pinyin only (张三, 周正, 赵子龙, 朱珠).
+    assert Client().get("/api/v1/residents?search=zz", **admin).json()["count"] == 3
+    zh = Client().get("/api/v1/residents?search=ZH", **admin).json()
+    assert (zh["count"], len(zh["items"])) == (4, 4)
+    assert Client().get("/api/v1/residents?search=wzw", **worker).json()["count"] == 0  # another grid
+    in_grid = Client().get("/api/v1/residents?search=wzw&grid=S01/C02", **admin).json()
+    assert [r["name"] for r in in_grid["items"]] == ["王张伟"]
+    beyond = Client().get("/api/v1/residents?search=z&page=2", **admin).json()
+    assert (beyond["count"], beyond["items"]) == (4, [])
+    # With another filter the general path answers, with the same matches.
+    tagged = Client().get("/api/v1/residents?search=z&tag=elderly_alone", **admin).json()
+    assert [r["name"] for r in tagged["items"]] == ["张三"]
