@@ -52,4 +52,21 @@ class ScopedQuerySet(models.QuerySet):
         paths: list[str] = user.scope_paths()  # type: ignore[union-attr]  # anonymous users returned above
         if not paths:
             return self.none()
-        return self.filter(subtree_q(paths, self.scope_lookup))
+        return self.filter(scope_q(paths, self.scope_lookup))
+
+
+def scope_q(paths: Iterable[str], lookup: str) -> Q:
+    """Rows whose area (reached by `lookup`, ending in `__path`) lies in the subtrees of `paths`.
+
+    Through a foreign key this is `area_id IN (SELECT id FROM areas WHERE path …)`, not a join on the
+    path: with the join, SQLite puts the dozen areas in the outer loop and reads the cases' received-at
+    index once per area (a street's indicators: 1.36 s, against 0.17 s for one pass over the cases).
+    The subquery leaves the planner free to walk the big table once.
+    """
+    if not lookup.endswith("__path"):
+        return subtree_q(paths, lookup)
+    from django.apps import apps
+
+    area = apps.get_model("areas", "Area")
+    areas = area._base_manager.filter(subtree_q(paths)).values("pk")
+    return Q(**{f"{lookup.removesuffix('__path')}__in": areas})
