@@ -247,14 +247,14 @@ def test_console_script_on_fresh_sqlite_directories_with_a_reproducible_demo(tmp
     # An upgrade that adds an index refreshes the planner's statistics, so the index is costed, not guessed.
     with sqlite3.connect(tmp_path / "one" / "linli.sqlite3") as raw:
         raw.execute(
-            "DELETE FROM django_migrations WHERE app = 'cases' AND name = '0006_case_status_area_idx'"
+            "DELETE FROM django_migrations WHERE app = 'cases' AND name = '0007_case_indicators_covering_index'"
         )
-        raw.execute("DROP INDEX case_status_area_idx")
+        raw.execute("DROP INDEX case_indicators_idx")
         raw.execute("DELETE FROM sqlite_stat1")
     assert first("init").returncode == 0
     with sqlite3.connect(tmp_path / "one" / "linli.sqlite3") as raw:
         stats = {idx for (idx,) in raw.execute("SELECT idx FROM sqlite_stat1")}
-    assert "case_status_area_idx" in stats
+    assert "case_indicators_idx" in stats
 
 
 def test_tags_are_configurable_from_the_console(db, capsys):

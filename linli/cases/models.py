@@ -204,6 +204,28 @@ class CaseCounter(models.Model):
         return f"{self.day}: {self.last}"
 
 
+# What the indicators read of a case, received-at first (see case_indicators_idx).
+INDICATOR_COLUMNS = (
+    "received_at",
+    "area",
+    "category",
+    "assignee",
+    "department",
+    "status",
+    "registered_at",
+    "dispatched_at",
+    "handled_at",
+    "closed_at",
+    "close_due_at",
+    "extended",
+    "rework_count",
+    "return_count",
+    "satisfaction",
+    "was_overdue",
+    "overdue_since",
+)
+
+
 class Case(models.Model):
     Status = Status
     Channel = Channel
@@ -350,7 +372,13 @@ class Case(models.Model):
             models.Index(fields=["assignee", "status"], name="case_assignee_status_idx"),
             models.Index(fields=["category", "received_at"], name="case_category_received_idx"),
             models.Index(fields=["building", "received_at"], name="case_building_received_idx"),
+            # Lists walk this one newest-first. (SQLite will not walk the wide index below for that:
+            # without this one a community's open cases were sorted whole, 2 → 36 ms.)
             models.Index(fields=["received_at"], name="case_received_idx"),
+            # Received-at first (the period), then every column the indicators read: their GROUP BY
+            # is answered from this index alone, without reading the wide case rows (titles,
+            # descriptions, answers): a street's 100,000 cases on SQLite, 0.44 → 0.15 s.
+            models.Index(fields=[*INDICATOR_COLUMNS], name="case_indicators_idx"),
             models.Index(fields=["close_due_at"], name="case_close_due_idx"),
         ]
 

@@ -214,11 +214,12 @@ class SecondsBetween(Func):
         )
 
 
+# Group → (foreign key on Case, the related row's key field, its label field).
 GROUPS = {
-    "grid": ("area__path", "area__name"),
-    "worker": ("assignee__username", "assignee__full_name"),
-    "department": ("department__code", "department__name"),
-    "category": ("category__code", "category__name"),
+    "grid": ("area", "path", "name"),
+    "worker": ("assignee", "username", "full_name"),
+    "department": ("department", "code", "name"),
+    "category": ("category", "code", "name"),
 }
 GROUP_LABELS = {"grid": "网格", "worker": "处置人", "department": "职能部门", "category": "类别"}
 
@@ -286,7 +287,7 @@ def indicators(
     if group not in GROUPS:
         raise ValueError(f"unknown group {group}")
     now = now or timezone.now()
-    key, label = GROUPS[group]
+    fk, key, label = GROUPS[group]
     cohort = cases.filter(received_at__gte=start, received_at__lt=end)
     registered = Q(registered_at__isnull=False) & ~Q(status__in=[Status.REJECTED, Status.MERGED])
     due = registered & (Q(status=Status.CLOSED) | Q(close_due_at__lte=now))
@@ -311,16 +312,25 @@ def indicators(
         "timed": Count("pk", filter=Q(status=Status.CLOSED, closed_at__isnull=False)),
         "handling_seconds": Sum(SecondsBetween("closed_at", "received_at"), filter=Q(status=Status.CLOSED)),
     }
-    # One GROUP BY pass; the total is the sum of the groups (every case of the cohort is in one group),
-    # which halves the work of a second, ungrouped pass over the same rows.
+    # One GROUP BY pass over the cases alone, by the foreign key: joining the group's table to group by
+    # its name made SQLite loop over that table and re-read the cases once per row of it. The total is
+    # the sum of the groups (every case of the cohort is in one), not a second pass over the same rows.
+    grouped = list(cohort.order_by().values(f"{fk}_id").annotate(**measures))
+    related: Any = Case._meta.get_field(fk).related_model
+    ids = [v[f"{fk}_id"] for v in grouped if v[f"{fk}_id"] is not None]
+    names = {
+        pk: (k, n) for pk, k, n in related._base_manager.filter(pk__in=ids).values_list("pk", key, label)
+    }
     rows: list[IndicatorRow] = []
     sums = dict.fromkeys(COUNTED, 0) | {"timed": 0, "handling_seconds": 0.0}
-    for values in cohort.order_by().values(key, label).annotate(**measures).order_by(key):
-        row = IndicatorRow(key=values[key] or "", label=values[label] or "（未派遣）")
+    for values in grouped:
+        row_key, row_label = names.get(values[f"{fk}_id"], ("", ""))
+        row = IndicatorRow(key=row_key or "", label=row_label or row_key or "（未派遣）")
         _fill(row, values)
         rows.append(row)
         for name in sums:
             sums[name] += values[name] or 0
+    rows.sort(key=lambda r: (r.key == "", r.key))
     total = IndicatorRow(key="", label="合计")
     _fill(total, sums)
     return rows, total
