@@ -15,9 +15,17 @@ def refresh_statistics() -> None:
     planned as if it were empty (seen: a name search walking every resident instead of the name index).
     SQLite has no autovacuum for statistics at all. The whole database, not just the registry: the
     planner's worst misestimate was the area table that every scope filter joins.
+
+    On PostgreSQL, outside a transaction, VACUUM as well: it marks the new pages all-visible, and
+    only then can counts be answered from an index alone (open cases of a community: a bitmap heap
+    scan of 4,700 pages, 22 ms, before; an index-only scan after). Autovacuum would do it later, or
+    never where it is switched off.
     """
     with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            cursor.execute("VACUUM (ANALYZE)")
+        else:
+            cursor.execute("ANALYZE")
 
 
 def _adapter(field: Any) -> Callable[[Any], Any] | None:
