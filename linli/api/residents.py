@@ -22,6 +22,7 @@ from linli.registry.selectors import (
     is_pinyin_query,
     name_index_page,
     pinyin_page,
+    population_counts,
     present,
     search,
     short_name_query,
@@ -125,6 +126,33 @@ def resident_page(
         user,
     )[start : start + PAGE_SIZE]
     return ResidentPage(items=[_out(present(r, user)) for r in rows], count=qs.count())
+
+
+class PopulationOut(BaseModel):
+    path: str
+    name: str
+    total: int
+    by_residence_type: dict[str, int]  # registered / permanent / floating / lodging
+    by_tag: dict[str, int]  # tag name → residents; sensitive tags only for roles that may see them
+
+
+class PopulationCountsOut(BaseModel):
+    grids: list[PopulationOut]
+    total: PopulationOut
+
+
+@router.get(
+    "/resident-counts",
+    response={200: PopulationCountsOut, 404: ErrorOut},
+    summary="Residents on the register per grid, by residence type and by tag (live)",
+)
+def resident_counts(request: HttpRequest, area: str | None = None) -> PopulationCountsOut:
+    user = acting_user(request)
+    path = area_by_path(area, actor=user).path if area else ""
+    rows, total = population_counts(user, area=path)
+    return PopulationCountsOut(
+        grids=[PopulationOut(**vars(r)) for r in rows], total=PopulationOut(**vars(total))
+    )
 
 
 def _rows_of(user: User, ids: list[int]) -> list[ResidentOut]:

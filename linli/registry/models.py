@@ -11,7 +11,7 @@ from linli.registry.querysets import (
     BuildingChildQuerySet,
     GridScopedQuerySet,
     HouseholdQuerySet,
-    ResidentChangeQuerySet,
+    ResidentChildQuerySet,
 )
 
 
@@ -244,7 +244,8 @@ class Resident(models.Model):
             ),
         ]
         indexes = [
-            models.Index(fields=["grid", "status"], name="resident_grid_status_idx"),
+            # Lists by grid and status; with the residence type, population counts read the index alone.
+            models.Index(fields=["grid", "status", "residence_type"], name="resident_grid_status_type_idx"),
             models.Index(fields=["birth_date"], name="resident_birth_idx"),
             # Pinyin and initials prefixes, with the grid so a scoped count never reads the table (and
             # the initials beside the pinyin, for the overlap of the two; see selectors.pinyin_page).
@@ -269,6 +270,8 @@ class ResidentTag(models.Model):
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="tag_links")
     tag = models.ForeignKey(Tag, on_delete=models.PROTECT, related_name="resident_links")
     since = models.DateField(default=timezone.localdate)
+
+    objects: ClassVar[ResidentChildQuerySet] = ResidentChildQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["resident", "tag"], name="residenttag_unique")]
@@ -296,7 +299,7 @@ class ResidentChange(models.Model):
     effective_date = models.DateField(null=True, blank=True)
     changes = models.JSONField(default=dict)
 
-    objects: ClassVar[ResidentChangeQuerySet] = ResidentChangeQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[ResidentChildQuerySet] = ResidentChildQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = "居民变更记录"

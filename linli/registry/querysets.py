@@ -19,5 +19,7 @@ class HouseholdQuerySet(ScopedQuerySet):
     scope_lookup = "house__building__grid__path"
 
 
-class ResidentChangeQuerySet(ScopedQuerySet):
+class ResidentChildQuerySet(ScopedQuerySet):
+    """Rows about one resident (history lines, tags)."""
+
     scope_lookup = "resident__grid__path"

@@ -229,3 +229,24 @@ def test_a_pinyin_search_over_the_api_pages_and_counts_each_person_once_within_s
     # With another filter the general path answers, with the same matches.
     tagged = Client().get("/api/v1/residents?search=z&tag=elderly_alone", **admin).json()
     assert [r["name"] for r in tagged["items"]] == ["张三"]
+
+
+def test_population_counts_are_scoped_count_only_the_register_and_hide_sensitive_tags(world, people):
+    people["li"].status = Resident.Status.MOVED_OUT  # left the register: no longer counted
+    people["li"].save(update_fields=["status"])
+    admin = Client().get("/api/v1/resident-counts", **headers(world.street_admin)).json()
+    assert [g["path"] for g in admin["grids"]] == ["S01/C01/G01", "S01/C02/G01"]
+    assert admin["total"]["total"] == 2
+    assert admin["total"]["by_residence_type"] == {"permanent": 2}
+    assert admin["total"]["by_tag"] == {"低保": 1, "独居老人": 1}
+    worker = Client().get("/api/v1/resident-counts", **headers(world.grid_worker_c01_g01)).json()
+    assert [(g["path"], g["total"]) for g in worker["grids"]] == [("S01/C01/G01", 1)]
+    assert worker["total"]["by_tag"] == {"独居老人": 1}  # 低保 is sensitive
+    under = Client().get("/api/v1/resident-counts?area=S01/C02", **headers(world.street_admin)).json()
+    assert [(g["path"], g["total"]) for g in under["grids"]] == [("S01/C02/G01", 1)]
+
+
+def test_population_counts_of_an_area_out_of_scope_are_404(world, people):
+    h = headers(world.grid_worker_c01_g01)
+    assert Client().get("/api/v1/resident-counts?area=S01/C02", **h).status_code == 404
+    assert Client().get("/api/v1/resident-counts?area=S02", **headers(world.street_admin)).status_code == 404
