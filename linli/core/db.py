@@ -66,13 +66,7 @@ def insert_rows(
         ", ".join(["%s"] * len(concrete)),
         connection.ops.on_conflict_suffix_sql(concrete, on_conflict, None, None) or "",
     ).strip()
-    if any(adapters):
-        rows = [
-            tuple(v if a is None or v is None else a(v) for a, v in zip(adapters, row, strict=True))
-            for row in rows
-        ]
-    else:
-        rows = list(rows)
+    rows = _adapted(rows, adapters) if any(adapters) else list(rows)
     if not rows:
         return 0
     with connection.cursor() as cursor:
@@ -81,6 +75,32 @@ def insert_rows(
         else:
             cursor.executemany(sql, rows)  # SQLite runs it in-process: as fast as it gets
     return len(rows)
+
+
+def _adapted(rows: Iterable[Sequence[Any]], adapters: list[Callable[[Any], Any] | None]) -> list[Any]:
+    """Rows with their dates, decimals and JSON turned into parameters; the other columns as they are.
+
+    Hashable values are adapted once per distinct value: a batch shares one timestamp in several
+    columns, and adapting every copy was an eighth of an import's time.
+    """
+    columns = [(i, a) for i, a in enumerate(adapters) if a is not None]
+    memo: dict[tuple[int, Any], Any] = {}
+    out = []
+    for row in rows:
+        values = list(row)
+        for i, adapt in columns:
+            v = values[i]
+            if v is None:
+                continue
+            if isinstance(v, dict | list):
+                values[i] = adapt(v)
+                continue
+            key = (i, v)
+            if (hit := memo.get(key)) is None:
+                hit = memo[key] = adapt(v)
+            values[i] = hit
+        out.append(tuple(values))
+    return out
 
 
 def _insert_postgresql(
