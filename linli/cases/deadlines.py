@@ -20,15 +20,20 @@ DEFAULT_LIMITS: dict[str, tuple[int, str]] = {
 WARN_SHARE = 0.8
 
 
-def limits_of(category_id: int) -> dict[str, tuple[int, str]]:
+def limits_of(category_id: int, calendar: WorkCalendar | None = None) -> dict[str, tuple[int, str]]:
+    """The category's stage limits; read once per `calendar` (one request or sweep), if given."""
+    if calendar is not None and category_id in calendar.limits:
+        return calendar.limits[category_id]
     limits = dict(DEFAULT_LIMITS)
     for row in CategoryLimit.objects.filter(category_id=category_id):
         limits[row.stage] = (row.amount, row.unit)
+    if calendar is not None:
+        calendar.limits[category_id] = limits
     return limits
 
 
 def stage_deadline(case: Case, stage: str, start: datetime, calendar: WorkCalendar) -> datetime:
-    amount, unit = limits_of(case.category_id)[stage]
+    amount, unit = limits_of(case.category_id, calendar)[stage]
     return calendar.deadline(start, amount, unit, URGENCY_FACTOR[case.urgency])
 
 

@@ -62,12 +62,23 @@ class WorkCalendar:
         self.periods = (
             list(periods) if periods is not None else parse_working_hours(settings.LINLI_WORKING_HOURS)
         )
+        # Memos for this calendar's life (a request or a sweep): chinese-calendar's own check costs
+        # ~20 µs a day, and deadlines ask about the same few weeks over and over. `limits` holds the
+        # categories' stage limits read meanwhile (see deadlines.limits_of).
+        self._workdays: dict[date, bool] = {}
+        self.limits: dict[int, dict[str, tuple[int, str]]] = {}
 
     @cached_property
     def minutes_per_day(self) -> int:
         return sum(_minutes(end) - _minutes(start) for start, end in self.periods)
 
     def is_workday(self, day: date) -> bool:
+        known = self._workdays.get(day)
+        if known is None:
+            known = self._workdays[day] = self._is_workday(day)
+        return known
+
+    def _is_workday(self, day: date) -> bool:
         if day in self.overrides:
             return self.overrides[day]
         try:
