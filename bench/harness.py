@@ -13,7 +13,6 @@ import json
 import os
 import platform
 import random
-import resource
 import subprocess
 import sys
 import tempfile
@@ -58,6 +57,40 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
     start = time.perf_counter()
     result = fn()
     return time.perf_counter() - start, result
+
+
+def run_measured(command: list[str]) -> tuple[str, int]:
+    """Run `command`; its standard output and its own peak RSS in KiB.
+
+    The peak is the child's VmHWM, sampled until it exits. (Linux carries the largest RSS of a
+    process across fork and exec, so the rusage of a child started from this process, which holds
+    the whole street in memory, reported this process's size, not the import's.)
+    """
+    import threading
+
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=err)  # noqa: S603  (our own CLI)
+        peak = [0]
+
+        def sample() -> None:
+            status = Path(f"/proc/{proc.pid}/status")
+            while proc.poll() is None:
+                try:
+                    for line in status.read_text().splitlines():
+                        if line.startswith("VmHWM:"):
+                            peak[0] = max(peak[0], int(line.split()[1]))
+                except (OSError, ValueError):
+                    break
+                time.sleep(0.02)
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        out, _ = proc.communicate()
+        sampler.join()
+        if proc.returncode:
+            err.seek(0)
+            raise RuntimeError(f"{command[3:5]} failed: {err.read().decode(errors='replace')[-2000:]}")
+    return out.decode(), peak[0]
 
 
 def pct(values: list[float], p: float) -> float:
@@ -160,7 +193,6 @@ def workload_import(scale: str, community: Any, rows: list[list[str]], fmt: str)
         wb.close()
     wipe_registry()
     # The real command in a child process: wall time as an operator sees it, and its own peak memory.
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     command = [
         sys.executable,
         "-m",
@@ -172,9 +204,9 @@ def workload_import(scale: str, community: Any, rows: list[list[str]], fmt: str)
         community.path,
         "--json",
     ]
-    seconds, done = timed(lambda: subprocess.run(command, capture_output=True, text=True, check=True))  # noqa: S603
-    peak_mb = max(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before) / 1024
-    summary = json.loads(done.stdout)
+    seconds, (stdout, peak_kb) = timed(lambda: run_measured(command))
+    peak_mb = peak_kb / 1024
+    summary = json.loads(stdout)
     assert summary["created"] == len(rows), summary  # noqa: S101  (a wrong import is not a benchmark)
 
     from linli.transfers.export import COLUMNS
