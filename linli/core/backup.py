@@ -22,6 +22,7 @@ from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
 from linli import __version__
+from linli.core.db import refresh_statistics
 from linli.core.errors import DomainError
 
 FORMAT = "linli-backup"
@@ -97,9 +98,12 @@ def restore(path: Path) -> dict[str, int]:
     try:
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             _read_header(fh, path)
-            return _replace_all(_lines(fh))
+            counts = _replace_all(_lines(fh))
     except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
         raise DomainError(f"{path} is not a readable Linli backup ({exc})") from exc
+    # A restore is a bulk load: the planner must learn the new sizes (see refresh_statistics).
+    refresh_statistics()
+    return counts
 
 
 def _lines(fh: IO[str]) -> Iterator[str]:
