@@ -219,27 +219,31 @@ class _PlaceCache:
             self.households[household.house_id] = household  # the oldest household of a house wins
 
     def prepare(self, plans: list[RowPlan]) -> None:
-        wanted = [(p.grid, *p.place) for p in plans if p.place and p.grid is not None and not p.errors]
-        new_buildings = {
-            (g.pk, b): Building(grid=g, number=b) for g, b, _, _ in wanted if (g.pk, b) not in self.buildings
-        }
+        # Each new place is built once, not once per resident who names it (a house has ~3).
+        wanted = {(p.grid, *p.place) for p in plans if p.place and p.grid is not None and not p.errors}
+        new_buildings: dict[Any, Building] = {}
+        for g, b, _, _ in wanted:
+            if (g.pk, b) not in self.buildings and (g.pk, b) not in new_buildings:
+                new_buildings[(g.pk, b)] = Building(grid=g, number=b)
         self._store(Building, new_buildings, self.buildings)
-        new_entrances = {}
+        new_entrances: dict[Any, Entrance] = {}
         for g, b, e, _ in wanted:
             building = self.buildings[(g.pk, b)]
-            if e and (building.pk, e) not in self.entrances:
+            if e and (building.pk, e) not in self.entrances and (building.pk, e) not in new_entrances:
                 new_entrances[(building.pk, e)] = Entrance(building=building, number=e)
         self._store(Entrance, new_entrances, self.entrances)
-        new_houses = {}
-        for key in {self._house_key(g, b, e, r) for g, b, e, r in wanted}:
-            if key not in self.houses:
-                new_houses[key] = House(building_id=key[0], entrance_id=key[1], room_number=key[2])
+        keys = {self._house_key(g, b, e, r) for g, b, e, r in wanted}
+        new_houses = {
+            key: House(building_id=key[0], entrance_id=key[1], room_number=key[2])
+            for key in keys
+            if key not in self.houses
+        }
         self._store(House, new_houses, self.houses)
-        new_households = {}
-        for g, b, e, r in wanted:
-            house = self.houses[self._house_key(g, b, e, r)]
-            if house.pk not in self.households:
-                new_households[house.pk] = Household(house=house)
+        new_households = {
+            house.pk: Household(house=house)
+            for house in {self.houses[key].pk: self.houses[key] for key in keys}.values()
+            if house.pk not in self.households
+        }
         self._store(Household, new_households, self.households)
 
     def _house_key(self, grid: Area, building: str, entrance: str, room: str) -> tuple[int, int | None, str]:
