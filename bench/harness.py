@@ -380,16 +380,10 @@ def workload_dashboard(scale: str, seed: int) -> dict[str, Any]:
           SUM(CASE WHEN c.was_overdue THEN 1 ELSE 0 END),
           SUM(CASE WHEN c.overdue_since IS NOT NULL AND c.status IN ('received','registered','dispatched','handling','handled','verifying')
                     THEN 1 ELSE 0 END),
-          AVG(CASE WHEN c.status = 'closed' THEN SECONDS_BETWEEN END)
+          SUM(CASE WHEN c.status = 'closed' THEN c.handling_seconds END)
         FROM cases_case c
         WHERE c.received_at >= %s AND c.received_at < %s
         GROUP BY c.area_id) g JOIN areas_area a ON a.id = g.area_id ORDER BY a.path"""
-    seconds = (
-        "EXTRACT(EPOCH FROM (c.closed_at - c.received_at))"
-        if connection.vendor == "postgresql"
-        else "(julianday(c.closed_at) - julianday(c.received_at)) * 86400.0"
-    )
-    raw_indicators = raw_indicators.replace("SECONDS_BETWEEN", seconds)
     raw_counts = (
         "SELECT grid_id, residence_type, COUNT(*) FROM registry_resident WHERE status = 'active' GROUP BY 1, 2",
         "SELECT r.grid_id, rt.tag_id, COUNT(*) FROM registry_residenttag rt JOIN registry_resident r"

@@ -157,6 +157,7 @@ def build_demo_cases(*, street: Area, count: int, seed: int, now: datetime | Non
             if category.questions and not case.attributes:
                 case.attributes = {}
             history = _simulate(case, rng, now, staff.get(grid.pk), department, calendar, due, later, step)
+            case.refresh_handling_seconds()
             cases.append(case)
             events.append((case, history))
         with transaction.atomic():

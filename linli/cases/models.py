@@ -217,6 +217,7 @@ INDICATOR_COLUMNS = (
     "handled_at",
     "closed_at",
     "close_due_at",
+    "handling_seconds",
     "extended",
     "rework_count",
     "return_count",
@@ -314,6 +315,9 @@ class Case(models.Model):
     escalation_level = models.PositiveSmallIntegerField(default=0)  # 0 none, 1 yellow, 2 red, 3 red to street
     next_escalation_at = models.DateTimeField(null=True, blank=True)
     close_due_at = models.DateTimeField(null=True, blank=True)
+    # closed_at − received_at, kept with closed_at (see refresh_handling_seconds): the indicators sum it
+    # rather than parse two datetimes per case (a quarter of their time on SQLite).
+    handling_seconds = models.PositiveIntegerField(null=True, blank=True)
     # Counters the indicators read.
     was_overdue = models.BooleanField(default=False)
     extended = models.BooleanField(default=False)
@@ -346,6 +350,11 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=Q(longitude__isnull=True) | Q(longitude__gte=-180, longitude__lte=180),
                 name="case_longitude_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(closed_at__isnull=True, handling_seconds__isnull=True)
+                | Q(closed_at__isnull=False, handling_seconds__isnull=False),
+                name="case_handling_seconds_with_closed_at",
             ),
         ]
         indexes = [
@@ -384,6 +393,12 @@ class Case(models.Model):
 
     def __str__(self) -> str:
         return f"{self.number} {self.title}"
+
+    def refresh_handling_seconds(self) -> None:
+        """handling_seconds follows closed_at: the seconds from receipt to the end, None while open."""
+        self.handling_seconds = (
+            max(0, round((self.closed_at - self.received_at).total_seconds())) if self.closed_at else None
+        )
 
     @property
     def audit_area_path(self) -> str:

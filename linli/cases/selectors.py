@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, F, FloatField, Func, Q, QuerySet, Sum
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from linli.accounts.roles import Capability
@@ -187,33 +187,6 @@ def possible_duplicates(case: Case, user: User) -> list[Case]:
 # --- indicators -------------------------------------------------------------------------------
 
 
-class SecondsBetween(Func):
-    """end − start in seconds, computed by the database itself.
-
-    Django's datetime subtraction on SQLite calls a Python function per row; over a street's
-    100,000 cases that was most of the indicators' time. julianday() and EXTRACT(EPOCH) are native.
-    """
-
-    output_field = FloatField()
-
-    def __init__(self, end: str, start: str) -> None:
-        super().__init__(F(end), F(start))
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler,
-            connection,
-            template="((julianday(%(expressions)s)) * 86400.0)",
-            arg_joiner=") - julianday(",
-            **extra,
-        )
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
-        return self.as_sql(
-            compiler, connection, template="EXTRACT(EPOCH FROM (%(expressions)s))", arg_joiner=" - ", **extra
-        )
-
-
 # Group → (foreign key on Case, the related row's key field, its label field).
 GROUPS = {
     "grid": ("area", "path", "name"),
@@ -310,7 +283,7 @@ def indicators(
         "ever_overdue": Count("pk", filter=Q(was_overdue=True)),
         "overdue_now": Count("pk", filter=Q(overdue_since__isnull=False, status__in=OPEN_STATUSES)),
         "timed": Count("pk", filter=Q(status=Status.CLOSED, closed_at__isnull=False)),
-        "handling_seconds": Sum(SecondsBetween("closed_at", "received_at"), filter=Q(status=Status.CLOSED)),
+        "handling_seconds": Sum("handling_seconds", filter=Q(status=Status.CLOSED)),
     }
     # One GROUP BY pass over the cases alone, by the foreign key: joining the group's table to group by
     # its name made SQLite loop over that table and re-read the cases once per row of it. The total is

@@ -230,6 +230,7 @@ def _move(
         if to is not None:
             locked.status = to
         data = apply(locked, now, calendar) if apply else None
+        locked.refresh_handling_seconds()
         if to is not None and to != before or action in (A.REWORK, A.RESIDENT_DISPUTE, A.REOPEN):
             deadlines.start_stage(locked, now, calendar)
         locked.updated_at = now

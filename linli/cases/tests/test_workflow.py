@@ -40,6 +40,7 @@ def test_a_case_goes_from_intake_to_follow_up(cw: CaseWorld, clock) -> None:
     case = services.case_pass(actor=w.c01_leader, case=case, note="现场核实已停工。")
     assert case.status == Status.CLOSED
     assert case.closed_at is not None
+    assert case.handling_seconds == round((case.closed_at - case.received_at).total_seconds())
     assert case.stage_due_at is None
     case = services.case_follow_up(actor=w.c01_worker, case=case, satisfaction="satisfied")
     assert case.satisfaction == "satisfied"
@@ -170,6 +171,7 @@ def test_a_closed_case_can_be_reopened(cw: CaseWorld) -> None:
     assert case.status == Status.HANDLING
     assert case.reopen_count == 1
     assert case.closed_at is None
+    assert case.handling_seconds is None  # the handling time counts again from the next close
 
 
 def test_a_duplicate_is_merged_into_the_open_case(cw: CaseWorld) -> None:
