@@ -84,7 +84,7 @@ def _adapted(rows: Iterable[Sequence[Any]], adapters: list[Callable[[Any], Any] 
     columns, and adapting every copy was an eighth of an import's time.
     """
     columns = [(i, a) for i, a in enumerate(adapters) if a is not None]
-    memo: dict[tuple[int, Any], Any] = {}
+    memo: dict[tuple[int, type, Any], Any] = {}
     out = []
     for row in rows:
         values = list(row)
@@ -95,7 +95,7 @@ def _adapted(rows: Iterable[Sequence[Any]], adapters: list[Callable[[Any], Any] 
             if isinstance(v, dict | list):
                 values[i] = adapt(v)
                 continue
-            key = (i, v)
+            key = (i, type(v), v)  # the type too: True == 1, but they are different JSON
             if (hit := memo.get(key)) is None:
                 hit = memo[key] = adapt(v)
             values[i] = hit

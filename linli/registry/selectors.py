@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from linli.accounts.roles import Capability
 from linli.areas.models import Area
@@ -15,7 +15,7 @@ from linli.core.errors import Forbidden
 from linli.core.scoping import subtree_q
 from linli.registry import normalise
 from linli.registry.idnumber import mask_id, mask_phone
-from linli.registry.models import NameGram, Resident, ResidentTag, name_grams
+from linli.registry.models import NameGram, Resident, ResidentStatus, ResidentTag, Tag, name_grams
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
@@ -206,8 +206,6 @@ TAG_KEYS = {"tags", "tags_added", "tags_removed"}
 
 def hidden_tag_names(user: User) -> frozenset[str]:
     """Names of the tags `user` may not see (empty for roles with view_sensitive)."""
-    from linli.registry.models import Tag
-
     if user.can(Capability.VIEW_SENSITIVE):
         return frozenset()
     return frozenset(Tag.objects.filter(sensitive=True).values_list("name", flat=True))
@@ -259,10 +257,6 @@ def population_counts(user: User, *, area: str = "") -> tuple[list[PopulationRow
     Two GROUP BY passes keyed by ids (grid, tag), named afterwards: grouping by the grid's path made
     the database join every resident to its area first.
     """
-    from django.db.models import Count
-
-    from linli.registry.models import ResidentStatus, Tag
-
     residents = Resident.objects.visible_to(user).filter(status=ResidentStatus.ACTIVE)
     links = ResidentTag.objects.visible_to(user).filter(resident__status=ResidentStatus.ACTIVE)
     if area:

@@ -41,3 +41,18 @@ def test_insert_objects_writes_every_column_of_unsaved_instances(world) -> None:
     assert insert_objects(Resident, [resident]) == 1
     saved = Resident.objects.get(id_number=resident.id_number)
     assert (saved.grid, saved.name, saved.status) == (world.c01_g02, "赵六", "active")
+
+
+def test_insert_rows_adapts_each_distinct_value_once_but_keeps_equal_values_of_other_types_apart(
+    world,
+) -> None:
+    resident = resident_create(actor=None, grid=world.c01_g01, name="孙七", id_number=make_id_number(seq=5))
+    at = datetime(2026, 11, 20, 10, 30, tzinfo=ZoneInfo("Asia/Shanghai"))
+    fields = ["resident_id", "at", "actor_id", "actor_label", "kind", "effective_date", "changes"]
+    # True == 1 in Python, but they are different JSON; the shared timestamp is one value.
+    rows = [(resident.pk, at, None, "cli", "import", None, value) for value in (True, 1, True, "1")]
+    insert_rows(ResidentChange, fields, rows)
+    saved = list(ResidentChange.objects.filter(kind="import").order_by("pk").values_list("at", "changes"))
+    assert [c for _, c in saved] == [True, 1, True, "1"]
+    assert {a for a, _ in saved} == {at}
+    assert [type(c) for _, c in saved] == [bool, int, bool, str]
