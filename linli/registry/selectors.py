@@ -264,8 +264,9 @@ def population_counts(user: User, *, area: str = "") -> tuple[list[PopulationRow
         residents, links = residents.filter(grid__in=under), links.filter(resident__grid__in=under)
     if not user.can(Capability.VIEW_SENSITIVE):
         links = links.exclude(tag__sensitive=True)
-    by_type = list(residents.order_by().values_list("grid_id", "residence_type").annotate(n=Count("pk")))
-    by_tag = list(links.order_by().values_list("resident__grid_id", "tag_id").annotate(n=Count("pk")))
+    # COUNT(*), not COUNT(id): PostgreSQL can then answer from the (grid, status, residence_type) index alone.
+    by_type = list(residents.order_by().values_list("grid_id", "residence_type").annotate(n=Count("*")))
+    by_tag = list(links.order_by().values_list("resident__grid_id", "tag_id").annotate(n=Count("*")))
     ids = {g for g, _, _ in by_type} | {g for g, _, _ in by_tag}
     rows = {
         pk: PopulationRow(path=path, name=name)
