@@ -183,8 +183,6 @@ def build_demo_cases(*, street: Area, count: int, seed: int, now: datetime | Non
                     for action, at, frm, to, label in history
                 ),
             )
-            for case, _ in events:
-                case.pk = ids[case.number]
         made += len(cases)
     # Intake continues the days' numbering after the demo's cases.
     for day_key, last in numbers.items():
