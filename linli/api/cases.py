@@ -186,34 +186,57 @@ class CasePage(BaseModel):
     count: int
 
 
-SUMMARY_FIELDS = {
-    "id": "pk",
-    "number": "number",
-    "title": "title",
-    "status": "status",
-    "category": "category__code",
-    "category_name": "category__name",
-    "urgency": "urgency",
-    "area_path": "area__path",
-    "area_name": "area__name",
-    "assignee": "assignee__username",
-    "department": "department__code",
-    "received_at": "received_at",
-    "stage_due_at": "stage_due_at",
-    "overdue_since": "overdue_since",
-    "escalation_level": "escalation_level",
-}
+# The list's own columns; names of the category, area, assignee and department are looked up after.
+SUMMARY_COLUMNS = (
+    "pk",
+    "number",
+    "title",
+    "status",
+    "category_id",
+    "urgency",
+    "area_id",
+    "assignee_id",
+    "department_id",
+    "received_at",
+    "stage_due_at",
+    "overdue_since",
+    "escalation_level",
+)
 
 
 def summaries(qs: QuerySet[Case]) -> list[dict[str, Any]]:
-    """List rows straight from the columns they need: no model instances, one query."""
+    """List rows: the page from the case table alone, then its rows' names in one small query.
+
+    With the four joins in the page query PostgreSQL spent 3.6 ms planning it (the case table's
+    indexes give every join order many paths) to run it in 0.8 ms; without them, 0.25 ms.
+    """
     labels = dict(Case.Status.choices)
+    page = list(qs.values(*SUMMARY_COLUMNS))
+    names = selectors.summary_names(page)
     rows = []
-    for values in qs.values(*SUMMARY_FIELDS.values()):
-        row = {key: values[column] for key, column in SUMMARY_FIELDS.items()}
-        row["status_label"] = labels[row["status"]]
-        row["overdue"] = row.pop("overdue_since") is not None and row["status"] in OPEN_STATUSES
-        rows.append(row)
+    for c in page:
+        area_path, area_name = names.areas[c["area_id"]]
+        category, category_name = names.categories[c["category_id"]]
+        rows.append(
+            {
+                "id": c["pk"],
+                "number": c["number"],
+                "title": c["title"],
+                "status": c["status"],
+                "status_label": labels[c["status"]],
+                "category": category,
+                "category_name": category_name,
+                "urgency": c["urgency"],
+                "area_path": area_path,
+                "area_name": area_name,
+                "assignee": names.users.get(c["assignee_id"]),
+                "department": names.departments.get(c["department_id"]),
+                "received_at": c["received_at"],
+                "stage_due_at": c["stage_due_at"],
+                "overdue": c["overdue_since"] is not None and c["status"] in OPEN_STATUSES,
+                "escalation_level": c["escalation_level"],
+            }
+        )
     return rows
 
 

@@ -7,7 +7,8 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import Count, F, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
 from django.utils import timezone
 
 from linli.accounts.roles import Capability
@@ -289,11 +290,7 @@ def indicators(
     # its name made SQLite loop over that table and re-read the cases once per row of it. The total is
     # the sum of the groups (every case of the cohort is in one), not a second pass over the same rows.
     grouped = list(cohort.order_by().values(f"{fk}_id").annotate(**measures))
-    related: Any = Case._meta.get_field(fk).related_model
-    ids = [v[f"{fk}_id"] for v in grouped if v[f"{fk}_id"] is not None]
-    names = {
-        pk: (k, n) for pk, k, n in related._base_manager.filter(pk__in=ids).values_list("pk", key, label)
-    }
+    names = {pk: (k, n) for _, pk, k, n in _names_of(fk, {v[f"{fk}_id"] for v in grouped}, key, label)}
     rows: list[IndicatorRow] = []
     sums = dict.fromkeys(COUNTED, 0) | {"timed": 0, "handling_seconds": 0.0}
     for values in grouped:
@@ -307,6 +304,71 @@ def indicators(
     total = IndicatorRow(key="", label="合计")
     _fill(total, sums)
     return rows, total
+
+
+def _names_of(fk: str, ids: set[int | None], key: str, label: str | None) -> QuerySet[Any]:
+    """(fk, id, key, label) of the rows a case's foreign key `fk` points at, by id: looked up after a
+    query over the cases alone, so that query joins nothing."""
+    related: Any = Case._meta.get_field(fk).related_model
+    text = CharField()
+    return (
+        related._base_manager.filter(pk__in=ids - {None})
+        .order_by()
+        .values_list(
+            Value(fk, output_field=text), "pk", key, F(label) if label else Value("", output_field=text)
+        )
+    )
+
+
+@dataclass(frozen=True)
+class SummaryNames:
+    areas: dict[int, tuple[str, str]]  # id → (path, name)
+    categories: dict[int, tuple[str, str]]  # id → (code, name)
+    users: dict[int, str]  # id → username
+    departments: dict[int, str]  # id → code
+
+
+SUMMARY_LOOKUPS = (
+    ("area", "path", "name"),
+    ("category", "code", "name"),
+    ("assignee", "username", None),
+    ("department", "code", None),
+)
+
+
+def _column(meta: Any, field: str) -> str:
+    return str(connection.ops.quote_name(meta.get_field(field).column))
+
+
+def summary_names(rows: list[dict[str, Any]]) -> SummaryNames:
+    """The names a page of case rows (with area_id, category_id, assignee_id, department_id) shows,
+    in one query: a UNION ALL of four lookups by id. Written out, not composed with the ORM: composing
+    the four querysets cost 0.85 ms a page on SQLite, more than the joins it replaces."""
+    sql, params = [], []
+    for fk, key, label in SUMMARY_LOOKUPS:
+        ids = sorted({r[f"{fk}_id"] for r in rows} - {None})
+        if not ids:
+            continue
+        meta: Any = Case._meta.get_field(fk).related_model._meta  # type: ignore[union-attr]
+        pk, table = _column(meta, meta.pk.name), connection.ops.quote_name(meta.db_table)
+        second = _column(meta, label) if label else "''"
+        sql.append(
+            f"SELECT '{fk}', {pk}, {_column(meta, key)}, {second} FROM {table}"  # noqa: S608  (names are ours)
+            f" WHERE {pk} IN ({', '.join(['%s'] * len(ids))})"
+        )
+        params += ids
+    found: dict[str, dict[int, tuple[str, str]]] = {fk: {} for fk, _, _ in SUMMARY_LOOKUPS}
+    if sql:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(sql), params)
+            for fk, pk, key, label in cursor.fetchall():
+                found[fk][pk] = (key, label)
+    return SummaryNames(
+        areas=found["area"],
+        categories=found["category"],
+        users={pk: key for pk, (key, _) in found["assignee"].items()},
+        departments={pk: key for pk, (key, _) in found["department"].items()},
+    )
 
 
 COUNTED = (

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.test import Client
 
+from linli.cases import services
 from linli.cases.models import Case
 from linli.cases.tests.conftest import CaseWorld, new_case
 from linli.core.models import AuditEntry
@@ -154,3 +155,37 @@ def test_list_filters_categories_extensions_and_indicators(cw: CaseWorld, client
     assert client.get("/api/v1/case-indicators", {"group": "planet"}, **leader).status_code == 400
     marked = client.post("/api/v1/inbox/read", {}, content_type="application/json", **grid).json()
     assert marked["marked"] >= 1
+
+
+def test_list_rows_name_their_category_area_assignee_and_department(
+    cw: CaseWorld, client: Client, bearer
+) -> None:
+    """The page is read without joins and its names looked up after: each row must still get its own."""
+    w = cw.w
+    to_worker = services.case_dispatch(
+        actor=w.c01_worker,
+        case=services.case_register(actor=w.c01_worker, case=new_case(cw)),
+        assignee=w.grid_worker_c01_g01,
+    )
+    to_department = services.case_dispatch(
+        actor=w.c01_worker,
+        case=services.case_register(
+            actor=w.c01_worker, case=new_case(cw, category=cw.dept_category, attributes={})
+        ),
+        department=cw.department,
+    )
+    waiting = new_case(cw, house=None, area=w.c01)
+    items = {i["id"]: i for i in client.get("/api/v1/cases", **bearer(w.c01_worker)).json()["items"]}
+    assert set(items) == {to_worker.pk, to_department.pk, waiting.pk}
+    for case in (to_worker, to_department, waiting):
+        case.refresh_from_db()
+        row = items[case.pk]
+        assert (row["category"], row["category_name"]) == (case.category.code, case.category.name)
+        assert (row["area_path"], row["area_name"]) == (case.area.path, case.area.name)
+        assert row["assignee"] == (case.assignee.username if case.assignee else None)
+        assert row["department"] == (case.department.code if case.department else None)
+    assert items[to_worker.pk]["assignee"] == "c01g01"
+    assert items[to_department.pk]["department"] == cw.department.code
+    assert items[waiting.pk]["area_path"] == "S01/C01"
+    assert items[waiting.pk]["assignee"] is None
+    assert items[waiting.pk]["department"] is None
