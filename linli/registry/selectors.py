@@ -97,22 +97,20 @@ def name_index_page(user: User, gram: str, *, grid: str = "", start: int, size: 
 
 def pinyin_page(user: User, query: str, *, grid: str = "", start: int, size: int) -> tuple[list[int], int]:
     """Ids of one page of residents whose pinyin or initials start with `query`, and how many there
-    are: grid by grid, in registration order. Each half of the union is read from its (key, grid)
-    index alone; the OR that `search` uses makes SQLite fetch every matching row (a common prefix
-    matches a seventh of a street)."""
+    are: grid by grid, in registration order.
+
+    The page is one query with the OR: both databases then walk the grid index in order and stop at
+    the page for a common prefix, or read the two key indexes and sort the few matches of a rare one
+    ("zh", a seventh of a street: 3.5 ms on PostgreSQL and 8.8 on SQLite, against 18 and 13 for the
+    union of the two halves it replaced). The count is three index-only counts, not one over the OR
+    (which reads the rows): |P ∪ I| = |P| + |I| − |P ∩ I|.
+    """
     scoped = Resident.objects.visible_to(user)
     if grid:
         scoped = scoped.filter(subtree_q([grid.strip("/").upper()], "grid__path"))
     full, initials = pinyin_terms(query)
-    keys = (
-        scoped.filter(full)
-        .order_by()
-        .values_list("grid_id", "id")
-        .union(scoped.filter(initials).order_by().values_list("grid_id", "id"))
-    )
-    ids = [pk for _, pk in keys.order_by("grid_id", "id")[start : start + size]]
-    # |P ∪ I| = |P| + |I| − |P ∩ I|: three index-only counts beat deduplicating the union
-    # (a seventh of a street: 46 → 15 ms on SQLite).
+    page = scoped.filter(full | initials).order_by("grid_id", "id").values_list("id", flat=True)
+    ids = list(page[start : start + size])
     both = scoped.filter(full & initials).count()
     return ids, scoped.filter(full).count() + scoped.filter(initials).count() - both
 
