@@ -7,7 +7,6 @@ from django.test import Client
 
 from linli.accounts.services import token_create
 from linli.core.models import AuditEntry
-from linli.registry import selectors
 from linli.registry.models import Building, Entrance, House, Resident, Tag
 from linli.registry.selectors import search
 from linli.registry.services import resident_create, resident_set_tags
@@ -204,14 +203,9 @@ def test_a_short_name_search_over_the_api_comes_from_the_name_index_within_scope
     assert Client().get("/api/v1/residents?search=张", **worker).json()["count"] == 2
 
 
-@pytest.mark.parametrize("walk_from", [10_000, 0], ids=["sorted-union", "ordered-walk"])
-def test_a_pinyin_search_over_the_api_pages_and_counts_each_person_once_within_scope(
-    world, people, monkeypatch, walk_from
-):
+def test_a_pinyin_search_over_the_api_pages_and_counts_each_person_once_within_scope(world, people):
     """Letters match a pinyin or an initials prefix; someone matching both counts once; pages list
-    grid by grid in registration order; scope, grid and other filters still apply. Both page plans
-    (a few matches and many) give the same pages."""
-    monkeypatch.setattr(selectors, "ORDERED_WALK_FROM", walk_from)
+    grid by grid in registration order; scope, grid and other filters still apply."""
     admin, worker = headers(world.street_admin), headers(world.grid_worker_c01_g01)
     extra = [
         resident_create(
