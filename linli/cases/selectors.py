@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
-from django.db.models import CharField, Count, F, Q, QuerySet, Sum, Value
+from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from linli.accounts.roles import Capability
@@ -290,7 +290,11 @@ def indicators(
     # its name made SQLite loop over that table and re-read the cases once per row of it. The total is
     # the sum of the groups (every case of the cohort is in one), not a second pass over the same rows.
     grouped = list(cohort.order_by().values(f"{fk}_id").annotate(**measures))
-    names = {pk: (k, n) for _, pk, k, n in _names_of(fk, {v[f"{fk}_id"] for v in grouped}, key, label)}
+    related: Any = Case._meta.get_field(fk).related_model
+    ids = [v[f"{fk}_id"] for v in grouped if v[f"{fk}_id"] is not None]
+    names = {
+        pk: (k, n) for pk, k, n in related._base_manager.filter(pk__in=ids).values_list("pk", key, label)
+    }
     rows: list[IndicatorRow] = []
     sums = dict.fromkeys(COUNTED, 0) | {"timed": 0, "handling_seconds": 0.0}
     for values in grouped:
@@ -304,20 +308,6 @@ def indicators(
     total = IndicatorRow(key="", label="合计")
     _fill(total, sums)
     return rows, total
-
-
-def _names_of(fk: str, ids: set[int | None], key: str, label: str | None) -> QuerySet[Any]:
-    """(fk, id, key, label) of the rows a case's foreign key `fk` points at, by id: looked up after a
-    query over the cases alone, so that query joins nothing."""
-    related: Any = Case._meta.get_field(fk).related_model
-    text = CharField()
-    return (
-        related._base_manager.filter(pk__in=ids - {None})
-        .order_by()
-        .values_list(
-            Value(fk, output_field=text), "pk", key, F(label) if label else Value("", output_field=text)
-        )
-    )
 
 
 @dataclass(frozen=True)
