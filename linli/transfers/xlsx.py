@@ -40,21 +40,25 @@ _FAST_CELL = re.compile(
     re.S,
 )
 _CELL = re.compile(rf"<{_P}c\b([^>]*?)(?:/>|>(.*?)</{_P}c>)", re.S)
-_ATTR = re.compile(r'\b([\w:]+)="([^"]*)"')
+_ATTR = re.compile(r"""\b([\w:]+)\s*=\s*(?:"([^"]*)"|'([^']*)')""")  # XML allows either quote
 _V = re.compile(rf"<{_P}v>([^<]*)</{_P}v>")
 _T = re.compile(rf"<{_P}t(?:\s[^>]*)?>([^<]*)</{_P}t>|<{_P}t\s*/>")
 _PHONETIC = re.compile(rf"<{_P}rPh\b.*?</{_P}rPh>", re.S)
 _SI = re.compile(rf"<{_P}si\b[^>]*?(?:/>|>(.*?)</{_P}si>)", re.S)
-_ROW_NUMBER = re.compile(r'\br="(\d+)"')
-_CELL_REF = re.compile(r"\br=\"([A-Z]{1,3})\d+\"")
+_ROW_NUMBER = re.compile(r"""\br\s*=\s*["'](\d+)["']""")
+_CELL_REF = re.compile(r"""\br\s*=\s*["']([A-Z]{1,3})\d+["']""")
 _LAST_ROW_END = re.compile(rf".*</{_P}row>", re.S)
 _LAST_SI_END = re.compile(rf".*</{_P}si>", re.S)
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")  # how OOXML writes control characters: _x000D_
-_DIMENSION = re.compile(rf'<{_P}dimension\s+ref="[A-Z]*\d*:?[A-Z]*(\d+)"')
+_DIMENSION = re.compile(rf"""<{_P}dimension\s+ref\s*=\s*["'][A-Z]*\d*:?[A-Z]*(\d+)["']""")
 
 # Built-in number formats that show a date or time (ECMA-376 18.8.30, with the CJK ones Excel and
 # WPS write for Chinese locales).
 _DATE_FORMAT_IDS = {*range(14, 23), *range(27, 37), *range(45, 48), *range(50, 59), *range(71, 82)}
+
+
+def _attrs(tag: str) -> dict[str, str]:
+    return {name: double or single for name, double, single in _ATTR.findall(tag)}
 
 
 class XlsxError(Exception):
@@ -90,18 +94,18 @@ def _parts(archive: zipfile.ZipFile) -> tuple[str, str | None, str | None, datet
     rels = archive.read("xl/_rels/workbook.xml.rels").decode("utf-8")
     targets: dict[str, tuple[str, str]] = {}
     for element in re.findall(rf"<{_P}Relationship\b[^>]*>", rels):
-        attrs = dict(_ATTR.findall(element))
+        attrs = _attrs(element)
         target = attrs.get("Target", "")
         target = target.lstrip("/") if target.startswith("/") else posixpath.normpath(f"xl/{target}")
         targets[attrs.get("Id", "")] = (attrs.get("Type", "").rsplit("/", 1)[-1], target)
     first = re.search(rf"<{_P}sheet\b[^>]*>", workbook)
     if first is None:
         raise KeyError("the workbook lists no sheet")
-    rid = next((v for k, v in _ATTR.findall(first.group(0)) if k.endswith(":id")), "")
+    rid = next((v for k, v in _attrs(first.group(0)).items() if k.endswith(":id")), "")
     sheet = targets[rid][1]
     by_type = dict(targets.values())
     pr = re.search(rf"<{_P}workbookPr\b[^>]*>", workbook)
-    date1904 = bool(pr and re.search(r'\bdate1904="(1|true)"', pr.group(0)))
+    date1904 = bool(pr and _attrs(pr.group(0)).get("date1904") in {"1", "true"})
     base = datetime(1904, 1, 1) if date1904 else datetime(1899, 12, 30)  # noqa: DTZ001  (calendar arithmetic)
     return sheet, by_type.get("sharedStrings"), by_type.get("styles"), base
 
@@ -148,12 +152,12 @@ def _date_styles(archive: zipfile.ZipFile, name: str | None) -> frozenset[str]:
     custom = {
         int(attrs["numFmtId"]): unescape(attrs.get("formatCode", ""))
         for element in re.findall(rf"<{_P}numFmt\b[^>]*>", styles)
-        if "numFmtId" in (attrs := dict(_ATTR.findall(element)))
+        if "numFmtId" in (attrs := _attrs(element))
     }
     xfs = re.search(rf"<{_P}cellXfs\b[^>]*>(.*?)</{_P}cellXfs>", styles, re.S)
     dates = set()
     for index, element in enumerate(re.findall(rf"<{_P}xf\b[^>]*>", xfs.group(1) if xfs else "")):
-        fmt = int(dict(_ATTR.findall(element)).get("numFmtId", "0"))
+        fmt = int(_attrs(element).get("numFmtId", "0"))
         if fmt in _DATE_FORMAT_IDS or (fmt in custom and _is_date_format(custom[fmt])):
             dates.add(str(index))
     return frozenset(dates)
@@ -231,7 +235,7 @@ def _slow_cells(body: str, ctx: _Context) -> list[Any]:
     """Any attribute order, namespace prefixes, cells without a reference."""
     row: list[Any] = []
     for attrs_text, inner in _CELL.findall(body):
-        attrs = dict(_ATTR.findall(attrs_text))
+        attrs = _attrs(attrs_text)
         ref = _CELL_REF.search(attrs_text)
         at = _column(ref.group(1)) if ref else len(row)
         if at > len(row):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -117,6 +118,20 @@ def test_chunk_boundaries_anywhere(tmp_path, monkeypatch):
     for size in (97, 1000, 4099):  # odd sizes split tags, rows and shared strings at every kind of place
         monkeypatch.setattr(xlsx, "CHUNK_CHARS", size)
         assert streamed_rows(path) == expected
+
+
+def test_single_quoted_attributes_read_the_same(tmp_path):
+    """XML allows 'x' as well as "x"; a writer that uses single quotes must not turn strings into numbers."""
+    path = openpyxl_book(tmp_path / "book.xlsx")
+    quoted = tmp_path / "quoted.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(quoted, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            if info.filename.endswith((".xml", ".rels")):
+                data = re.sub(rb'(\s[\w:]+)="([^"]*)"', rb"\1='\2'", data)
+            target.writestr(info, data)
+    assert b"r='A1'" in zipfile.ZipFile(quoted).read("xl/worksheets/sheet1.xml")
+    assert streamed_rows(quoted) == streamed_rows(path) == calamine_rows(path)
 
 
 def test_damaged_and_foreign_files_are_refused_before_any_row(tmp_path):
