@@ -19,10 +19,11 @@ ElementTree's iterparse (7.6 s against 14 s). Cells written with the usual attri
 from __future__ import annotations
 
 import io
+import itertools
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Generator, Iterable, Iterator
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from html import unescape
@@ -76,16 +77,15 @@ def read_first_sheet(path: Path) -> tuple[Iterator[list[Any]], int]:
         if (bad := archive.testzip()) is not None:
             raise zipfile.BadZipFile(f"{bad} is damaged")
         sheet, strings_path, styles_path, base = _parts(archive)
-        shared = _shared_strings(archive, strings_path)
-        date_styles = _date_styles(archive, styles_path)
-        stream = io.TextIOWrapper(archive.open(sheet), encoding="utf-8")
-        head = stream.read(CHUNK_CHARS)
+        ctx = _Context(_shared_strings(archive, strings_path), _date_styles(archive, styles_path), base)
+        rest = _chunks(archive, sheet)
+        head = next(rest, "")
     except (KeyError, zipfile.BadZipFile, UnicodeDecodeError, ValueError, OSError, EOFError) as exc:
         archive.close()
         raise XlsxError(f"damaged workbook ({exc})") from exc
     found = _DIMENSION.search(head[:4096])
     total = int(found.group(1)) if found else 0
-    return _rows(archive, stream, head, shared, date_styles, base), total
+    return _rows(archive, head, rest, ctx), total
 
 
 def _parts(archive: zipfile.ZipFile) -> tuple[str, str | None, str | None, datetime]:
@@ -110,10 +110,23 @@ def _parts(archive: zipfile.ZipFile) -> tuple[str, str | None, str | None, datet
     return sheet, by_type.get("sharedStrings"), by_type.get("styles"), base
 
 
-def _chunks(archive: zipfile.ZipFile, name: str) -> Iterator[str]:
+def _chunks(archive: zipfile.ZipFile, name: str) -> Generator[str, None, None]:
     with io.TextIOWrapper(archive.open(name), encoding="utf-8") as stream:
         while chunk := stream.read(CHUNK_CHARS):
             yield chunk
+
+
+def _whole(chunks: Iterable[str], last_end: re.Pattern[str]) -> Iterator[str]:
+    """The text of `chunks` again, cut only after an element's end (`last_end` finds the last one in
+    the text so far): what follows it waits for the next chunk, so no element is split."""
+    rest = ""
+    for chunk in chunks:
+        rest += chunk
+        if last := last_end.match(rest):
+            yield rest[: last.end()]
+            rest = rest[last.end() :]
+    if rest:
+        yield rest
 
 
 def _text_of(xml: str) -> str:
@@ -131,17 +144,8 @@ def _decoded(xml_text: str) -> str:
 def _shared_strings(archive: zipfile.ZipFile, name: str | None) -> list[str]:
     if name is None or name not in archive.namelist():
         return []
-    strings: list[str] = []
-    rest = ""
-    for chunk in _chunks(archive, name):
-        rest += chunk
-        # Whole items only: up to the last item end; what follows waits for the next chunk.
-        last = _LAST_SI_END.match(rest)
-        if last:
-            strings += [_text_of(body) for body in _SI.findall(rest, 0, last.end())]
-            rest = rest[last.end() :]
-    strings += [_text_of(body) for body in _SI.findall(rest)]
-    return strings
+    pieces = _whole(_chunks(archive, name), _LAST_SI_END)
+    return [_text_of(body) for piece in pieces for body in _SI.findall(piece)]
 
 
 def _date_styles(archive: zipfile.ZipFile, name: str | None) -> frozenset[str]:
@@ -249,24 +253,12 @@ def _slow_cells(body: str, ctx: _Context) -> list[Any]:
 
 
 def _rows(
-    archive: zipfile.ZipFile,
-    stream: io.TextIOWrapper,
-    head: str,
-    shared: list[str],
-    date_styles: frozenset[str],
-    base: datetime,
+    archive: zipfile.ZipFile, head: str, rest: Generator[str, None, None], ctx: _Context
 ) -> Iterator[list[Any]]:
-    ctx = _Context(shared, date_styles, base)
     number = 0  # the last row handed out
-    buffer = head
     try:
-        while True:
-            chunk = stream.read(CHUNK_CHARS)
-            buffer += chunk
-            # Complete rows only: up to the last row end; the rest waits for the next chunk.
-            last = _LAST_ROW_END.match(buffer) if chunk else None
-            cut = last.end() if last else (0 if chunk else len(buffer))
-            for attrs, body in _ROW.findall(buffer, 0, cut):
+        for piece in _whole(itertools.chain([head], rest), _LAST_ROW_END):
+            for attrs, body in _ROW.findall(piece):
                 found = _ROW_NUMBER.search(attrs)
                 at = int(found.group(1)) if found else number + 1
                 while number + 1 < at:
@@ -274,9 +266,6 @@ def _rows(
                     yield []
                 number = at
                 yield _cells(body, ctx) if body else []
-            buffer = buffer[cut:]
-            if not chunk:
-                return
     finally:
-        stream.close()
+        rest.close()
         archive.close()
