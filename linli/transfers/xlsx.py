@@ -63,7 +63,8 @@ def _attrs(tag: str) -> dict[str, str]:
 
 
 class XlsxError(Exception):
-    """The file is not a workbook this reader understands (not a zip, no sheet)."""
+    """The file is not a workbook this reader understands (not a zip, no sheet); the message is the
+    user's, in Chinese, and the cause stays chained for the log."""
 
 
 def read_first_sheet(path: Path) -> tuple[Iterator[list[Any]], int]:
@@ -71,7 +72,7 @@ def read_first_sheet(path: Path) -> tuple[Iterator[list[Any]], int]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, OSError) as exc:
-        raise XlsxError(f"not an Excel workbook ({exc})") from exc
+        raise XlsxError("文件不是 Excel 工作簿（.xlsx），可能扩展名不对或已损坏") from exc
     try:
         # Damage deep in the file must show before the first row is written, not halfway through.
         if (bad := archive.testzip()) is not None:
@@ -82,7 +83,7 @@ def read_first_sheet(path: Path) -> tuple[Iterator[list[Any]], int]:
         head = next(rest, "")
     except (KeyError, zipfile.BadZipFile, UnicodeDecodeError, ValueError, OSError, EOFError) as exc:
         archive.close()
-        raise XlsxError(f"damaged workbook ({exc})") from exc
+        raise XlsxError("文件已损坏或不完整，请在 Excel 中重新另存后再导入") from exc
     found = _DIMENSION.search(head[:4096])
     total = int(found.group(1)) if found else 0
     return _rows(archive, head, rest, ctx), total

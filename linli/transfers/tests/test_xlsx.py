@@ -148,8 +148,9 @@ def test_damaged_and_foreign_files_are_refused_before_any_row(tmp_path):
         0xFF  # inside the sheet's data
     )
     flipped.write_bytes(bytes(data))
-    for path in (truncated, not_zip, flipped):
-        with pytest.raises(DomainError, match=f"无法读取 Excel 文件 {path.name}"):
+    not_a_workbook, damaged = "文件不是 Excel 工作簿", "文件已损坏或不完整"
+    for path, reason in ((truncated, not_a_workbook), (not_zip, not_a_workbook), (flipped, damaged)):
+        with pytest.raises(DomainError, match=f"无法读取 Excel 文件 {path.name}：{reason}"):
             ledger.read_ledger(path)
 
 
