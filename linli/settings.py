@@ -217,6 +217,9 @@ NINJA_PAGINATION_PER_PAGE = 50
 # Background jobs (imports): kept in the database, run by `linli worker` (which `linli serve` starts).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 LINLI_MAX_UPLOAD_MB = int(os.environ.get("LINLI_MAX_UPLOAD_MB", "200"))
+# A resident search by one or two characters of a name, or by pinyin, counts its matches up to this many
+# and then answers "more than" (API: count_exact false); see docs/registry.md.
+LINLI_SEARCH_COUNT_CAP = 10_000
 
 # --- Cases: working time, sweeps, notifications -----------------------------------
 # Working periods of a working day, for deadlines counted in working hours.

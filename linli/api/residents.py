@@ -19,7 +19,9 @@ from linli.registry import services
 from linli.registry.models import ResidenceType, Resident, ResidentStatus, ResidentTag, Tag
 from linli.registry.selectors import (
     ResidentView,
+    SearchPage,
     is_pinyin_query,
+    list_rows,
     name_index_page,
     pinyin_page,
     population_counts,
@@ -79,6 +81,11 @@ def _out(view: ResidentView) -> ResidentOut:
 class ResidentPage(BaseModel):
     items: list[ResidentOut]
     count: int
+    count_exact: bool = Field(
+        True,
+        description="false when a search by one or two characters of a name, or by pinyin, matches more "
+        "than 10,000 residents: count is then 10,000 and means 'more than 10,000'",
+    )
 
 
 @router.get("/residents", response=ResidentPage, summary="Residents in scope; ID numbers and phones masked")
@@ -97,15 +104,14 @@ def resident_page(
     other_filters = filters.tag or filters.residence_type or filters.status
     if gram and not other_filters:
         # One or two characters of a name: the name index gives the page and the count by itself.
-        ids, count = name_index_page(user, gram, grid=filters.grid or "", start=start, size=PAGE_SIZE)
-        return ResidentPage(items=_rows_of(user, ids), count=count)
+        return _search_page(
+            user, name_index_page(user, gram, grid=filters.grid or "", start=start, size=PAGE_SIZE)
+        )
     if searcher is search and is_pinyin_query(filters.search or "") and not other_filters:
         # Letters: a pinyin or initials prefix, up to a seventh of a street for "zh". Sorting those
         # whole rows by name took 250 of 400 ms; they list like a name search, from two indexes.
-        ids, count = pinyin_page(
-            user, filters.search or "", grid=filters.grid or "", start=start, size=PAGE_SIZE
-        )
-        return ResidentPage(items=_rows_of(user, ids), count=count)
+        found = pinyin_page(user, filters.search or "", grid=filters.grid or "", start=start, size=PAGE_SIZE)
+        return _search_page(user, found)
     qs: QuerySet[Resident] = Resident.objects.visible_to(user)
     if filters.grid:
         qs = qs.filter(subtree_q([filters.grid.strip("/").upper()], "grid__path"))
@@ -121,11 +127,8 @@ def resident_page(
         qs = qs.filter(status=filters.status)
     if filters.search:
         qs = searcher(qs, filters.search)
-    rows = with_visible_tags(
-        qs.select_related("grid", "house__building", "house__entrance").order_by("grid__path", "name", "pk"),
-        user,
-    )[start : start + PAGE_SIZE]
-    return ResidentPage(items=[_out(present(r, user)) for r in rows], count=qs.count())
+    rows = list_rows(user, qs.order_by("grid__path", "name", "pk")[start : start + PAGE_SIZE])
+    return ResidentPage.model_validate({"items": rows, "count": qs.count()})
 
 
 class PopulationOut(BaseModel):
@@ -155,15 +158,16 @@ def resident_counts(request: HttpRequest, area: str | None = None) -> Population
     )
 
 
-def _rows_of(user: User, ids: list[int]) -> list[ResidentOut]:
-    """The page's residents, in the order of `ids`, as `user` may see them."""
-    found = with_visible_tags(
-        Resident.objects.visible_to(user)
-        .filter(pk__in=ids)
-        .select_related("grid", "house__building", "house__entrance"),
-        user,
-    ).in_bulk()
-    return [_out(present(found[i], user)) for i in ids if i in found]
+def _search_page(user: User, found: SearchPage) -> ResidentPage:
+    """The page of a search answered from an index: its residents in the order found, as `user` may see them."""
+    rows = {r["id"]: r for r in list_rows(user, Resident.objects.visible_to(user).filter(pk__in=found.ids))}
+    return ResidentPage.model_validate(
+        {
+            "items": [rows[i] for i in found.ids if i in rows],
+            "count": found.count,
+            "count_exact": found.count_exact,
+        }
+    )
 
 
 @router.get("/residents/{resident_id}", response={200: ResidentOut, 403: ErrorOut, 404: ErrorOut})

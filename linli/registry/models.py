@@ -84,6 +84,11 @@ class Entrance(models.Model):
         return f"{self.building}{self.number}单元"
 
 
+def house_label(building: str, entrance: str | None, room: str) -> str:
+    """How a dwelling is written: building-entrance-room (3-2-501), or building-room without entrances."""
+    return f"{building}-{entrance}-{room}" if entrance else f"{building}-{room}"
+
+
 class House(models.Model):
     """房屋: one dwelling. Its use may change (rented out, vacated)."""
 
@@ -122,8 +127,8 @@ class House(models.Model):
         ]
 
     def __str__(self) -> str:
-        unit = f"{self.entrance.number}-" if self.entrance_id and self.entrance else ""
-        return f"{self.building.number}-{unit}{self.room_number}"
+        entrance = self.entrance.number if self.entrance_id and self.entrance else None
+        return house_label(self.building.number, entrance, self.room_number)
 
     @property
     def audit_area_path(self) -> str:

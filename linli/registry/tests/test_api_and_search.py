@@ -82,6 +82,12 @@ def test_list_is_scoped_and_masked(world, people):
     assert item["id_number"] == people["zhang"].id_number[:4] + "*" * 10 + people["zhang"].id_number[-4:]
     assert item["phone"] == "138****8000"
     assert item["revealed"] is False
+    assert (item["house"], item["grid_path"], item["tags"]) == ("8-2-1401", "S01/C01/G01", ["独居老人"])
+    # A search answered from an index lists the same row, and the resident's own page agrees with it.
+    h = headers(world.grid_worker_c01_g01)
+    assert Client().get("/api/v1/residents?search=张三", **h).json()["items"] == [item]
+    assert Client().get("/api/v1/residents?search=zs", **h).json()["items"] == [item]
+    assert Client().get(f"/api/v1/residents/{item['id']}", **h).json() == item
 
 
 def test_sensitive_tags_are_hidden_from_grid_workers(world, people):
@@ -205,18 +211,17 @@ def test_a_short_name_search_over_the_api_comes_from_the_name_index_within_scope
 
 def test_a_pinyin_search_over_the_api_pages_and_counts_each_person_once_within_scope(world, people):
     """Letters match a pinyin or an initials prefix; someone matching both counts once; pages list
-    grid by grid in registration order; scope, grid and other filters still apply."""
+    alphabetically by pinyin; scope, grid and other filters still apply."""
     admin, worker = headers(world.street_admin), headers(world.grid_worker_c01_g01)
-    extra = [
+    for i, name in enumerate(["周正", "赵子龙", "朱珠"]):  # zhouzheng/zz, zhaozilong/zzl, zhuzhu/zz
         resident_create(
             actor=None, grid=world.c01_g01, name=name, id_number=make_id_number("19700101", 50 + i)
         )
-        for i, name in enumerate(["周正", "赵子龙", "朱珠"])  # zhouzheng/zz, zhaozilong/zzl, zhuzhu/zz
-    ]
     # "z": 张三 (pinyin and initials), 王张伟 (neither: wangzhangwei/wzw), the three above (both).
     found = Client().get("/api/v1/residents?search=z", **admin).json()
     assert found["count"] == 4
-    assert [r["name"] for r in found["items"]] == ["张三", *(p.name for p in extra)]
+    assert [r["name"] for r in found["items"]] == ["张三", "赵子龙", "周正", "朱珠"]
+    assert found["count_exact"] is True
     # "zz": initials only (周正, 赵子龙, 朱珠); "zh": pinyin only (张三, 周正, 赵子龙, 朱珠).
     assert Client().get("/api/v1/residents?search=zz", **admin).json()["count"] == 3
     zh = Client().get("/api/v1/residents?search=ZH", **admin).json()
@@ -229,6 +234,54 @@ def test_a_pinyin_search_over_the_api_pages_and_counts_each_person_once_within_s
     # With another filter the general path answers, with the same matches.
     tagged = Client().get("/api/v1/residents?search=z&tag=elderly_alone", **admin).json()
     assert [r["name"] for r in tagged["items"]] == ["张三"]
+
+
+def test_a_pinyin_page_lists_pinyin_matches_first_then_initials_only_ones_across_pages(world, people):
+    """ "zh": those whose pinyin starts with it (张三, 赵子龙, 周正, 朱珠) alphabetically, then those
+    whose initials alone match (邹红, 左辉); every page continues where the last one stopped."""
+    from linli.registry.selectors import pinyin_page
+
+    for i, name in enumerate(["周正", "邹红", "赵子龙", "左辉", "朱珠"]):
+        resident_create(
+            actor=None, grid=world.c01_g01, name=name, id_number=make_id_number("19700101", 50 + i)
+        )
+    names = dict(Resident.objects.values_list("pk", "name"))
+
+    def page(start: int, size: int) -> list[str]:
+        return [names[i] for i in pinyin_page(world.street_admin, "zh", start=start, size=size).ids]
+
+    everyone = ["张三", "赵子龙", "周正", "朱珠", "邹红", "左辉"]
+    assert page(0, 10) == everyone
+    for size in (1, 2, 3, 4, 5):
+        paged = [name for start in range(0, 8, size) for name in page(start, size)]
+        assert paged == everyone, size
+    assert page(6, 3) == []
+    found = pinyin_page(world.street_admin, "zh", start=0, size=2)
+    assert (found.count, found.count_exact) == (6, True)
+    # One letter: initials and pinyin share their first letter, so the initials add no one.
+    z = pinyin_page(world.street_admin, "z", start=0, size=10)
+    assert [names[i] for i in z.ids] == ["张三", "赵子龙", "周正", "朱珠", "邹红", "左辉"]  # not 王张伟
+
+
+def test_a_search_matching_more_than_the_cap_says_so_instead_of_counting_everyone(world, people, settings):
+    """Above LINLI_SEARCH_COUNT_CAP, a name or pinyin search reports the cap and count_exact false;
+    the page itself is unaffected."""
+    admin = headers(world.street_admin)
+    for i, name in enumerate(["张伟", "张敏", "张静"]):
+        resident_create(
+            actor=None, grid=world.c01_g01, name=name, id_number=make_id_number("19800101", 60 + i)
+        )
+    settings.LINLI_SEARCH_COUNT_CAP = 3
+    by_name = Client().get("/api/v1/residents?search=张", **admin).json()  # 张三, 王张伟 and three more
+    assert (by_name["count"], by_name["count_exact"], len(by_name["items"])) == (3, False, 5)
+    by_pinyin = Client().get("/api/v1/residents?search=zh", **admin).json()  # 张三 and the three
+    assert (by_pinyin["count"], by_pinyin["count_exact"], len(by_pinyin["items"])) == (3, False, 4)
+    settings.LINLI_SEARCH_COUNT_CAP = 5
+    exact = Client().get("/api/v1/residents?search=张", **admin).json()
+    assert (exact["count"], exact["count_exact"]) == (5, True)
+    # Other searches count exactly, whatever the cap.
+    settings.LINLI_SEARCH_COUNT_CAP = 0
+    assert Client().get("/api/v1/residents?search=8000", **admin).json()["count_exact"] is True
 
 
 def test_population_counts_are_scoped_count_only_the_register_and_hide_sensitive_tags(world, people):
