@@ -8,6 +8,7 @@ from typing import Any
 import openpyxl
 import pytest
 from django.db import connection
+from django.urls import reverse
 
 from linli.core.cli import main
 from linli.core.errors import DomainError
@@ -154,11 +155,21 @@ def test_gbk_csv_ledgers_are_read(world, tmp_path):
     assert Resident.objects.get().residence_type == "floating"
 
 
-def test_a_file_without_the_required_columns_fails_with_a_reason(world, tmp_path):
+def test_a_file_without_the_required_columns_fails_with_a_reason(world, tmp_path, client_for):
     path = workbook(tmp_path / "bad.xlsx", [["序号", "名称"], [1, "x"]])
     with pytest.raises(DomainError, match="找不到表头"):
         run_import(world.c01, path)
-    assert ImportJob.objects.get().status == "failed"
+    job = ImportJob.objects.get()
+    assert job.status == "failed"
+    page = client_for(world.c01_worker).get(reverse("transfers:import", args=[job.pk])).content.decode()
+    assert "找不到表头" in page
+    assert "没有写入任何数据" in page  # refused before its first row: nothing to resume
+    assert "从中断处继续" not in page
+    with pytest.raises(DomainError, match="找不到表头"):
+        run_import(world.c01, path, dry_run=True)
+    trial = ImportJob.objects.get(dry_run=True)
+    page = client_for(world.c01_worker).get(reverse("transfers:import", args=[trial.pk])).content.decode()
+    assert "这是试导入，没有保存任何数据" in page
 
 
 def test_unsupported_files_are_refused(world, tmp_path):
@@ -200,7 +211,9 @@ def test_grid_workers_import_only_into_their_scope_and_not_sensitive_tags(world,
     assert sorted(Resident.objects.get().tags.values_list("name", flat=True)) == ["低保", "独居老人"]
 
 
-def test_a_crash_mid_import_leaves_whole_batches_and_a_rerun_resumes(world, tmp_path, monkeypatch):
+def test_a_crash_mid_import_leaves_whole_batches_and_a_rerun_resumes(
+    world, tmp_path, monkeypatch, client_for
+):
     monkeypatch.setattr(services, "BATCH_SIZE", 2)
     people = [[f"居民{i}", make_id_number("19850101", 101 + 2 * i), "G01"] for i in range(5)]
     people[3][0] = "故障"
@@ -224,7 +237,11 @@ def test_a_crash_mid_import_leaves_whole_batches_and_a_rerun_resumes(world, tmp_
         "居民0",
         "居民1",
     ]  # batch 1 only, whole
-    assert ImportJob.objects.get().status == "failed"
+    job = ImportJob.objects.get()
+    assert job.status == "failed"
+    page = client_for(world.c01_worker).get(reverse("transfers:import", args=[job.pk])).content.decode()
+    assert "前 2 行已写入" in page  # the whole first batch, and where a rerun picks up
+    assert "从中断处继续" in page
     with connection.cursor() as cursor:
         cursor.execute(
             "DROP TRIGGER fail_import" + (" ON registry_resident" if connection.vendor != "sqlite" else "")
