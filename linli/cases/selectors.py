@@ -23,6 +23,7 @@ from linli.cases.models import (
     Status,
 )
 from linli.core.audit import Action, audit_record
+from linli.core.db import count_upto
 from linli.core.errors import Forbidden
 from linli.registry.idnumber import mask_phone
 
@@ -123,22 +124,28 @@ def filter_cases(
 def todo(user: User) -> QuerySet[Case]:
     """Cases waiting for this user: assigned to them or their department, or (for dispatchers)
     waiting to be registered, dispatched, verified or followed up in their scope."""
-    mine = Q(assignee=user, status__in=[Status.DISPATCHED, Status.HANDLING]) | Q(
-        department__members=user, status__in=[Status.DISPATCHED, Status.HANDLING]
-    )
+    handling = [Status.DISPATCHED, Status.HANDLING]
+    mine = Q(assignee=user, status__in=handling)
+    # The user's departments as ids, not a join through the members table: the join can repeat a
+    # case, and the DISTINCT that undid it made every page's 待办 badge count whole case rows
+    # (80 ms for a street admin at 100,000 cases).
+    if departments := list(user.departments.values_list("pk", flat=True)):
+        mine |= Q(department_id__in=departments, status__in=handling)
     if user.can(Capability.DISPATCH):
         mine |= Q(status__in=[Status.RECEIVED, Status.REGISTERED])
         mine |= Q(status__in=[Status.HANDLED, Status.VERIFYING]) & ~Q(handler=user)
     if user.can(Capability.SUPERVISE):
         mine |= Q(pk__in=ExtensionRequest.objects.filter(decision="pending").values("case_id"))
-    return Case.objects.visible_to(user).filter(mine).distinct().order_by("stage_due_at", "pk")
+    return Case.objects.visible_to(user).filter(mine).order_by("stage_due_at", "pk")
 
 
-def inbox_counts(user: User) -> dict[str, int]:
-    return {
-        "todo": todo(user).count(),
-        "unread": Notification.objects.filter(user=user, read_at__isnull=True).count(),
-    }
+def inbox_counts(user: User, *, upto: int | None = None) -> dict[str, int]:
+    """What waits for `user`: cases to do and unread notifications. With `upto`, each count stops
+    after `upto` + 1 rows (a badge says "99+"; a street admin's exact 待办 count reads ~18,000 cases)."""
+    unread = Notification.objects.filter(user=user, read_at__isnull=True)
+    if upto is None:
+        return {"todo": todo(user).count(), "unread": unread.count()}
+    return {"todo": count_upto(todo(user), upto), "unread": count_upto(unread, upto)}
 
 
 # --- duplicates -----------------------------------------------------------------------------

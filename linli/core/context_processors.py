@@ -8,11 +8,13 @@ from django.urls import reverse
 
 from linli.core.navigation import NAV_ITEMS
 
+BADGE_MAX = 99  # a badge above this reads "99+"
+
 
 def _inbox_count(user: Any) -> int:
     from linli.cases.selectors import inbox_counts
 
-    counts = inbox_counts(user)
+    counts = inbox_counts(user, upto=BADGE_MAX)
     return counts["todo"] + counts["unread"]
 
 
@@ -24,6 +26,11 @@ def _visits_count(user: Any) -> int:
 
 # Counts shown beside navigation items, by NavItem.badge.
 BADGES: dict[str, Callable[[Any], int]] = {"inbox": _inbox_count, "visits": _visits_count}
+
+
+def badge_label(count: int) -> str:
+    """What a navigation badge shows: nothing for 0, the count up to 99, then "99+"."""
+    return "" if count <= 0 else f"{BADGE_MAX}+" if count > BADGE_MAX else str(count)
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
@@ -45,7 +52,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 "url": reverse(item.url_name),
                 "active": item.prefix == active,
                 "icon": item.icon,
-                "badge": BADGES[item.badge](user) if item.badge else None,
+                "badge": badge_label(BADGES[item.badge](user)) if item.badge else "",
             }
         )
     return {"nav_items": items}

@@ -28,6 +28,12 @@ def refresh_statistics() -> None:
             cursor.execute("ANALYZE")
 
 
+def count_upto(qs: Any, cap: int) -> int:
+    """How many rows the queryset `qs` has, reading no more than `cap` + 1 of them: a count above
+    `cap` means "more than `cap`", whatever it is exactly (and costs what `cap` + 1 rows do)."""
+    return int(qs.order_by()[: cap + 1].count())
+
+
 def _adapter(field: Any) -> Callable[[Any], Any] | None:
     """How a Python value of this field becomes a query parameter; None = as it is (text, numbers, ids)."""
     from django.db import models

@@ -12,6 +12,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from linli.accounts.roles import Capability
 from linli.areas.models import Area
 from linli.core.audit import Action, audit_record
+from linli.core.db import count_upto
 from linli.core.errors import Forbidden
 from linli.core.scoping import subtree_q
 from linli.registry import normalise
@@ -106,8 +107,8 @@ class SearchPage:
 
 
 def capped_count(qs: QuerySet[Any]) -> int:
-    """How many rows `qs` has, reading no more than the cap + 1 of them."""
-    return qs.order_by()[: settings.LINLI_SEARCH_COUNT_CAP + 1].count()
+    """How many rows `qs` has, reading no more than the search cap + 1 of them."""
+    return count_upto(qs, settings.LINLI_SEARCH_COUNT_CAP)
 
 
 def _found(ids: list[int], count: int) -> SearchPage:

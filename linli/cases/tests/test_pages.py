@@ -7,7 +7,7 @@ import io
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from linli.cases import services
+from linli.cases import selectors, services
 from linli.cases.models import CalendarOverride, Case, CaseEvent, CasePhoto, Notification
 from linli.cases.tests.conftest import CaseWorld, new_case, run_to_handled
 from linli.core.models import AuditEntry
@@ -125,6 +125,33 @@ def test_the_inbox_lists_work_and_the_navigation_counts_it(cw: CaseWorld, client
     assert 'data-testid="nav-badge">2<' in page  # one to-do, one unread notification
     grid.post("/cases/inbox/read/")
     assert not Notification.objects.filter(user=cw.w.grid_worker_c01_g01, read_at__isnull=True).exists()
+
+
+def test_the_navigation_badge_says_99_plus_above_99(cw: CaseWorld, client_for) -> None:
+    user = cw.w.grid_worker_c01_g01
+    Notification.objects.bulk_create(
+        Notification(user=user, kind=Notification.Kind.WARNING, text=f"提醒 {i}") for i in range(99)
+    )
+    client = client_for(user)
+    assert 'data-testid="nav-badge">99<' in client.get("/cases/inbox/").content.decode()
+    Notification.objects.create(user=user, kind=Notification.Kind.WARNING, text="第 100 条")
+    assert 'data-testid="nav-badge">99+<' in client.get("/cases/inbox/").content.decode()
+    assert selectors.inbox_counts(user)["unread"] == 100  # uncapped where a page needs the number
+
+
+def test_a_department_members_to_do_lists_each_case_once(cw: CaseWorld) -> None:
+    """A member of two departments, in a department of two members."""
+    member, colleague = cw.dept_member, cw.w.grid_worker_c02_g01
+    cw.department.members.add(colleague)
+    services.department_create(actor=None, area=cw.w.s01, code="SW", name="水务所", members=[member])
+    case = services.case_register(
+        actor=cw.w.c01_worker, case=new_case(cw, category=cw.dept_category, attributes={})
+    )
+    case = services.case_dispatch(actor=cw.w.c01_worker, case=case)
+    assert (case.department, case.assignee) == (cw.department, None)
+    assert list(selectors.todo(member)) == [case]
+    assert selectors.inbox_counts(member)["todo"] == selectors.inbox_counts(member, upto=99)["todo"] == 1
+    assert not selectors.todo(cw.w.viewer).exists()  # in no department, assigned nothing
 
 
 def test_indicators_page_and_audited_excel_export(cw: CaseWorld, client_for) -> None:
