@@ -10,10 +10,19 @@ from linli.accounts.models import User
 from linli.accounts.roles import Capability
 from linli.areas.models import Area
 from linli.registry.models import ResidenceType, Resident, ResidentStatus, ResidentTag, Tag
-from linli.registry.selectors import search
+from linli.registry.selectors import is_pinyin_query, search
 
 AGE_BANDS = [("0-17", "0–17 岁"), ("18-59", "18–59 岁"), ("60-79", "60–79 岁"), ("80-", "80 岁以上")]
 SORTS = [("name", "姓名"), ("-birth_date", "年龄从小到大"), ("birth_date", "年龄从大到小"), ("grid", "网格")]
+# "姓名" is pinyin order (张 before 赵, as a Chinese list is read), in the order of the pinyin index, so a
+# page is read from the index and stops at 50 rows: 47 → 1 ms for a street admin at 260,000 residents,
+# where the characters' code-point order sorted the whole street. The same order as pinyin search pages.
+ORDER_BY = {"name": ["name_pinyin", "grid_id", "name_initials"], "grid": ["grid__path", "name_pinyin"]}
+
+
+def ordered(qs: QuerySet[Resident], sort: str = "name") -> QuerySet[Resident]:
+    """Residents in the list's order for `sort` (one of SORTS), ties broken by id."""
+    return qs.order_by(*ORDER_BY.get(sort, [sort]), "pk")
 
 
 class ResidentFilterForm(forms.Form):
@@ -49,10 +58,19 @@ class ResidentFilterForm(forms.Form):
         tag_field = self.fields["tag"]
         assert isinstance(grid_field, forms.ModelChoiceField)  # noqa: S101  (declared above)
         assert isinstance(tag_field, forms.ModelChoiceField)  # noqa: S101
-        grid_field.queryset = Area.objects.visible_to(user).filter(kind=Area.Kind.GRID).order_by("path")
+        grids = Area.objects.visible_to(user).filter(kind=Area.Kind.GRID).select_related("parent")
+        grid_field.queryset = grids.order_by("path")  # labelled with the parent: _grid_label
         grid_field.label_from_instance = _grid_label  # type: ignore[method-assign,assignment]
         tags = Tag.objects.order_by("group__order", "order")
         tag_field.queryset = tags if user.can(Capability.VIEW_SENSITIVE) else tags.filter(sensitive=False)
+
+    def pinyin_only(self) -> str:
+        """The query, when the form asks for nothing but letters of a name (in a grid, by name): a
+        search PinyinResults answers from its indexes, in the list's own order. Otherwise ""."""
+        data = self.cleaned_data
+        others = ("building", "tag", "residence_type", "status", "age")
+        plain = not any(data.get(f) for f in others) and (data.get("sort") or "name") == "name"
+        return data["q"] if plain and is_pinyin_query(data.get("q") or "") else ""
 
     def apply(self, qs: QuerySet[Resident]) -> QuerySet[Resident]:
         data = self.cleaned_data
@@ -74,9 +92,7 @@ class ResidentFilterForm(forms.Form):
                 qs = qs.filter(birth_date__gt=_years_ago(today, int(high) + 1))
         if q := data.get("q"):
             qs = search(qs, q)
-        sort = data.get("sort") or "name"
-        order = {"grid": ["grid__path", "name"]}.get(sort, [sort])
-        return qs.order_by(*order, "pk")
+        return ordered(qs, data.get("sort") or "name")
 
 
 def _grid_label(area: Area) -> str:

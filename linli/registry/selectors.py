@@ -138,36 +138,76 @@ def name_index_page(user: User, gram: str, *, grid: str = "", start: int, size: 
     return _found(ids, capped_count(hits))
 
 
-def pinyin_page(user: User, query: str, *, grid: str = "", start: int, size: int) -> SearchPage:
-    """One page of residents whose pinyin or initials start with `query`: first those whose full
-    pinyin does, alphabetically (zh → 张…, 赵…, 周…), then those matching by initials alone (左辉 for
-    zh). Each part is read in the order of its own index and stops at the page, so a prefix matching
-    a seventh of the register costs what a rare one does; counts stop at the cap (SearchPage).
+@dataclass(frozen=True)
+class PinyinMatches:
+    """Residents whose pinyin or initials start with a query, in the caller's scope: first those
+    whose full pinyin does, alphabetically (zh → 张…, 赵…, 周…), then those matching by initials alone
+    (左辉 for zh). Each part is read in the order of its own index and stops at the page, so a prefix
+    matching a seventh of the register costs what a rare one does; counts stop at the cap (SearchPage).
 
     Tried before: the union of both ranges sorted by (grid, id) — "zh" at 1,000,000 residents sorted
     142,000 entries, 62 ms; and one OR walked in (grid, id) order, which read table rows (initials
     p95 18 → 70 ms).
     """
-    full, initials = pinyin_terms(query)
-    in_scope = Resident.objects.filter(grid_id__in=_grid_ids(user, grid))
-    by_pinyin = in_scope.filter(full)
-    by_initials_only = in_scope.filter(initials).exclude(full)
-    if len(normalise.text(query).replace(" ", "")) == 1:
-        # Initials start with the pinyin's first letter: one letter matches no one by initials alone,
-        # and proving that would read the letter's whole range ("z": 22 ms at 1,000,000 residents).
-        by_initials_only = by_initials_only.none()
-    ids = list(
-        by_pinyin.order_by("name_pinyin", "grid_id", "name_initials", "pk").values_list("pk", flat=True)[
-            start : start + size
-        ]
-    )
-    if len(ids) < size:
-        # The pinyin matches end on this page (or before it): go on with the initials-only ones.
-        skip = 0 if ids else start - (by_pinyin.count() if start else 0)
-        ids += by_initials_only.order_by("name_initials", "grid_id", "name_pinyin", "pk").values_list(
-            "pk", flat=True
-        )[skip : skip + size - len(ids)]
-    return _found(ids, capped_count(by_pinyin) + capped_count(by_initials_only))
+
+    by_pinyin: QuerySet[Resident]
+    by_initials_only: QuerySet[Resident]
+
+    @classmethod
+    def of(cls, user: User, query: str, *, grid: str = "") -> PinyinMatches:
+        full, initials = pinyin_terms(query)
+        in_scope = Resident.objects.filter(grid_id__in=_grid_ids(user, grid))
+        by_initials_only = in_scope.filter(initials).exclude(full)
+        if len(normalise.text(query).replace(" ", "")) == 1:
+            # Initials start with the pinyin's first letter: one letter matches no one by initials
+            # alone, and proving that would read the letter's whole range ("z": 22 ms at 1,000,000).
+            by_initials_only = by_initials_only.none()
+        return cls(in_scope.filter(full), by_initials_only)
+
+    def ids(self, start: int, size: int) -> list[int]:
+        ids = list(
+            self.by_pinyin.order_by("name_pinyin", "grid_id", "name_initials", "pk").values_list(
+                "pk", flat=True
+            )[start : start + size]
+        )
+        if len(ids) < size:
+            # The pinyin matches end on this page (or before it): go on with the initials-only ones.
+            skip = 0 if ids else start - (self.by_pinyin.count() if start else 0)
+            ids += self.by_initials_only.order_by(
+                "name_initials", "grid_id", "name_pinyin", "pk"
+            ).values_list("pk", flat=True)[skip : skip + size - len(ids)]
+        return ids
+
+    def count(self) -> int:
+        """How many match, up to the cap + 1 (more than the cap: SearchPage says "more than")."""
+        return capped_count(self.by_pinyin) + capped_count(self.by_initials_only)
+
+
+def pinyin_page(user: User, query: str, *, grid: str = "", start: int, size: int) -> SearchPage:
+    """One page of residents whose pinyin or initials start with `query` (PinyinMatches)."""
+    matches = PinyinMatches.of(user, query, grid=grid)
+    return _found(matches.ids(start, size), matches.count())
+
+
+class PinyinResults:
+    """PinyinMatches as Django's Paginator reads a list: count() first, then one slice, as residents
+    of `residents` (the page's queryset: scoped, with what its rows show) in the matches' order.
+    `count_exact` is False once count() has found more than the cap."""
+
+    def __init__(self, user: User, query: str, residents: QuerySet[Resident], *, grid: str = "") -> None:
+        self.matches = PinyinMatches.of(user, query, grid=grid)
+        self.residents = residents
+        self.count_exact = True
+
+    def count(self) -> int:
+        found = _found([], self.matches.count())
+        self.count_exact = found.count_exact
+        return found.count
+
+    def __getitem__(self, part: slice) -> list[Resident]:
+        ids = self.matches.ids(part.start or 0, part.stop - (part.start or 0))
+        rows = {r.pk: r for r in self.residents.filter(pk__in=ids)}
+        return [rows[i] for i in ids if i in rows]
 
 
 def _name_contains(qs: QuerySet[Resident], q: str) -> QuerySet[Resident]:

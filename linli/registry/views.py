@@ -17,9 +17,15 @@ from linli.areas.models import Area
 from linli.cases.models import Case
 from linli.core.errors import DomainError
 from linli.core.http import HttpRequest, acting_user, paginate
-from linli.registry.forms import ExportForm, ResidentFilterForm
+from linli.registry.forms import ExportForm, ResidentFilterForm, ordered
 from linli.registry.models import House, Household, Resident, ResidentChange
-from linli.registry.selectors import describe_changes, hidden_tag_names, present, with_visible_tags
+from linli.registry.selectors import (
+    PinyinResults,
+    describe_changes,
+    hidden_tag_names,
+    present,
+    with_visible_tags,
+)
 from linli.transfers.export import export_residents
 from linli.visits.views import resident_visits_context
 
@@ -31,12 +37,21 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     form = ResidentFilterForm(request.GET or None, user=user)
     qs: QuerySet[Resident] = Resident.objects.visible_to(user)
-    qs = form.apply(qs) if form.is_bound and form.is_valid() else qs.order_by("name", "pk")
-    qs = qs.select_related("grid", "house__building", "house__entrance")
-    page, querystring = paginate(request, with_visible_tags(qs, user), PAGE_SIZE)
+    valid = form.is_bound and form.is_valid()
+    shown = with_visible_tags(qs.select_related("grid", "house__building", "house__entrance"), user)
+    residents: QuerySet[Resident] | PinyinResults = shown
+    if valid and (letters := form.pinyin_only()):
+        # Letters typed into the live search box: read from the pinyin indexes, not sorted
+        # (zh on a 260,000-resident street: 132 → 25 ms a keystroke).
+        grid = form.cleaned_data.get("grid")
+        residents = PinyinResults(user, letters, shown, grid=grid.path if grid else "")
+    else:
+        residents = form.apply(shown) if valid else ordered(shown)
+    page, querystring = paginate(request, residents, PAGE_SIZE)
     context = {
         "form": form,
         "page": page,
+        "count_exact": getattr(residents, "count_exact", True),
         "rows": [present(r, user) for r in page.object_list],
         "querystring": querystring,
         "can_export": user.can(Capability.EXPORT),

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+import re
 from datetime import date
 
 import openpyxl
@@ -159,3 +160,39 @@ def test_household_members_outside_the_scope_are_not_shown(world, client_for, zh
         "王五"
         in client_for(world.c01_leader).get(reverse("registry:resident", args=[zhang.pk])).content.decode()
     )
+
+
+def test_the_list_is_in_pinyin_order_and_letters_page_through_the_pinyin_indexes(
+    world, client_for, settings, monkeypatch
+):
+    from linli.registry import views
+
+    for i, name in enumerate(["王芳", "李娜", "陈静", "周正", "邹红", "赵子龙", "左辉"]):
+        resident_create(actor=None, grid=world.c01_g01, name=name, id_number=make_id_number(seq=2 * i + 1))
+    resident_create(actor=None, grid=world.c01_g02, name="朱珠", id_number=make_id_number(seq=41))
+    resident_create(actor=None, grid=world.c02_g01, name="张伟", id_number=make_id_number(seq=43))
+    client = client_for(world.c01_leader)
+
+    def listed(**params: str) -> tuple[list[str], str]:
+        page = client.get(reverse("registry:residents"), params).content.decode()
+        count = re.search(r'data-testid="result-count">([^<]*)<', page)
+        assert count is not None
+        return re.findall(r'href="/registry/residents/\d+/">([^<]+)</a>', page), count[1]
+
+    # Pinyin order (chen, li, wang, zhao …), not the characters' code points (李 < 王 < 陈).
+    assert listed()[0] == ["陈静", "李娜", "王芳", "赵子龙", "周正", "朱珠", "邹红", "左辉"]
+    assert listed(sort="name")[0] == listed()[0]
+    # Letters: full-pinyin matches alphabetically, then initials-only ones (邹红, 左辉); 张伟 is
+    # outside the leader's community.
+    assert listed(q="zh") == (["赵子龙", "周正", "朱珠", "邹红", "左辉"], "共 5 人")
+    assert listed(q="zh", grid=str(world.c01_g02.pk)) == (["朱珠"], "共 1 人")
+    monkeypatch.setattr(views, "PAGE_SIZE", 3)
+    assert listed(q="zh")[0] == ["赵子龙", "周正", "朱珠"]
+    assert listed(q="zh", page="2")[0] == ["邹红", "左辉"]
+    assert listed(q="zh", page="9")[0] == ["邹红", "左辉"]  # past the end: the last page
+    settings.LINLI_SEARCH_COUNT_CAP = 4
+    names, count = listed(q="zh")
+    assert count.startswith("超过 4 人")
+    assert listed(q="zh", page="2")[0] == ["邹红"]  # 4 counted: the pager stops at the cap
+    # With another filter the same letters go through the general search, still in scope.
+    assert listed(q="zh", status="active")[0] == ["赵子龙", "周正", "朱珠"]
