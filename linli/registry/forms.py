@@ -4,13 +4,14 @@ from datetime import date
 from typing import Any
 
 from django import forms
-from django.db.models import Q, QuerySet
+from django.db.models import Q, QuerySet, Value
+from django.db.models.functions import Concat
 
 from linli.accounts.models import User
 from linli.accounts.roles import Capability
 from linli.areas.models import Area
 from linli.registry.models import ResidenceType, Resident, ResidentStatus, ResidentTag, Tag
-from linli.registry.selectors import is_pinyin_query, search
+from linli.registry.selectors import is_pinyin_query, query_kind, search
 
 AGE_BANDS = [("0-17", "0–17 岁"), ("18-59", "18–59 岁"), ("60-79", "60–79 岁"), ("80-", "80 岁以上")]
 SORTS = [("name", "姓名"), ("-birth_date", "年龄从小到大"), ("birth_date", "年龄从大到小"), ("grid", "网格")]
@@ -20,9 +21,18 @@ SORTS = [("name", "姓名"), ("-birth_date", "年龄从小到大"), ("birth_date
 ORDER_BY = {"name": ["name_pinyin", "grid_id", "name_initials"], "grid": ["grid__path", "name_pinyin"]}
 
 
-def ordered(qs: QuerySet[Resident], sort: str = "name") -> QuerySet[Resident]:
-    """Residents in the list's order for `sort` (one of SORTS), ties broken by id."""
-    return qs.order_by(*ORDER_BY.get(sort, [sort]), "pk")
+def ordered(qs: QuerySet[Resident], sort: str = "name", *, by_name: bool = False) -> QuerySet[Resident]:
+    """Residents in the list's order for `sort` (one of SORTS), ties broken by id.
+
+    `by_name`: `qs` is a name search. Its matches are then sorted, not found by walking the pinyin
+    index in order: PostgreSQL walked it, expecting a common surname's matches to be spread through
+    the alphabet, when they all sit at its place (王 on the 260,000-resident street: 415 ms, reading
+    240,000 entries before wang; sorted, 45 ms). An expression is the order no index offers.
+    """
+    keys: list[Any] = list(ORDER_BY.get(sort, [sort]))
+    if by_name and keys[0] == "name_pinyin":
+        keys[0] = Concat("name_pinyin", Value(""))
+    return qs.order_by(*keys, "pk")
 
 
 class ResidentFilterForm(forms.Form):
@@ -92,7 +102,7 @@ class ResidentFilterForm(forms.Form):
                 qs = qs.filter(birth_date__gt=_years_ago(today, int(high) + 1))
         if q := data.get("q"):
             qs = search(qs, q)
-        return ordered(qs, data.get("sort") or "name")
+        return ordered(qs, data.get("sort") or "name", by_name=query_kind(q or "") == "name")
 
 
 def _grid_label(area: Area) -> str:

@@ -43,6 +43,21 @@ def prefix(field: str, value: str) -> Q:
     return Q(**{f"{field}__gte": value, f"{field}__lt": upper})
 
 
+def query_kind(query: str) -> str:
+    """How `search` reads the box: "" (empty), "phone" (a whole mobile number), "place" (building-room),
+    "digits" (the end of an ID or phone number), "letters" (pinyin or initials) or "name" (characters)."""
+    q = normalise.text(query).replace(" ", "")
+    if not q:
+        return ""
+    if re.fullmatch(r"1[3-9]\d{9}", q.replace("-", "")):
+        return "phone"
+    if ROOM_RE.match(q):
+        return "place"
+    if re.fullmatch(r"\d{3,17}[\dX]", q.upper()):
+        return "digits"
+    return "letters" if q.isascii() and q.isalpha() else "name"
+
+
 def search(qs: QuerySet[Resident], query: str) -> QuerySet[Resident]:
     """One box: name (Chinese substring), pinyin or initials, last digits of ID or phone, building-room.
 
@@ -50,23 +65,24 @@ def search(qs: QuerySet[Resident], query: str) -> QuerySet[Resident]:
     reversed, so "ends with" is a prefix). A Chinese substring scans the caller's scope.
     """
     q = normalise.text(query).replace(" ", "")
-    if not q:
+    kind = query_kind(q)
+    if kind == "":
         return qs
-    if re.fullmatch(r"1[3-9]\d{9}", q.replace("-", "")):
+    if kind == "phone":
         return qs.filter(phone=q.replace("-", ""))
-    if match := ROOM_RE.match(q):
+    if kind == "place" and (match := ROOM_RE.match(q)):
         place = Q(house__building__number=match["building"], house__room_number=match["room"])
         if match["entrance"]:
             place &= Q(house__entrance__number=match["entrance"])
         return qs.filter(place)
-    upper = q.upper()
-    if re.fullmatch(r"\d{3,17}[\dX]", upper):
+    if kind == "digits":
+        upper = q.upper()
         reversed_q = upper[::-1]
         found = prefix("id_reversed", reversed_q)
         if upper.isdigit() and len(upper) <= 11:
             found |= prefix("phone_reversed", reversed_q)
         return qs.filter(found)
-    if is_pinyin_query(q):
+    if kind == "letters":
         full, initials = pinyin_terms(q)
         return qs.filter(full | initials)
     return _name_contains(qs, q)
@@ -80,8 +96,7 @@ def pinyin_terms(query: str) -> tuple[Q, Q]:
 
 def is_pinyin_query(query: str) -> bool:
     """Whether `search` reads the query as pinyin or initials (letters only)."""
-    q = normalise.text(query).replace(" ", "")
-    return bool(q) and q.isascii() and q.isalpha()
+    return query_kind(query) == "letters"
 
 
 def short_name_query(query: str) -> str | None:

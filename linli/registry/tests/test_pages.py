@@ -196,3 +196,7 @@ def test_the_list_is_in_pinyin_order_and_letters_page_through_the_pinyin_indexes
     assert listed(q="zh", page="2")[0] == ["邹红"]  # 4 counted: the pager stops at the cap
     # With another filter the same letters go through the general search, still in scope.
     assert listed(q="zh", status="active")[0] == ["赵子龙", "周正", "朱珠"]
+    # A name search sorts its matches in the same pinyin order (anwang < huangwangjun < wangfang).
+    resident_create(actor=None, grid=world.c01_g02, name="黄王军", id_number=make_id_number(seq=45))
+    resident_create(actor=None, grid=world.c01_g01, name="安王", id_number=make_id_number(seq=47))
+    assert listed(q="王") == (["安王", "黄王军", "王芳"], "共 3 人")
