@@ -8,7 +8,7 @@ import signal
 import socket
 import subprocess
 import sys
-import time
+import threading
 import urllib.request
 from pathlib import Path
 
@@ -36,6 +36,26 @@ def _descendant_commands(pid: int) -> list[str]:
     return found
 
 
+def _wait_until_listening(proc: subprocess.Popen, timeout: float) -> None:
+    """Wait until gunicorn says it has bound its socket (no polling, no fixed sleep). A thread reads the
+    server's log to its end, so the pipe never fills and blocks the server."""
+    assert proc.stdout is not None
+    stdout = proc.stdout
+    seen: list[str] = []
+    listening = threading.Event()
+
+    def read() -> None:
+        for line in stdout:
+            seen.append(line)
+            if "Listening at:" in line:
+                listening.set()
+        listening.set()  # the server exited: stop waiting, the check below says so
+
+    threading.Thread(target=read, daemon=True).start()
+    assert listening.wait(timeout), "".join(seen)
+    assert any("Listening at:" in line for line in seen), "".join(seen)
+
+
 def test_serve_runs_gunicorn_and_answers_health_and_pages(tmp_path: Path):
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env["LINLI_VAR_DIR"] = str(tmp_path)
@@ -51,16 +71,11 @@ def test_serve_runs_gunicorn_and_answers_health_and_pages(tmp_path: Path):
         text=True,
     )
     try:
-        deadline = time.monotonic() + 30
-        body = None
-        while time.monotonic() < deadline:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2) as response:
-                    body = json.loads(response.read())
-                    server = response.headers["Server"]
-                break
-            except OSError:
-                time.sleep(0.3)
+        _wait_until_listening(proc, timeout=60)
+        # Bound means connections queue until a worker has booted: one request, a generous timeout.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=60) as response:
+            body = json.loads(response.read())
+            server = response.headers["Server"]
         assert body == {"status": "ok", "database": "ok", "version": body["version"]}
         # The background-job worker and the deadline sweep run beside the server.
         children = _descendant_commands(proc.pid)

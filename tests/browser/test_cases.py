@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from linli.accounts.models import User
 from linli.cases.models import Case
 from linli.cases.tests.conftest import build_case_world
+from tests.browser.conftest import assert_fits_screen
 from tests.browser.test_shell import sign_in
 from tests.factories import build_world
 
@@ -43,7 +44,7 @@ def test_a_case_from_a_phone_to_the_residents_confirmation(live_cases, page_fact
     phone.get_by_label("房号").fill("301")
     phone.get_by_role("button", name="受理").click()
     number = phone.get_by_test_id("case-number").inner_text()
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_fits_screen(phone)
 
     desk = page_factory(1366)
     sign_in(desk, live_cases, "c01-worker")
@@ -63,7 +64,7 @@ def test_a_case_from_a_phone_to_the_residents_confirmation(live_cases, page_fact
     phone.get_by_test_id("action-finish").get_by_label("处置结果").fill("已上门劝导，承诺夜间停工。")
     phone.get_by_test_id("action-finish").get_by_role("button", name="处置完成").click()
     expect(phone.get_by_test_id("timeline")).to_contain_text("处置完成")
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_fits_screen(phone)
 
     resident = page_factory(375, 760)
     resident.goto(f"{live_cases}/track/")

@@ -10,6 +10,7 @@ from playwright.sync_api import expect
 from linli.core.models import AuditEntry
 from linli.registry.models import Building, House
 from linli.registry.services import resident_create
+from tests.browser.conftest import assert_fits_screen
 from tests.browser.test_shell import sign_in
 from tests.factories import build_world, make_id_number
 
@@ -57,6 +58,7 @@ def test_grid_worker_on_a_phone_finds_a_resident_by_room(live_registry, page_fac
     expect(page.get_by_text("张四")).to_have_count(0)  # another grid
     page.get_by_label("搜索").fill("8-1401")
     page.get_by_role("button", name="查询").click()
+    expect(page).to_have_url(re.compile(r"q=8-1401"))
     expect(page.get_by_role("link", name="张三")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_fits_screen(page)
     expect(page.get_by_role("button", name="显示完整号码")).to_have_count(0)  # grid workers may not reveal

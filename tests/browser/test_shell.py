@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import assert_fits_screen
 from tests.factories import PASSWORD, build_world
 
 pytestmark = pytest.mark.browser
@@ -18,11 +19,16 @@ def live_world(transactional_db, live_server):
     return live_server.url
 
 
-def sign_in(page: Page, base: str, username: str, password: str = PASSWORD) -> None:
+def sign_in(page: Page, base: str, username: str, password: str = PASSWORD, *, succeed: bool = True) -> None:
+    """Sign in through the form and, when it should succeed, wait until the signed-in page is there:
+    a test's next `goto` would otherwise cancel the sign-in still under way on a busy machine."""
     page.goto(f"{base}/accounts/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)
     page.get_by_role("button", name="登录").click()
+    if succeed:
+        expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+        page.wait_for_load_state("load")
 
 
 def test_sign_in_navigate_the_shell_and_sign_out(live_world, page_factory):
@@ -59,7 +65,7 @@ def test_sign_in_navigate_the_shell_and_sign_out(live_world, page_factory):
 
 def test_wrong_password_is_explained(live_world, page_factory):
     page = page_factory(1280)
-    sign_in(page, live_world, "c01g01", "not-the-password-1")
+    sign_in(page, live_world, "c01g01", "not-the-password-1", succeed=False)
     expect(page.get_by_role("alert")).to_contain_text("用户名或密码不正确")
 
 
@@ -67,8 +73,7 @@ def test_grid_worker_on_a_phone(live_world, page_factory):
     page = page_factory(375, 740)
     sign_in(page, live_world, "c01g01")
     expect(page.get_by_role("heading", level=1)).to_contain_text("您好")
-    # Nothing is wider than the screen.
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_fits_screen(page)
     nav = page.locator("#sidenav")
     expect(nav).not_to_be_in_viewport()
     page.get_by_role("button", name="菜单").click()
@@ -76,6 +81,7 @@ def test_grid_worker_on_a_phone(live_world, page_factory):
     page.get_by_role("link", name="区域网格").click()
     expect(page.get_by_role("link", name="第一网格")).to_be_visible()
     expect(page.get_by_text("第二网格")).to_have_count(0)  # another grid is out of scope
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_fits_screen(page)
     page.get_by_role("link", name="第一网格").click()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    expect(page.get_by_role("heading", level=1)).to_contain_text("第一网格")
+    assert_fits_screen(page)
