@@ -276,7 +276,10 @@ class Group:
     def command(
         self, name: str, func: Handler, help: str, *, migrated: bool = True, describe: bool = True
     ) -> Parser:
-        """An action; unless `migrated=False`, it refuses to run on an uninitialised database."""
+        """An action; unless `migrated=False`, it refuses to run on an uninitialised database.
+
+        `describe=False` leaves the help line out of the action's own --help (as the visit and indicator
+        exports have always had it)."""
         extra = {"description": help} if describe else {}
         p: Parser = self.actions.add_parser(name, help=help, **extra)
         p.set_defaults(func=func, needs_migrated=migrated)
@@ -304,13 +307,13 @@ class Commands:
     def command(self, name: str, func: Handler, help: str, *, migrated: bool = True) -> Parser:
         return self._top.command(name, func, help, migrated=migrated)
 
-    def group(self, name: str, help: str | None = None, *, metavar: str = "ACTION") -> Group:
+    def group(self, name: str, help: str | None = None) -> Group:
         """`linli NAME ACTION …`; a name in SHARED_GROUPS is one group whichever modules add to it."""
         if name not in self._groups:
             parser = self._top.actions.add_parser(name, help=help or SHARED_GROUPS[name])
             actions = parser.add_subparsers(
                 dest=f"{name.replace('-', '_')}_command",
-                metavar="WHAT" if name in SHARED_GROUPS else metavar,
+                metavar="WHAT" if name in SHARED_GROUPS else "ACTION",
                 parser_class=Parser,
             )
             actions.required = True

@@ -74,6 +74,6 @@ def home_cards() -> list[HomeCard]:
 
 
 def global_search(user: Any, query: str) -> list[SearchHit]:
-    """Every module's matches, in the order of INSTALLED_APPS. No page offers it yet: the hook is here so a
-    module adds its results where it is declared."""
+    """Every module's matches, in the order of INSTALLED_APPS. No page offers a global search yet; when one
+    does, each module answers for its own data here instead of the page importing it."""
     return [hit for config in module_configs() for hit in config.search(user, query)]
