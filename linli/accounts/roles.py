@@ -1,10 +1,11 @@
-"""Roles and what each may do. Scope (which areas) is separate: see core.scoping."""
+"""Roles and what each may do. The capabilities themselves are core's (core.permissions.Capability, imported
+here for the modules that check them); scope (which areas) is separate: see core.scoping."""
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from django.db import models
+
+from linli.core.permissions import Capability
 
 
 class Role(models.TextChoices):
@@ -14,19 +15,6 @@ class Role(models.TextChoices):
     GRID_WORKER = "grid_worker", "网格员"
     DEPARTMENT_HANDLER = "department_handler", "职能部门处置人"
     VIEWER = "viewer", "只读查看"
-
-
-class Capability(StrEnum):
-    WRITE = "write"  # create or change domain data in scope
-    REVEAL_PERSONAL = "reveal_personal"  # see identity numbers and phones unmasked (audited)
-    VIEW_SENSITIVE = "view_sensitive"  # see sensitive key-group tags (低保, 残疾 …)
-    EXPORT = "export"  # export ledgers (audited)
-    MANAGE_AREAS = "manage_areas"
-    MANAGE_USERS = "manage_users"
-    VIEW_AUDIT = "view_audit"
-    DISPATCH = "dispatch"  # register, reject, dispatch, verify and follow up cases
-    SUPERVISE = "supervise"  # approve case extensions, receive escalations
-    CONFIGURE = "configure"  # case categories, departments, working calendar
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {

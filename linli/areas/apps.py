@@ -1,7 +1,49 @@
-from django.apps import AppConfig
+from typing import Any
+
+from django.utils.translation import gettext_noop as _
+
+from linli.core.modules import HomeCard, ModuleConfig
+from linli.core.navigation import NavItem
 
 
-class AreasConfig(AppConfig):
+def _figures(user: Any) -> dict[str, Any]:
+    from django.db.models import Count, Q
+
+    from linli.areas.models import Area, GridAssignment
+
+    counts = Area.objects.visible_to(user).aggregate(
+        streets=Count("pk", filter=Q(kind=Area.Kind.STREET)),
+        communities=Count("pk", filter=Q(kind=Area.Kind.COMMUNITY)),
+        grids=Count("pk", filter=Q(kind=Area.Kind.GRID)),
+    )
+    workers = GridAssignment.objects.visible_to(user).current().values("user").distinct().count()
+    return {"counts": counts, "workers": workers}
+
+
+def _grids(user: Any) -> dict[str, Any]:
+    from linli.areas.models import Area, GridAssignment
+
+    current = GridAssignment.objects.visible_to(user).current()
+    grids_without_worker = (
+        Area.objects.visible_to(user)
+        .grids()
+        .filter(children__isnull=True)
+        .exclude(pk__in=current.filter(duty=GridAssignment.Duty.WORKER).values("grid"))
+        .order_by("path")
+    )
+    return {
+        "grids_without_worker": grids_without_worker[:20],
+        "grids_without_worker_count": grids_without_worker.count(),
+        "my_assignments": user.grid_assignments.all() & GridAssignment.objects.current(),
+    }
+
+
+class AreasConfig(ModuleConfig):
     name = "linli.areas"
     label = "areas"
     verbose_name = "区域网格"
+    nav_items = (NavItem(_("区域网格"), "areas:tree", "/areas/", icon="▦"),)
+    home_cards = (
+        HomeCard("areas/home_figures.html", _figures, section="summary"),
+        HomeCard("areas/home_grids.html", _grids, section="lists"),
+    )

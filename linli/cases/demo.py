@@ -34,6 +34,7 @@ from linli.cases.models import (
 )
 from linli.cases.workcalendar import WorkCalendar
 from linli.core.db import insert_objects, insert_rows, refresh_statistics
+from linli.core.demo import DemoContext
 from linli.registry.models import Building
 
 A = CaseEvent.Action
@@ -74,6 +75,15 @@ DETAILS = [
 @dataclass
 class _Staff:
     worker: User | None
+
+
+DEMO_AFTER = ("areas", "registry")
+
+
+def demo_build(ctx: DemoContext) -> None:
+    ctx.counts["cases"] = build_demo_cases(
+        street=ctx.street, count=ctx.sizes.get("cases", 1000), seed=ctx.seed
+    )
 
 
 def build_demo_cases(*, street: Area, count: int, seed: int, now: datetime | None = None) -> int:

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any, Self
 
+from linli.cases.statuses import OPEN_STATUSES
 from linli.core.scoping import ScopedQuerySet
 
 
@@ -9,8 +10,6 @@ class CaseQuerySet(ScopedQuerySet):
     scope_lookup = "area__path"
 
     def open(self) -> Self:
-        from linli.cases.models import OPEN_STATUSES
-
         return self.filter(status__in=OPEN_STATUSES)
 
 

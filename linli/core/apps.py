@@ -1,7 +1,15 @@
-from django.apps import AppConfig
+from django.utils.translation import gettext_noop as _
+
+from linli.core.modules import ModuleConfig
+from linli.core.navigation import NavItem
+from linli.core.permissions import Capability
 
 
-class CoreConfig(AppConfig):
+class CoreConfig(ModuleConfig):
     name = "linli.core"
     label = "core"
     verbose_name = "核心"
+    nav_items = (
+        NavItem(_("首页"), "core:home", "/", icon="⌂"),
+        NavItem(_("审计日志"), "core:audit", "/audit/", Capability.VIEW_AUDIT, icon="☰", section="system"),
+    )

@@ -10,7 +10,7 @@ from linli.core.context import current_origin
 from linli.core.models import AuditEntry
 
 if TYPE_CHECKING:
-    from linli.accounts.models import User
+    from django.contrib.auth.models import _User as User  # the configured user model (django-stubs)
 
 Action = AuditEntry.Action
 

@@ -1,38 +1,31 @@
-"""Demo data that looks like a real street: communities, grids, named workers.
+"""`linli demo`: one orchestrator for the demo data every module brings.
 
-Built through the same services as real use, so the audit log and grid
-assignments are what a real deployment would have. Reproducible per seed.
+Each module that has demo data says so in its own `demo.py`:
+
+- `demo_build(ctx: DemoContext) -> None` makes its rows and records how many in `ctx.counts`;
+- `DEMO_AFTER = ("areas", …)`, the app labels whose demo data it builds on (default: none);
+- optionally `demo_exists() -> bool` and `demo_logins() -> list[DemoLogin]`.
+
+The steps run in one transaction, each after the ones it names, otherwise in the order of
+INSTALLED_APPS. Core finds them through the app registry and imports no module. Demo data is
+reproducible per seed: each step seeds its own random source from `ctx.seed`.
 """
 
 from __future__ import annotations
 
-import random
+import importlib
+import importlib.util
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from types import ModuleType
+from typing import Any
 
+from django.apps import apps
 from django.db import transaction
-from django.utils import timezone
-from faker import Faker
 
-from linli.accounts.models import User
-from linli.accounts.roles import Role
-from linli.accounts.services import user_create, user_update
-from linli.areas.models import Area, GridAssignment
-from linli.areas.services import area_create, grid_assign
 from linli.core.errors import DomainError
 
 # Printed by `linli demo`; demo data is for trying Linli out and never belongs in production.
 DEMO_PASSWORD = "linli-demo-2026"  # noqa: S105
-STREET = ("S01", "望江街道")
-COMMUNITIES = [
-    ("C01", "锦绣社区", ["锦绣花园", "锦绣北苑", "锦绣南苑", "工人新村"]),
-    ("C02", "和平社区", ["和平里", "和平东里", "文化巷", "粮站宿舍"]),
-    ("C03", "幸福里社区", ["幸福里一区", "幸福里二区", "幸福里三区", "电厂小区"]),
-    ("C04", "滨河社区", ["滨河湾", "滨河雅居", "老街", "渔港新村"]),
-]
-GRID_NAMES = ["第一网格", "第二网格", "第三网格", "第四网格"]
-# Rough centre of the demo street (a plausible riverside district), for coordinates.
-CENTRE = (30.5728, 104.0668)
 
 
 @dataclass
@@ -44,156 +37,67 @@ class DemoLogin:
 
 
 @dataclass
+class DemoContext:
+    seed: int
+    # How many of something to make, by name ("residents", "cases"); a step uses its own default otherwise.
+    sizes: dict[str, int] = field(default_factory=dict)
+    # The demo street (an areas.Area), set by the step that builds it; the later steps fill it.
+    street: Any = None
+    # What the steps made, in the order `linli demo` reports it: {"areas": 23, "users": 28, …}.
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
 class DemoResult:
-    areas: int = 0
-    users: int = 0
-    residents: int = 0
-    cases: int = 0
-    visits: int = 0
-    logins: list[DemoLogin] = field(default_factory=list)
+    counts: dict[str, int]
+    logins: list[DemoLogin]
+
+    def __getattr__(self, name: str) -> int:
+        # result.residents, result.cases …: the counts by name, whichever modules made them.
+        try:
+            return self.__dict__["counts"][name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def demo_steps() -> list[ModuleType]:
+    """The modules' `demo` modules, each after those it names in DEMO_AFTER."""
+    found: dict[str, ModuleType] = {}
+    for config in apps.get_app_configs():
+        if importlib.util.find_spec(f"{config.name}.demo") is None:
+            continue
+        module = importlib.import_module(f"{config.name}.demo")
+        if hasattr(module, "demo_build"):
+            found[config.label] = module
+    ordered: list[str] = []
+    while len(ordered) < len(found):
+        ready = [
+            label
+            for label, module in found.items()
+            if label not in ordered
+            and all(dep in ordered or dep not in found for dep in getattr(module, "DEMO_AFTER", ()))
+        ]
+        if not ready:
+            raise RuntimeError(f"demo steps wait on each other: {sorted(set(found) - set(ordered))}")
+        ordered.append(ready[0])
+    return [found[label] for label in ordered]
 
 
 def demo_exists() -> bool:
-    return Area.objects.filter(path=STREET[0]).exists()
-
-
-# The logins worth showing: one of each role, and the first community's staff down to one grid.
-LISTED_LOGINS = ["admin", "chengguan", "viewer", "c01-leader", "c01-worker", "c01g01"]
+    return any(step.demo_exists() for step in demo_steps() if hasattr(step, "demo_exists"))
 
 
 def demo_logins() -> list[DemoLogin]:
-    """The demo accounts as they are in the database now (names may have been edited since)."""
-    users = {
-        u.username: u
-        for u in User.objects.filter(username__in=LISTED_LOGINS).prefetch_related("bindings__area")
-    }
-    return [
-        DemoLogin(
-            u.username, u.get_role_display(), ",".join(b.area.path for b in u.bindings.all()), u.full_name
-        )
-        for name in LISTED_LOGINS
-        if (u := users.get(name)) is not None
-    ]
+    """The demo accounts worth showing, as they are in the database now."""
+    return [login for step in demo_steps() if hasattr(step, "demo_logins") for login in step.demo_logins()]
 
 
 @transaction.atomic
-def build_demo(*, seed: int = 2026, residents: int = 20000, cases: int = 1000) -> DemoResult:
-    if demo_exists():
-        raise DomainError(f"demo street {STREET[0]} already exists in this database")
-    rng = random.Random(seed)
-    fake = Faker("zh_CN")
-    fake.seed_instance(seed)
-    result = DemoResult()
-    used_names: set[str] = set()
-
-    def person() -> tuple[str, str]:
-        name = fake.name()
-        while name in used_names:
-            name = fake.name()
-        used_names.add(name)
-        return name, fake.phone_number()
-
-    def add_user(username: str, role: str, area: Area, since: date | None = None) -> User:
-        name, phone = person()
-        user, _ = user_create(
-            actor=None,
-            username=username,
-            role=role,
-            areas=[area],
-            password=DEMO_PASSWORD,
-            assigned_from=since,
-        )
-        user_update(actor=user, user=user, full_name=name, phone=phone)
-        result.users += 1
-        return user
-
-    def near(spread: float) -> tuple[float, float]:
-        return (
-            round(CENTRE[0] + rng.uniform(-spread, spread), 6),
-            round(CENTRE[1] + rng.uniform(-spread, spread), 6),
-        )
-
-    lat, lng = CENTRE
-    street = area_create(
-        actor=None,
-        kind=Area.Kind.STREET,
-        code=STREET[0],
-        name=STREET[1],
-        latitude=lat,
-        longitude=lng,
-        description="演示数据：一个有四个社区、十六个网格的街道。",
-    )
-    result.areas += 1
-    add_user("admin", Role.STREET_ADMIN, street)
-    add_user("chengguan", Role.DEPARTMENT_HANDLER, street)
-    add_user("viewer", Role.VIEWER, street)
-
-    start = timezone.localdate() - timedelta(days=rng.randint(200, 600))
-    for c_index, (c_code, c_name, estates) in enumerate(COMMUNITIES, start=1):
-        lat, lng = near(0.02)
-        community = area_create(
-            actor=None,
-            kind=Area.Kind.COMMUNITY,
-            code=c_code,
-            name=c_name,
-            parent=street,
-            latitude=lat,
-            longitude=lng,
-        )
-        result.areas += 1
-        prefix = c_code.lower()
-        add_user(f"{prefix}-leader", Role.COMMUNITY_LEADER, community)
-        worker = add_user(f"{prefix}-worker", Role.COMMUNITY_WORKER, community)
-        for g_index, g_name in enumerate(GRID_NAMES, start=1):
-            lat, lng = near(0.02)
-            grid = area_create(
-                actor=None,
-                kind=Area.Kind.GRID,
-                code=f"G{g_index:02d}",
-                name=g_name,
-                parent=community,
-                latitude=lat,
-                longitude=lng,
-                description=f"含{estates[g_index - 1]}",
-            )
-            result.areas += 1
-            leaves = [grid]
-            if c_index == 1 and g_index == 4:
-                # 工人新村 is large: two sub-grids under one grid, as four-level grid systems do.
-                leaves = []
-                for s_index, s_name in enumerate(["东片", "西片"], start=1):
-                    sub = area_create(
-                        actor=None,
-                        kind=Area.Kind.GRID,
-                        code=f"G04-{s_index}",
-                        name=f"第四网格{s_name}",
-                        parent=grid,
-                    )
-                    result.areas += 1
-                    leaves.append(sub)
-            grid_assign(
-                actor=None,
-                grid=grid,
-                user=worker,
-                duty=GridAssignment.Duty.LEADER,
-                start_date=start + timedelta(days=rng.randint(0, 30)),
-            )
-            for leaf in leaves:
-                username = f"{prefix}{leaf.code.lower()}"
-                add_user(
-                    username,
-                    Role.GRID_WORKER,
-                    leaf,
-                    since=start + timedelta(days=rng.randint(0, 60)),
-                )
-    from linli.registry.demo import build_demo_residents
-
-    result.residents = build_demo_residents(street=street, count=residents, seed=seed)
-    from linli.cases.demo import build_demo_cases
-
-    result.cases = build_demo_cases(street=street, count=cases, seed=seed)
-    from linli.visits.demo import build_demo_visits
-
-    result.visits = build_demo_visits(street=street, seed=seed)
-    result.logins = demo_logins()
-    return result
+def build_demo(*, seed: int = 2026, **sizes: int) -> DemoResult:
+    steps = demo_steps()
+    if not steps:
+        raise DomainError("no installed module has demo data")
+    ctx = DemoContext(seed=seed, sizes=sizes)
+    for step in steps:
+        step.demo_build(ctx)
+    return DemoResult(counts=ctx.counts, logins=demo_logins())

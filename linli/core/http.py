@@ -7,7 +7,8 @@ from django.http import HttpRequest as DjangoHttpRequest
 from django_htmx.middleware import HtmxDetails
 
 if TYPE_CHECKING:
-    from linli.accounts.models import User
+    # django-stubs reads this alias as the configured user model (AUTH_USER_MODEL), so core names no app.
+    from django.contrib.auth.models import _User as User
 
 
 class HttpRequest(DjangoHttpRequest):
@@ -18,10 +19,10 @@ class HttpRequest(DjangoHttpRequest):
 
 def acting_user(request: DjangoHttpRequest) -> User:
     """The signed-in user of a view or API call (the API puts the token's user in request.auth)."""
-    from linli.accounts.models import User
+    from django.contrib.auth import get_user_model
 
     user = getattr(request, "auth", None) or request.user
-    if not isinstance(user, User) or not user.is_active:
+    if not isinstance(user, get_user_model()) or not user.is_active:
         raise PermissionDenied
     return user
 

@@ -1,12 +1,17 @@
-"""Navigation per module. Each app adds its entry here when it exists; no placeholders."""
+"""Navigation entries. Each module declares its own on its AppConfig (`nav_items`, see core.modules)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
-from django.utils.translation import gettext_noop as _
+from linli.core.permissions import Capability
 
-from linli.accounts.roles import Capability
+# The menu runs in sections, each in the order of INSTALLED_APPS: daily work, then what configures a
+# module, then what watches the whole system (the audit log).
+NAV_SECTIONS = ("main", "settings", "system")
+BADGE_MAX = 99  # a badge above this reads "99+"
 
 
 @dataclass(frozen=True)
@@ -16,18 +21,10 @@ class NavItem:
     prefix: str  # path prefix that marks the item active
     capability: Capability | None = None
     icon: str = "•"
-    badge: str = ""  # name of a count shown next to the label (see context_processors.BADGES)
+    badge: Callable[[Any], int] | None = None  # user → the count shown next to the label
+    section: str = "main"  # one of NAV_SECTIONS
 
 
-NAV_ITEMS: list[NavItem] = [
-    NavItem(_("首页"), "core:home", "/", icon="⌂"),
-    NavItem(_("区域网格"), "areas:tree", "/areas/", icon="▦"),
-    NavItem(_("人口台账"), "registry:residents", "/registry/", icon="☷"),
-    NavItem(_("台账导入"), "transfers:imports", "/transfers/", Capability.WRITE, icon="⇪"),
-    NavItem(_("我的待办"), "cases:inbox", "/cases/inbox/", icon="✉", badge="inbox"),
-    NavItem(_("诉求工单"), "cases:list", "/cases/", icon="☎"),
-    NavItem(_("走访"), "visits:todo", "/visits/", icon="♥", badge="visits"),
-    NavItem(_("民情日记"), "visits:diary", "/visits/diary/", icon="✎"),
-    NavItem(_("类别与时限"), "cases:categories", "/cases/categories/", Capability.CONFIGURE, icon="⚙"),
-    NavItem(_("审计日志"), "core:audit", "/audit/", Capability.VIEW_AUDIT, icon="☰"),
-]
+def badge_label(count: int) -> str:
+    """What a navigation badge shows: nothing for 0, the count up to 99, then "99+"."""
+    return "" if count <= 0 else f"{BADGE_MAX}+" if count > BADGE_MAX else str(count)

@@ -1,10 +1,28 @@
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
-from linli.accounts.roles import Capability
 from linli.core.errors import Forbidden, NotFound
 from linli.core.scoping import path_in_scope
+
+
+class Capability(StrEnum):
+    """What an actor may do: the one vocabulary every module checks (`user.can(…)`, `require`).
+
+    Which role holds which is accounts' table (accounts.roles.ROLE_CAPABILITIES).
+    """
+
+    WRITE = "write"  # create or change domain data in scope
+    REVEAL_PERSONAL = "reveal_personal"  # see identity numbers and phones unmasked (audited)
+    VIEW_SENSITIVE = "view_sensitive"  # see sensitive key-group tags (低保, 残疾 …)
+    EXPORT = "export"  # export ledgers (audited)
+    MANAGE_AREAS = "manage_areas"
+    MANAGE_USERS = "manage_users"
+    VIEW_AUDIT = "view_audit"
+    DISPATCH = "dispatch"  # register, reject, dispatch, verify and follow up cases
+    SUPERVISE = "supervise"  # approve case extensions, receive escalations
+    CONFIGURE = "configure"  # case categories, departments, working calendar
 
 
 def require(actor: Any, capability: Capability) -> None:

@@ -14,9 +14,10 @@ from django.db import models
 from django.db.models import Q
 
 if TYPE_CHECKING:
+    # The configured user model, named through django-stubs: the user model's module (accounts) imports
+    # this one, so naming it here would make an import circle.
     from django.contrib.auth.models import AnonymousUser
-
-    from linli.accounts.models import User
+    from django.contrib.auth.models import _User as User
 
 PATH_SEPARATOR = "/"
 

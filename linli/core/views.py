@@ -4,50 +4,23 @@ from datetime import date, datetime, time
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.http import HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 
-from linli.accounts.roles import Capability
-from linli.areas.models import Area, GridAssignment
 from linli.core.http import HttpRequest, acting_user, paginate
 from linli.core.models import AuditEntry
+from linli.core.modules import home_cards
+from linli.core.permissions import Capability
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The home page: the cards the modules declare (core.modules.HomeCard), in their sections."""
     user = acting_user(request)
-    areas = Area.objects.visible_to(user)
-    counts = areas.aggregate(
-        streets=Count("pk", filter=Q(kind=Area.Kind.STREET)),
-        communities=Count("pk", filter=Q(kind=Area.Kind.COMMUNITY)),
-        grids=Count("pk", filter=Q(kind=Area.Kind.GRID)),
-    )
-    current = GridAssignment.objects.visible_to(user).current()
-    grids_without_worker = (
-        areas.grids()
-        .filter(children__isnull=True)
-        .exclude(pk__in=current.filter(duty=GridAssignment.Duty.WORKER).values("grid"))
-        .order_by("path")
-    )
-    context = {
-        "counts": counts,
-        "workers": current.values("user").distinct().count(),
-        "grids_without_worker": grids_without_worker[:20],
-        "grids_without_worker_count": grids_without_worker.count(),
-        "my_areas": Area.objects.filter(pk__in=user.bindings.values("area")),
-        "my_assignments": user.grid_assignments.all() & GridAssignment.objects.current(),
-    }
-    from linli.visits import selectors as visit_selectors
-
-    _, visits = visit_selectors.coverage(user)
-    context.update(
-        visits=visits,
-        visit_rate=visit_selectors.coverage_text(visits, "on_time_rate"),
-        my_visits_due=visit_selectors.todo_count(user),
-    )
-    return render(request, "core/home.html", context)
+    cards = [{"template": card.template, "data": card.context(user)} for card in home_cards()]
+    return render(request, "core/home.html", {"cards": cards})
 
 
 @login_required

@@ -15,6 +15,7 @@ from faker import Faker
 
 from linli.areas.models import Area
 from linli.core.db import refresh_statistics
+from linli.core.demo import DemoContext
 from linli.registry.idnumber import check_char
 from linli.registry.models import (
     Building,
@@ -74,6 +75,15 @@ def _grid_houses(grid: Area, rng: random.Random) -> Iterator[House]:
             ]
             House.objects.bulk_create(houses)
             yield from House.objects.filter(entrance=entrance).order_by("pk")
+
+
+DEMO_AFTER = ("areas",)
+
+
+def demo_build(ctx: DemoContext) -> None:
+    ctx.counts["residents"] = build_demo_residents(
+        street=ctx.street, count=ctx.sizes.get("residents", 20000), seed=ctx.seed
+    )
 
 
 @transaction.atomic

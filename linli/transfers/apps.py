@@ -1,7 +1,12 @@
-from django.apps import AppConfig
+from django.utils.translation import gettext_noop as _
+
+from linli.core.modules import ModuleConfig
+from linli.core.navigation import NavItem
+from linli.core.permissions import Capability
 
 
-class TransfersConfig(AppConfig):
+class TransfersConfig(ModuleConfig):
     name = "linli.transfers"
     label = "transfers"
     verbose_name = "导入导出"
+    nav_items = (NavItem(_("台账导入"), "transfers:imports", "/transfers/", Capability.WRITE, icon="⇪"),)

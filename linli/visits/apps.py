@@ -1,6 +1,33 @@
-from django.apps import AppConfig
+from typing import Any
+
+from django.utils.translation import gettext_noop as _
+
+from linli.core.modules import HomeCard, ModuleConfig
+from linli.core.navigation import NavItem
 
 
-class VisitsConfig(AppConfig):
+def _todo_count(user: Any) -> int:
+    from linli.visits.selectors import todo_count
+
+    return todo_count(user)
+
+
+def _coverage(user: Any) -> dict[str, Any]:
+    from linli.visits import selectors
+
+    _, visits = selectors.coverage(user)
+    return {
+        "visits": visits,
+        "visit_rate": selectors.coverage_text(visits, "on_time_rate"),
+        "my_visits_due": selectors.todo_count(user),
+    }
+
+
+class VisitsConfig(ModuleConfig):
     name = "linli.visits"
     verbose_name = "走访"
+    nav_items = (
+        NavItem(_("走访"), "visits:todo", "/visits/", icon="♥", badge=_todo_count),
+        NavItem(_("民情日记"), "visits:diary", "/visits/diary/", icon="✎"),
+    )
+    home_cards = (HomeCard("visits/home_coverage.html", _coverage, section="summary"),)

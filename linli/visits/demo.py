@@ -12,6 +12,7 @@ from django.utils import timezone
 from linli.accounts.models import User
 from linli.areas.models import Area
 from linli.cases.workcalendar import WorkCalendar
+from linli.core.demo import DemoContext
 from linli.registry.models import Tag
 from linli.visits import services
 from linli.visits.models import (
@@ -48,6 +49,13 @@ SEEN = [
     "反映楼道灯坏了",
 ]
 SAID = ["希望社区多组织活动", "询问医保报销流程", "担心冬季取暖费用", "想参加老年大学", ""]
+
+
+DEMO_AFTER = ("areas", "registry", "cases")
+
+
+def demo_build(ctx: DemoContext) -> None:
+    ctx.counts["visits"] = build_demo_visits(street=ctx.street, seed=ctx.seed)
 
 
 @transaction.atomic

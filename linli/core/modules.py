@@ -1,0 +1,79 @@
+"""What each module adds to the shared parts: navigation entries, home-page cards, global search, and
+the checks `linli check` runs.
+
+A module declares them on its AppConfig, a `ModuleConfig`; core collects them in the order of
+INSTALLED_APPS, so adding a module touches no central file and core imports no module. (Its command-line
+commands and demo data are in its own `cli.py` and `demo.py`: see core.cli and core.demo.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.apps import AppConfig, apps
+
+from linli.core.navigation import NAV_SECTIONS, NavItem
+
+# The home page runs in sections, each in the order of INSTALLED_APPS: who you are, the figures of your
+# area, then the lists to act on.
+HOME_SECTIONS = ("header", "summary", "lists")
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    template: str  # rendered with `card` = context(user) and the page's context
+    context: Callable[[Any], dict[str, Any]]
+    section: str = "summary"  # one of HOME_SECTIONS
+
+
+@dataclass(frozen=True)
+class SearchHit:
+    """One result of the global search: what it is, its name as the user may see it, where it opens."""
+
+    kind: str
+    label: str
+    url: str
+
+
+class ModuleConfig(AppConfig):
+    # Django takes the one AppConfig subclass an apps.py holds; importing this base there makes two, and
+    # it would then fall back to a plain AppConfig. So the base says "not me", and each module's config
+    # is the default again without having to say so.
+    default = False
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        cls.default = True
+
+    nav_items: Sequence[NavItem] = ()
+    home_cards: Sequence[HomeCard] = ()
+
+    def search(self, user: Any, query: str) -> list[SearchHit]:
+        """The module's matches for the global search, already scoped and masked for `user`."""
+        return []
+
+    def operator_checks(self) -> Iterator[tuple[bool, str]]:
+        """(ok, message) lines for `linli check`: what an operator may have got wrong for this module."""
+        return iter(())
+
+
+def module_configs() -> list[ModuleConfig]:
+    return [c for c in apps.get_app_configs() if isinstance(c, ModuleConfig)]
+
+
+def nav_items() -> list[NavItem]:
+    items = [item for config in module_configs() for item in config.nav_items]
+    return sorted(items, key=lambda item: NAV_SECTIONS.index(item.section))  # stable: app order within
+
+
+def home_cards() -> list[HomeCard]:
+    cards = [card for config in module_configs() for card in config.home_cards]
+    return sorted(cards, key=lambda card: HOME_SECTIONS.index(card.section))
+
+
+def global_search(user: Any, query: str) -> list[SearchHit]:
+    """Every module's matches, in the order of INSTALLED_APPS. No page offers a global search yet; when one
+    does, each module answers for its own data here instead of the page importing it."""
+    return [hit for config in module_configs() for hit in config.search(user, query)]
