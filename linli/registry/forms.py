@@ -76,7 +76,11 @@ class ResidentFilterForm(forms.Form):
     status = forms.ChoiceField(
         label="状态",
         required=False,
-        choices=[*ResidentStatus.choices[:1], (ALL_STATUSES, "全部（含迁出、死亡）"), *ResidentStatus.choices[1:]],
+        choices=[
+            *ResidentStatus.choices[:1],
+            (ALL_STATUSES, "全部（含迁出、死亡）"),
+            *ResidentStatus.choices[1:],
+        ],
     )
     sort = forms.ChoiceField(label="排序", required=False, choices=SORTS)
 
@@ -234,8 +238,8 @@ class PlaceForm(forms.Form):
         )
         if house is not None and not households and not self.is_bound:
             self.initial["household"] = NEW
-        if not self.is_bound or "household" not in self.data:
-            self.initial.setdefault("household", NEW if house is not None and not households else "")
+        if self.is_bound and "household" not in self.data and house is not None and not households:
+            self.data["household"] = NEW  # type: ignore[index]  (the select was not on the page yet)
         self.show_house = building is not None
         self.show_household = house is not None
 
@@ -333,13 +337,17 @@ class ResidentForm(forms.Form):
 class StatusForm(forms.Form):
     """迁出 or 死亡, as of a date."""
 
-    effective_date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    effective_date = forms.DateField(
+        label="日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     destination = forms.CharField(label="迁往", required=False, max_length=100)
     note = forms.CharField(label="说明", required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class MoveDateForm(forms.Form):
-    effective_date = forms.DateField(label="迁居日期", widget=forms.DateInput(attrs={"type": "date"}))
+    effective_date = forms.DateField(
+        label="迁居日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+    )
     note = forms.CharField(label="说明", required=False, max_length=200)
 
 
