@@ -239,7 +239,8 @@ class PlaceForm(forms.Form):
         if house is not None and not households and not self.is_bound:
             self.initial["household"] = NEW
         if self.is_bound and "household" not in self.data and house is not None and not households:
-            self.data["household"] = NEW  # type: ignore[index]  (the select was not on the page yet)
+            # The select was not on the page yet: a house without households opens one.
+            self.data["household"] = NEW  # type: ignore[index]
         self.show_house = building is not None
         self.show_household = house is not None
 
