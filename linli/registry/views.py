@@ -182,6 +182,7 @@ def house_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "residents": [present(r, user) for r in residents],
         "households": _with_visible_heads(user, house.households.all()),
         "history": history,
+        "can_keep": user.can(Capability.KEEP_REGISTRY),
     }
     return render(request, "registry/house_detail.html", context)
 

@@ -307,3 +307,16 @@ def test_tags_are_added_and_removed_in_place_with_htmx(world, client_for, wang):
     page = client.post(url, {"remove": alone.pk}, headers={"HX-Request": "true"}).content.decode()
     assert wang.tag_links.count() == 0
     assert client.post(url, {"add": alone.pk}).status_code == 302  # without htmx: back to the page
+
+
+def test_the_house_page_starts_a_registration_in_that_house(world, client_for, wang):
+    client = client_for(world.grid_worker_c01_g01)
+    page = client.get(reverse("registry:house", args=[wang.house_id])).content.decode()
+    link = re.search(r'href="(/registry/residents/new/\?[^"]+)"', page)
+    assert link is not None
+    form = client.get(link[1].replace("&amp;", "&")).content.decode()
+    assert f'<option value="{wang.house_id}" selected>8-2-1401</option>' in form
+    assert (
+        "登记居民到此房"
+        not in client_for(world.viewer).get(reverse("registry:house", args=[wang.house_id])).content.decode()
+    )
