@@ -562,11 +562,12 @@ def resident_move(
         old_household = locked.household
         new_house, new_household, opened = _place(actor, grid, house, household)
         locked.grid, locked.house, locked.household = grid, new_house, new_household
-        if relation_to_head is not None:
-            locked.relation_to_head = normalise.text(relation_to_head)
+        # The relation is to the head of the household joined: the old one means nothing there.
         if opened:
             locked.relation_to_head = HEAD
-        elif new_household is None:
+        elif new_household is not None and relation_to_head:
+            locked.relation_to_head = normalise.text(relation_to_head)
+        else:
             locked.relation_to_head = ""
         locked.updated_at = timezone.now()
         locked.save()

@@ -320,3 +320,15 @@ def test_the_house_page_starts_a_registration_in_that_house(world, client_for, w
         "登记居民到此房"
         not in client_for(world.viewer).get(reverse("registry:house", args=[wang.house_id])).content.decode()
     )
+
+
+def test_a_refusal_about_a_field_the_page_does_not_ask_is_still_shown(world, client_for, wang):
+    """A grid worker's grid is not asked (they have one), and a new building hides the house list; the
+    refusals about them must still be read."""
+    client = client_for(world.grid_worker_c01_g01)
+    form = register_form(
+        world.c01_g01.pk, building="new", building_number="8", house="new", entrance="2", room="1401"
+    )
+    response = client.post(reverse("registry:resident_new"), form)
+    assert response.status_code == 400
+    assert "房屋 8-2-1401 已登记，请在列表中选择。" in response.content.decode()
