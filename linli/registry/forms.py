@@ -133,7 +133,8 @@ class ResidentFilterForm(forms.Form):
 
 
 def _grid_label(area: Area) -> str:
-    return f"{area.parent.name if area.parent else ''}{area.name}"
+    """"锦绣社区 · 第一网格": grid names repeat from one community to the next."""
+    return f"{area.parent.name} · {area.name}" if area.parent else area.name
 
 
 def _years_ago(today: date, years: int) -> date:

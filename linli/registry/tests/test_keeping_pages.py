@@ -173,6 +173,7 @@ def test_the_place_fieldset_follows_the_choices(world, client_for, wang):
     # Two grids in scope: the grid is asked.
     page = client.get(reverse("registry:resident_new")).content.decode()
     assert "请选择网格" in page
+    assert "锦绣社区 · 第二网格" in page  # grid names repeat between communities
     page = client.get(url, {"grid": world.c01_g01.pk}).content.decode()
     assert f'<option value="{wang.house.building_id}">8栋</option>' in page
     page = client.get(url, {"grid": world.c01_g01.pk, "building": wang.house.building_id}).content.decode()
