@@ -133,7 +133,7 @@ class ResidentFilterForm(forms.Form):
 
 
 def _grid_label(area: Area) -> str:
-    """"锦绣社区 · 第一网格": grid names repeat from one community to the next."""
+    """ "锦绣社区 · 第一网格": grid names repeat from one community to the next."""
     return f"{area.parent.name} · {area.name}" if area.parent else area.name
 
 
