@@ -22,6 +22,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.COMMUNITY_LEADER: frozenset(
         {
             Capability.WRITE,
+            Capability.KEEP_REGISTRY,
             Capability.REVEAL_PERSONAL,
             Capability.VIEW_SENSITIVE,
             Capability.EXPORT,
@@ -30,9 +31,15 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         }
     ),
     Role.COMMUNITY_WORKER: frozenset(
-        {Capability.WRITE, Capability.VIEW_SENSITIVE, Capability.EXPORT, Capability.DISPATCH}
+        {
+            Capability.WRITE,
+            Capability.KEEP_REGISTRY,
+            Capability.VIEW_SENSITIVE,
+            Capability.EXPORT,
+            Capability.DISPATCH,
+        }
     ),
-    Role.GRID_WORKER: frozenset({Capability.WRITE}),
+    Role.GRID_WORKER: frozenset({Capability.WRITE, Capability.KEEP_REGISTRY}),
     Role.DEPARTMENT_HANDLER: frozenset({Capability.WRITE}),
     Role.VIEWER: frozenset(),
 }

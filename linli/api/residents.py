@@ -1,7 +1,6 @@
 from collections.abc import Callable
 from datetime import date
 
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -16,7 +15,16 @@ from linli.core.errors import DomainError
 from linli.core.http import acting_user
 from linli.core.scoping import subtree_q
 from linli.registry import services
-from linli.registry.models import ResidenceType, Resident, ResidentStatus, ResidentTag, Tag
+from linli.registry.models import (
+    House,
+    Household,
+    HouseUse,
+    ResidenceType,
+    Resident,
+    ResidentStatus,
+    ResidentTag,
+    Tag,
+)
 from linli.registry.selectors import (
     ResidentView,
     SearchPage,
@@ -179,6 +187,13 @@ def get_resident(request: HttpRequest, resident_id: int, reveal: bool = False) -
     return _out(present(resident, user, reveal=reveal))
 
 
+class NewHouseIn(Schema):
+    building: str  # building number, e.g. "8"
+    room: str  # room number, e.g. "1401"
+    entrance: str = ""  # unit (单元), if the building has units
+    use: HouseUse = HouseUse.OWNER_OCCUPIED
+
+
 class ResidentIn(Schema):
     grid: str  # code path of the grid, e.g. S01/C01/G01
     name: str
@@ -188,6 +203,12 @@ class ResidentIn(Schema):
     education: str = ""
     political_status: str = ""
     residence_type: ResidenceType = ResidenceType.PERMANENT
+    house_id: int | None = None
+    new_house: NewHouseIn | None = Field(
+        None, description="a house to create in the grid (instead of house_id)"
+    )
+    household_id: int | None = None
+    new_household: bool = Field(False, description="open a new household in the house, the resident its head")
     relation_to_head: str = ""
     notes: str = ""
     tags: list[str] = []
@@ -215,31 +236,186 @@ def _tags(names: list[str]) -> list[Tag]:
     return [found[n] for n in names]
 
 
-@router.post("/residents", response={201: ResidentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
+def _place(
+    user: User,
+    house_id: int | None,
+    new_house: NewHouseIn | None,
+    household_id: int | None,
+    new_household: bool,
+) -> tuple[House | services.NewHouse | None, Household | str | None]:
+    """The house and household a payload names, looked up in the caller's scope (else 404)."""
+    if house_id is not None and new_house is not None:
+        raise DomainError("Give house_id or new_house, not both.", field="house")
+    if household_id is not None and new_household:
+        raise DomainError("Give household_id or new_household, not both.", field="household")
+    house: House | services.NewHouse | None = None
+    if new_house is not None:
+        house = services.NewHouse(**new_house.dict())
+    elif house_id is not None:
+        house = get_object_or_404(
+            House.objects.visible_to(user).select_related("building__grid"), pk=house_id
+        )
+    household: Household | str | None = services.NEW_HOUSEHOLD if new_household else None
+    if household_id is not None:
+        household = get_object_or_404(Household.objects.visible_to(user), pk=household_id)
+    return house, household
+
+
+def _fresh(user: User, resident_id: int) -> ResidentOut:
+    qs = with_visible_tags(Resident.objects.visible_to(user).select_related("grid", "house__building"), user)
+    return _out(present(get_object_or_404(qs, pk=resident_id), user))
+
+
+def _in_scope(user: User, resident_id: int) -> Resident:
+    return get_object_or_404(Resident.objects.visible_to(user).select_related("grid"), pk=resident_id)
+
+
+WRITE_ERRORS = {400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+
+
+@router.post("/residents", response={201: ResidentOut, **WRITE_ERRORS})
 def create_resident(request: HttpRequest, payload: ResidentIn) -> Status[ResidentOut]:
+    """Register a resident, in a house and household (new ones created on the way). An ID number
+    registered elsewhere is refused; if elsewhere is outside the caller's scope, the answer does not
+    say where, and the supervisors over both places are told."""
     user = acting_user(request)
     data = payload.dict()
     grid = area_by_path(data.pop("grid"), actor=user)
     tags = _tags(data.pop("tags"))
-    with transaction.atomic():
-        resident = services.resident_create(actor=user, grid=grid, tags=tags, **data)
-    return Status(201, _out(present(resident, user)))
+    house, household = _place(
+        user,
+        data.pop("house_id"),
+        payload.new_house,
+        data.pop("household_id"),
+        data.pop("new_household"),
+    )
+    data.pop("new_house")
+    # Not in a transaction of ours: the service is all-or-nothing itself, and a refusal's report to
+    # the supervisors must outlive the refusal.
+    resident = services.resident_create(
+        actor=user, grid=grid, tags=tags, house=house, household=household, **data
+    )
+    return Status(201, _fresh(user, resident.pk))
 
 
-@router.patch(
-    "/residents/{resident_id}", response={200: ResidentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
-)
+@router.patch("/residents/{resident_id}", response={200: ResidentOut, **WRITE_ERRORS})
 def update_resident(request: HttpRequest, resident_id: int, payload: ResidentPatch) -> ResidentOut:
     user = acting_user(request)
-    resident = get_object_or_404(Resident.objects.visible_to(user), pk=resident_id)
+    resident = _in_scope(user, resident_id)
     data = payload.dict(exclude_unset=True)
-    with transaction.atomic():
-        if "grid" in data:
-            data["grid"] = area_by_path(data["grid"], actor=user)
-        tags = data.pop("tags", None)
-        if data:
-            services.resident_update(actor=user, resident=resident, **data)
-        if tags is not None:
-            services.resident_set_tags(actor=user, resident=resident, tags=_tags(tags))
-    resident = get_object_or_404(with_visible_tags(Resident.objects.visible_to(user), user), pk=resident_id)
-    return _out(present(resident, user))
+    if "grid" in data:
+        if data["grid"] is None:
+            raise DomainError("grid cannot be null.", field="grid")
+        data["grid"] = area_by_path(data["grid"], actor=user)
+    tags = data.pop("tags", None)
+    services.resident_update(
+        actor=user, resident=resident, tags=None if tags is None else _tags(tags), **data
+    )
+    return _fresh(user, resident_id)
+
+
+class MoveIn(Schema):
+    grid: str  # code path of the destination grid (same street)
+    house_id: int | None = None
+    new_house: NewHouseIn | None = None
+    household_id: int | None = None
+    new_household: bool = False
+    relation_to_head: str | None = None
+    effective_date: date | None = None
+    note: str = ""
+
+
+@router.post("/residents/{resident_id}/move", response={200: ResidentOut, **WRITE_ERRORS})
+def move_resident(request: HttpRequest, resident_id: int, payload: MoveIn) -> ResidentOut:
+    """迁居: move within the street to another house (created on the way with new_house)."""
+    user = acting_user(request)
+    resident = _in_scope(user, resident_id)
+    grid = area_by_path(payload.grid, actor=user)
+    house, household = _place(
+        user, payload.house_id, payload.new_house, payload.household_id, payload.new_household
+    )
+    if house is None:
+        raise DomainError("house_id or new_house is required.", field="house")
+    services.resident_move(
+        actor=user,
+        resident=resident,
+        grid=grid,
+        house=house,
+        household=household,
+        relation_to_head=payload.relation_to_head,
+        effective_date=payload.effective_date,
+        note=payload.note,
+    )
+    return _fresh(user, resident_id)
+
+
+class MoveOutIn(Schema):
+    effective_date: date
+    destination: str = ""
+    note: str = ""
+
+
+@router.post("/residents/{resident_id}/move-out", response={200: ResidentOut, **WRITE_ERRORS})
+def move_out_resident(request: HttpRequest, resident_id: int, payload: MoveOutIn) -> ResidentOut:
+    """迁出: leaves the active list; the record and its history stay (filter status=moved_out)."""
+    user = acting_user(request)
+    services.resident_move_out(actor=user, resident=_in_scope(user, resident_id), **payload.dict())
+    return _fresh(user, resident_id)
+
+
+class DeathIn(Schema):
+    date_of_death: date
+    note: str = ""
+
+
+@router.post("/residents/{resident_id}/death", response={200: ResidentOut, **WRITE_ERRORS})
+def record_death(request: HttpRequest, resident_id: int, payload: DeathIn) -> ResidentOut:
+    """登记死亡: final; the record and its history stay (filter status=deceased)."""
+    user = acting_user(request)
+    services.resident_record_death(actor=user, resident=_in_scope(user, resident_id), **payload.dict())
+    return _fresh(user, resident_id)
+
+
+class MergeIn(Schema):
+    duplicate_id: int
+    note: str = ""
+
+
+class MergeOut(Schema):
+    survivor: ResidentOut
+    moved: dict[str, int]
+
+
+@router.post("/residents/{resident_id}/merge", response={200: MergeOut, **WRITE_ERRORS})
+def merge_resident(request: HttpRequest, resident_id: int, payload: MergeIn) -> MergeOut:
+    """Fold `duplicate_id` into this resident (not reversible). Needs reveal_personal."""
+    user = acting_user(request)
+    survivor = _in_scope(user, resident_id)
+    duplicate = _in_scope(user, payload.duplicate_id)
+    moved = services.resident_merge(actor=user, survivor=survivor, duplicate=duplicate, note=payload.note)
+    return MergeOut(survivor=_fresh(user, resident_id), moved=moved)
+
+
+class TagIn(Schema):
+    tag: str  # tag name or code
+
+
+def _tag(user: User, name: str) -> Tag:
+    tag = Tag.objects.filter(Q(name=name) | Q(code=name)).first()
+    if tag is None or (tag.sensitive and not user.can(Capability.VIEW_SENSITIVE)):
+        raise DomainError(f"未知标签：{name}。", field="tag")
+    return tag
+
+
+@router.post("/residents/{resident_id}/tags", response={200: ResidentOut, **WRITE_ERRORS})
+def add_tag(request: HttpRequest, resident_id: int, payload: TagIn) -> ResidentOut:
+    user = acting_user(request)
+    services.resident_tag_add(actor=user, resident=_in_scope(user, resident_id), tag=_tag(user, payload.tag))
+    return _fresh(user, resident_id)
+
+
+@router.delete("/residents/{resident_id}/tags/{tag}", response={200: ResidentOut, **WRITE_ERRORS})
+def remove_tag(request: HttpRequest, resident_id: int, tag: str) -> ResidentOut:
+    user = acting_user(request)
+    services.resident_tag_remove(actor=user, resident=_in_scope(user, resident_id), tag=_tag(user, tag))
+    return _fresh(user, resident_id)

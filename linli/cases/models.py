@@ -527,6 +527,9 @@ class Notification(models.Model):
         REOPENED = "reopened", "重新办理"
         VISIT_TASK = "visit_task", "八必访任务"
         VISIT_DUE = "visit_due", "走访超期"
+        # Someone tried to register a resident whose identity number is registered in a scope they
+        # cannot see; a supervisor who sees both checks it (registry.services.resident_create).
+        DUPLICATE_ID = "duplicate_id", "重复登记待核实"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     case = models.ForeignKey(

@@ -14,6 +14,9 @@ class Capability(StrEnum):
     """
 
     WRITE = "write"  # create or change domain data in scope
+    # Register, edit, move, move out, record deaths, merge and tag residents; create houses and
+    # households. Not a department handler's: their task is the cases sent to them (PIPL: need to know).
+    KEEP_REGISTRY = "keep_registry"
     REVEAL_PERSONAL = "reveal_personal"  # see identity numbers and phones unmasked (audited)
     VIEW_SENSITIVE = "view_sensitive"  # see sensitive key-group tags (低保, 残疾 …)
     EXPORT = "export"  # export ledgers (audited)

@@ -38,6 +38,8 @@ class ResidentStatus(models.TextChoices):
     ACTIVE = "active", "在册"
     MOVED_OUT = "moved_out", "迁出"
     DECEASED = "deceased", "死亡"
+    # A duplicate registration folded into another resident (resident_merge); kept for its history.
+    MERGED = "merged", "已合并"
 
 
 class Building(models.Model):
@@ -223,6 +225,9 @@ class Resident(models.Model):
     notes = models.TextField(blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     status_since = models.DateField(null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged_duplicates"
+    )
     # Search keys, derived by the services from name/ID/phone. Reversed strings turn
     # "ends with" (last digits of an ID or phone) into an indexable prefix search.
     name_pinyin = models.CharField(max_length=200, blank=True)
@@ -298,6 +303,8 @@ class ResidentChange(models.Model):
         UPDATE = "update", "修改"
         STATUS = "status", "状态变更"
         IMPORT = "import", "导入更新"
+        MOVE = "move", "迁居"
+        MERGE = "merge", "合并"
 
     resident = models.ForeignKey(Resident, on_delete=models.CASCADE, related_name="changes")
     at = models.DateTimeField(default=timezone.now)

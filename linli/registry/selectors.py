@@ -358,6 +358,10 @@ FIELD_LABELS = {
     "tags": "标签",
     "tags_added": "增加标签",
     "tags_removed": "移除标签",
+    "head_of": "户主（原户）",
+    "merged": "并入重复记录",
+    "merged_into": "已合并到",
+    "moved": "转入",
 }
 VALUE_LABELS = {
     "gender": dict(Resident.Gender.choices),

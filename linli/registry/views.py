@@ -2,12 +2,16 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from urllib.parse import urlencode
 
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.http import FileResponse, HttpResponse, HttpResponseBase
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -15,15 +19,28 @@ from linli.accounts.models import User
 from linli.accounts.roles import Capability
 from linli.areas.models import Area
 from linli.cases.models import Case
-from linli.core.errors import DomainError
+from linli.core.errors import DomainError, Forbidden
+from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate
-from linli.registry.forms import ExportForm, ResidentFilterForm, ordered
-from linli.registry.models import House, Household, Resident, ResidentChange
+from linli.registry import services
+from linli.registry.forms import (
+    ALL_STATUSES,
+    ExportForm,
+    MergeForm,
+    MoveDateForm,
+    PlaceForm,
+    ResidentFilterForm,
+    ResidentForm,
+    StatusForm,
+    ordered,
+)
+from linli.registry.models import House, Household, Resident, ResidentChange, Tag
 from linli.registry.selectors import (
     PinyinResults,
     describe_changes,
     hidden_tag_names,
     present,
+    search,
     with_visible_tags,
 )
 from linli.transfers.export import export_residents
@@ -40,13 +57,13 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     valid = form.is_bound and form.is_valid()
     shown = with_visible_tags(qs.select_related("grid", "house__building", "house__entrance"), user)
     residents: QuerySet[Resident] | PinyinResults
-    if valid and (letters := form.pinyin_only()):
+    if valid and (letters := form.pinyin_only()) and _all_on_register(form, qs):
         # Letters typed into the live search box: read from the pinyin indexes, not sorted
         # (zh on a 260,000-resident street: 132 → 26 ms a keystroke).
         grid = form.cleaned_data.get("grid")
         residents = PinyinResults(user, letters, shown, grid=grid.path if grid else "")
     else:
-        residents = form.apply(shown) if valid else ordered(shown)
+        residents = form.apply(shown) if valid else ordered(shown.filter(status=Resident.Status.ACTIVE))
     page, querystring = paginate(request, residents, PAGE_SIZE)
     context = {
         "form": form,
@@ -57,10 +74,25 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         "can_export": user.can(Capability.EXPORT),
         "export_form": ExportForm(),
         "can_reveal": user.can(Capability.REVEAL_PERSONAL),
+        "can_keep": user.can(Capability.KEEP_REGISTRY),
         "filters_active": any(request.GET.get(f) for f in form.fields if f not in {"q", "sort"}),
     }
     template = "registry/resident_list.html#results" if request.htmx else "registry/resident_list.html"
     return render(request, template, context)
+
+
+def _all_on_register(form: ResidentFilterForm, qs: QuerySet[Resident]) -> bool:
+    """Whether the list asked for is every resident in `qs` as far as status goes: all statuses, or
+    the default 在册 when nobody in scope has left (one probe of the grid-status index). Only then
+    may the pinyin indexes, which know nothing of status, answer it."""
+    if form.cleaned_data.get("status") == ALL_STATUSES:
+        return True
+    return not qs.exclude(status=Resident.Status.ACTIVE).exists()
+
+
+def _active(qs: QuerySet[Resident]) -> QuerySet[Resident]:
+    """What the list shows without filters: the residents on the register."""
+    return qs.filter(status=Resident.Status.ACTIVE)
 
 
 def _resident(request: HttpRequest, pk: int) -> Resident:
@@ -93,6 +125,14 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_reveal": user.can(Capability.REVEAL_PERSONAL),
         "cases": Case.objects.visible_to(user).filter(resident=resident).select_related("category")[:20],
         "can_write": user.can(Capability.WRITE),
+        "can_keep": user.can(Capability.KEEP_REGISTRY) and resident.status != Resident.Status.MERGED,
+        "can_merge": user.can(Capability.KEEP_REGISTRY)
+        and user.can(Capability.REVEAL_PERSONAL)
+        and resident.status != Resident.Status.MERGED,
+        "tag_choices": _tag_choices(user, resident),
+        "merged_into": Resident.objects.visible_to(user).filter(pk=resident.merged_into_id).first()
+        if resident.merged_into_id
+        else None,
     }
     context.update(resident_visits_context(user, resident))
     return render(request, "registry/resident_detail.html", context)
@@ -142,6 +182,7 @@ def house_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "residents": [present(r, user) for r in residents],
         "households": _with_visible_heads(user, house.households.all()),
         "history": history,
+        "can_keep": user.can(Capability.KEEP_REGISTRY),
     }
     return render(request, "registry/house_detail.html", context)
 
@@ -171,9 +212,266 @@ def resident_export(request: HttpRequest) -> HttpResponseBase:
     tmp = Path(tempfile.mkdtemp(prefix="linli-export-")) / f"residents-{stamp}.xlsx"
     try:
         export_residents(
-            actor=user, areas=areas, path=tmp, reveal=reveal, refine=form.apply if filtered else None
+            actor=user, areas=areas, path=tmp, reveal=reveal, refine=form.apply if filtered else _active
         )
     except DomainError as exc:
         raise PermissionDenied(exc.message) from exc
     filename = f"人口台账-{areas[0].name if len(areas) == 1 else '导出'}-{stamp}.xlsx"
     return FileResponse(tmp.open("rb"), as_attachment=True, filename=filename)
+
+
+def _keeper(request: HttpRequest) -> User:
+    """The user, if they may keep the registry (a viewer or a department handler may not): else 403."""
+    user = acting_user(request)
+    if not user.can(Capability.KEEP_REGISTRY):
+        raise PermissionDenied("您没有维护人口台账的权限。")
+    return user
+
+
+def _kept(request: HttpRequest, pk: int) -> tuple[User, Resident]:
+    user = _keeper(request)
+    resident = get_object_or_404(
+        Resident.objects.visible_to(user).select_related("grid__parent", "house__building", "household"),
+        pk=pk,
+    )
+    return user, resident
+
+
+def _refused(form: forms.Form, exc: DomainError) -> None:
+    add_domain_error(form, exc)
+
+
+@login_required
+def place_fields(request: HttpRequest) -> HttpResponse:
+    """The place fieldset again, for the choices the user has made so far (htmx)."""
+    user = _keeper(request)
+    form = PlaceForm(request.GET, user=user, place_url=reverse("registry:place"))
+    return render(request, "registry/_place.html", {"place": form})
+
+
+@login_required
+def resident_new(request: HttpRequest) -> HttpResponseBase:
+    """登记居民: the person, then where they live; a new house or household is created on the way."""
+    user = _keeper(request)
+    place_url = reverse("registry:place")
+    if request.method != "POST":
+        form = ResidentForm()
+        place = PlaceForm(initial=_place_initial(request), user=user, place_url=place_url)
+        return render(request, "registry/resident_new.html", {"form": form, "place": place})
+    form = ResidentForm(request.POST)
+    place = PlaceForm(request.POST, user=user, place_url=place_url)
+    if form.is_valid() and place.is_valid():
+        data = form.cleaned_data
+        try:
+            grid, house, household = place.place()
+            resident = services.resident_create(
+                actor=user,
+                grid=grid,
+                house=house,
+                household=household,
+                relation_to_head=place.cleaned_data.get("relation_to_head") or "",
+                **data,
+            )
+        except DomainError as exc:
+            _refused(place if exc.field in place.fields else form, exc)
+        else:
+            messages.success(request, f"已登记居民{resident.name}。")
+            if request.POST.get("next") == "another":
+                url = reverse("registry:resident_new")
+                params = {"grid": grid.pk, "building": resident.house.building_id if resident.house else ""}
+                if resident.house_id:
+                    params["house"] = resident.house_id
+                return redirect(f"{url}?{urlencode(params)}")
+            return redirect("registry:resident", pk=resident.pk)
+    return render(request, "registry/resident_new.html", {"form": form, "place": place}, status=400)
+
+
+def _place_initial(request: HttpRequest) -> dict[str, str]:
+    return {k: v for k in ("grid", "building", "house") if (v := request.GET.get(k, "")).isdigit()}
+
+
+@login_required
+def resident_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """修改: the resident's own fields; the history records old → new."""
+    user, resident = _kept(request, pk)
+    if resident.status == Resident.Status.MERGED:
+        raise PermissionDenied("该记录已合并，不能修改。")
+    initial = {f: getattr(resident, f) for f in ResidentForm.base_fields}
+    if request.method != "POST":
+        return render(
+            request, "registry/resident_edit.html", {"r": resident, "form": ResidentForm(initial=initial)}
+        )
+    form = ResidentForm(request.POST, initial=initial)
+    if form.is_valid():
+        try:
+            changed = services.resident_update(actor=user, resident=resident, **form.cleaned_data)
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, "已保存。" if changed else "没有改动。")
+            return redirect("registry:resident", pk=resident.pk)
+    return render(request, "registry/resident_edit.html", {"r": resident, "form": form}, status=400)
+
+
+@login_required
+def resident_move_view(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """迁居: to another house of the street (new house or household on the way)."""
+    user, resident = _kept(request, pk)
+    place_url = reverse("registry:place")
+    today = timezone.localdate()
+    if request.method != "POST":
+        place = PlaceForm(initial={"grid": resident.grid_id}, user=user, place_url=place_url)
+        form = MoveDateForm(initial={"effective_date": today})
+        return render(request, "registry/resident_move.html", {"r": resident, "place": place, "form": form})
+    place = PlaceForm(request.POST, user=user, place_url=place_url)
+    form = MoveDateForm(request.POST)
+    if place.is_valid() and form.is_valid():
+        try:
+            grid, house, household = place.place()
+            if house is None:
+                raise DomainError("请选择或新建要迁入的房屋。", field="house")
+            services.resident_move(
+                actor=user,
+                resident=resident,
+                grid=grid,
+                house=house,
+                household=household,
+                relation_to_head=place.cleaned_data.get("relation_to_head") or None,
+                effective_date=form.cleaned_data["effective_date"],
+                note=form.cleaned_data["note"],
+            )
+        except DomainError as exc:
+            _refused(form if exc.field in form.fields else place, exc)
+        else:
+            messages.success(request, f"{resident.name}已迁居。")
+            return redirect("registry:resident", pk=resident.pk)
+    context = {"r": resident, "place": place, "form": form}
+    return render(request, "registry/resident_move.html", context, status=400)
+
+
+@login_required
+def resident_leave(request: HttpRequest, pk: int, kind: str) -> HttpResponseBase:
+    """迁出 (`kind` moved_out) or 登记死亡 (`kind` deceased), as of a date."""
+    user, resident = _kept(request, pk)
+    form = StatusForm(request.POST or None, initial={"effective_date": timezone.localdate()})
+    context = {"r": resident, "form": form, "kind": kind}
+    if request.method != "POST":
+        return render(request, "registry/resident_leave.html", context)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            if kind == Resident.Status.DECEASED:
+                services.resident_record_death(
+                    actor=user, resident=resident, date_of_death=data["effective_date"], note=data["note"]
+                )
+            else:
+                services.resident_move_out(
+                    actor=user,
+                    resident=resident,
+                    effective_date=data["effective_date"],
+                    destination=data["destination"],
+                    note=data["note"],
+                )
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, f"已登记{resident.name}{Resident.Status(kind).label}。")
+            return redirect("registry:resident", pk=resident.pk)
+    return render(request, "registry/resident_leave.html", context, status=400)
+
+
+@login_required
+def resident_merge_view(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """合并重复: find the duplicate, compare the two in full (each look audited), confirm."""
+    user, survivor = _kept(request, pk)
+    if not user.can(Capability.REVEAL_PERSONAL):
+        raise PermissionDenied("合并重复记录需要查看完整证件号码的权限（社区负责人或街道管理员）。")
+    scoped = Resident.objects.visible_to(user).select_related("grid", "house__building", "house__entrance")
+    candidates: list[Resident] = []
+    query = request.GET.get("q", "").strip()[:50]
+    if query:
+        found = search(scoped.exclude(pk=survivor.pk).exclude(status=Resident.Status.MERGED), query)
+        candidates = list(found.order_by("pk")[:20])
+    elif survivor.status != Resident.Status.MERGED:
+        # Same name in scope: the usual shape of a duplicate registration.
+        candidates = list(
+            scoped.filter(name=survivor.name)
+            .exclude(pk=survivor.pk)
+            .exclude(status=Resident.Status.MERGED)[:20]
+        )
+    form = MergeForm(request.POST or None)
+    duplicate = None
+    raw = request.POST.get("duplicate") or request.GET.get("duplicate") or ""
+    if raw.isdigit():
+        duplicate = get_object_or_404(scoped.exclude(pk=survivor.pk), pk=int(raw))
+    if request.method == "POST" and duplicate is not None and form.is_valid():
+        try:
+            services.resident_merge(
+                actor=user, survivor=survivor, duplicate=duplicate, note=form.cleaned_data["note"]
+            )
+        except DomainError as exc:
+            _refused(form, exc)
+        else:
+            messages.success(request, f"已将重复记录合并到{survivor.name}。")
+            return redirect("registry:resident", pk=survivor.pk)
+    pair = None
+    if duplicate is not None:
+        # Judging a duplicate needs both numbers in full: each view is a reveal, audited.
+        both = with_visible_tags(scoped, user).in_bulk([survivor.pk, duplicate.pk])
+        pair = [present(both[survivor.pk], user, reveal=True), present(both[duplicate.pk], user, reveal=True)]
+        form = form if request.method == "POST" else MergeForm(initial={"duplicate": duplicate.pk})
+    context = {
+        "r": survivor,
+        "query": query,
+        "candidates": [
+            present(c, user)
+            for c in with_visible_tags(scoped.filter(pk__in=[c.pk for c in candidates]), user)
+        ],
+        "duplicate": duplicate,
+        "pair": pair,
+        "form": form,
+    }
+    return render(request, "registry/resident_merge.html", context, status=400 if form.errors else 200)
+
+
+@login_required
+@require_POST
+def resident_tags(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """Add (`add`=tag id) or remove (`remove`=tag id) one tag; htmx swaps the tags card."""
+    user, resident = _kept(request, pk)
+    error = ""
+    raw = request.POST.get("add") or request.POST.get("remove") or ""
+    tag = _visible_tag(user, raw)
+    try:
+        if tag is None:
+            raise DomainError("请选择标签。", field="tags")
+        if request.POST.get("add"):
+            services.resident_tag_add(actor=user, resident=resident, tag=tag)
+        else:
+            services.resident_tag_remove(actor=user, resident=resident, tag=tag)
+    except DomainError as exc:
+        if isinstance(exc, Forbidden):
+            raise PermissionDenied(exc.message) from exc
+        error = exc.message
+    if not request.htmx:
+        if error:
+            messages.error(request, error)
+        return redirect("registry:resident", pk=resident.pk)
+    resident = _resident(request, pk)
+    context = {"r": present(resident, user), "tag_choices": _tag_choices(user, resident), "tag_error": error}
+    context["can_keep"] = True
+    return render(request, "registry/resident_detail.html#tags", context, status=400 if error else 200)
+
+
+def _visible_tag(user: User, raw: str) -> Tag | None:
+    if not raw.isdigit():
+        return None
+    tags = Tag.objects.all() if user.can(Capability.VIEW_SENSITIVE) else Tag.objects.filter(sensitive=False)
+    return tags.filter(pk=int(raw)).first()
+
+
+def _tag_choices(user: User, resident: Resident) -> list[Tag]:
+    tags = Tag.objects.order_by("group__order", "order")
+    if not user.can(Capability.VIEW_SENSITIVE):
+        tags = tags.filter(sensitive=False)
+    return list(tags.exclude(pk__in=resident.tag_links.values("tag_id")))

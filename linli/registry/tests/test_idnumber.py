@@ -82,3 +82,50 @@ def test_phone_numbers_are_read_as_people_write_them(raw, expected):
     from linli.registry.normalise import phone
 
     assert phone(raw) == expected
+
+
+def _with_check(body17: str) -> str:
+    return body17 + check_char(body17)
+
+
+@pytest.mark.parametrize(
+    ("body", "label"),
+    [
+        ("81000019900101123", "港澳台居民居住证"),  # Hong Kong
+        ("82000019900101123", "港澳台居民居住证"),  # Macao
+        ("83000019900101124", "港澳台居民居住证"),  # Taiwan: refused before this change
+        ("11010519491231002", "居民身份证"),
+    ],
+)
+def test_residence_permits_of_hong_kong_macao_and_taiwan_residents_are_valid(body, label):
+    number = parse(_with_check(body))
+    assert number.kind_label == label
+    assert number.birth_date.year in (1990, 1949)
+
+
+def test_a_permit_number_carries_the_whole_region_as_its_address_code():
+    with pytest.raises(InvalidIdNumber, match="台湾居民居住证号码的地区码应为 830000"):
+        parse(_with_check("83010119900101124"))
+    with pytest.raises(InvalidIdNumber, match="香港居民居住证号码的地区码应为 810000"):
+        parse(_with_check("81990019900101124"))
+
+
+def test_the_2023_foreign_permanent_residence_card_is_valid_by_its_own_rule():
+    # The example of the 2023 rules: 9, issued in Jiangsu (32), nationality 682, born 1985-01-01.
+    number = parse("932682198501010017")
+    assert number.kind_label == "外国人永久居留身份证"
+    assert (number.birth_date, number.gender) == (date(1985, 1, 1), "male")
+    with pytest.raises(InvalidIdNumber, match="校验位不正确"):
+        parse("932682198501010018")
+    with pytest.raises(InvalidIdNumber, match="受理地区码 81 无效"):
+        parse(_with_check("98168219850101001"))  # issued on the mainland only
+    with pytest.raises(InvalidIdNumber, match="国籍代码 000 无效"):
+        parse(_with_check("93200019850101001"))
+    with pytest.raises(InvalidIdNumber, match="出生日期 19850230 不存在"):
+        parse(_with_check("93268219850230001"))
+
+
+def test_the_2017_foreign_permanent_residence_card_is_refused_with_a_message_that_says_so():
+    for raw in ("KAZ110090123105", "kaz 1100 9012 3105"):
+        with pytest.raises(InvalidIdNumber, match="2017 版外国人永久居留身份证号码.*以 9 开头的 18 位"):
+            parse(raw)
