@@ -549,6 +549,7 @@ class Notification(models.Model):
         REOPENED = "reopened", "重新办理"
         VISIT_TASK = "visit_task", "八必访任务"
         VISIT_DUE = "visit_due", "走访超期"
+        SECURITY = "security", "安全提醒"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     case = models.ForeignKey(
