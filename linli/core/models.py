@@ -35,8 +35,8 @@ class AuditAction(models.TextChoices):
     TOKEN_REVOKE = "token_revoke", "吊销令牌"
     BACKUP = "backup", "备份"
     RESTORE = "restore", "恢复"
-    SEARCH_DIGITS = "search_digits", "按证件号或电话查找"
-    SEARCH_LIMITED = "search_limited", "查找过于频繁"
+    SEARCH_DIGITS = "search_digits", "按号码查找"
+    SEARCH_LIMITED = "search_limited", "号码查找超限"
 
 
 class AuditEntry(models.Model):

@@ -51,7 +51,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='auditentry',
             name='action',
-            field=models.CharField(choices=[('create', '新增'), ('update', '修改'), ('delete', '删除'), ('login', '登录'), ('logout', '退出'), ('login_failed', '登录失败'), ('locked_out', '账户锁定'), ('password_change', '修改密码'), ('reveal', '查看明文'), ('export', '导出'), ('import', '导入'), ('token_create', '创建令牌'), ('token_revoke', '吊销令牌'), ('backup', '备份'), ('restore', '恢复'), ('search_digits', '按证件号或电话查找'), ('search_limited', '查找过于频繁')], max_length=20),
+            field=models.CharField(choices=[('create', '新增'), ('update', '修改'), ('delete', '删除'), ('login', '登录'), ('logout', '退出'), ('login_failed', '登录失败'), ('locked_out', '账户锁定'), ('password_change', '修改密码'), ('reveal', '查看明文'), ('export', '导出'), ('import', '导入'), ('token_create', '创建令牌'), ('token_revoke', '吊销令牌'), ('backup', '备份'), ('restore', '恢复'), ('search_digits', '按号码查找'), ('search_limited', '号码查找超限')], max_length=20),
         ),
         migrations.AddIndex(
             model_name='auditentry',

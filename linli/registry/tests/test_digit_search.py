@@ -197,7 +197,10 @@ def test_every_search_by_digits_is_audited_with_the_query_masked(world, target, 
         assert hidden not in everything
     # Read by the street admin on the audit page, under its own name.
     page = client_for(world.street_admin).get(reverse("core:audit"), {"action": "search_digits"})
-    assert "按证件号或电话查找" in page.content.decode()
+    assert "按号码查找" in page.content.decode()
+    # Who looked for numbers ending 7657? The audit page's keyword finds it in the masked query.
+    found = client_for(world.street_admin).get(reverse("core:audit"), {"q": "7657"}).content.decode()
+    assert "139****7657" in found
 
 
 def test_searches_that_are_not_by_digits_and_refused_shapes_are_not_audited(world, target, bearer):
