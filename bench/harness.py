@@ -278,7 +278,8 @@ def workload_search(scale: str, seed: int) -> dict[str, Any]:
         return qs.filter(Q(name__icontains=q) | Q(id_number__icontains=q) | Q(phone__icontains=q))
 
     # Searches by digits are audited and counted per user (at most 60 an hour by default): the bench keeps
-    # that work in every timed query, with a limit it never reaches.
+    # that work in every timed query, with a limit it never reaches (so its count reads every search of
+    # the run, where a real user's stops at 60: slightly pessimistic).
     from django.conf import settings
 
     settings.LINLI_DIGIT_SEARCHES_PER_HOUR = 10**9
