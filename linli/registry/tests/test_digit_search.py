@@ -296,3 +296,10 @@ def test_zero_means_no_limit(world, target, bearer, settings):
     h = bearer(world.grid_worker_c01_g01)
     assert {Client().get("/api/v1/residents", {"search": "7657"}, **h).status_code for _ in range(5)} == {200}
     assert AuditEntry.objects.filter(action="search_digits").count() == 5
+
+
+@pytest.mark.parametrize("sort", ["id_number", "id_reversed", "phone", "-phone_reversed"])
+def test_the_list_cannot_be_sorted_by_number(world, target, client_for, sort):
+    """An order by the hidden digits would tell them apart as well as a search does."""
+    page = client_for(world.grid_worker_c01_g01).get(reverse("registry:residents"), {"sort": sort})
+    assert "选择一个有效的选项" in page.content.decode()
