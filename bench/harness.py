@@ -274,8 +274,15 @@ def workload_search(scale: str, seed: int) -> dict[str, Any]:
         "phone_last4": [p[-4:] for *_, p in rng.choices([s for s in sample if s[3]], k=QUERIES_PER_TYPE)],
     }
 
-    def naive_search(qs: Any, q: str) -> Any:
+    def naive_search(qs: Any, q: str, *, any_suffix: bool = True) -> Any:
         return qs.filter(Q(name__icontains=q) | Q(id_number__icontains=q) | Q(phone__icontains=q))
+
+    # Searches by digits are audited and counted per user (at most 60 an hour by default): the bench keeps
+    # that work in every timed query, with a limit it never reaches (so its count reads every search of
+    # the run, where a real user's stops at 60: slightly pessimistic).
+    from django.conf import settings
+
+    settings.LINLI_DIGIT_SEARCHES_PER_HOUR = 10**9
 
     def linli(q: str) -> None:
         resident_page(admin, ResidentFilter(search=q))

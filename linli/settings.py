@@ -220,6 +220,9 @@ LINLI_MAX_UPLOAD_MB = int(os.environ.get("LINLI_MAX_UPLOAD_MB", "200"))
 # A resident search by one or two characters of a name, or by pinyin, counts its matches up to this many
 # and then answers "more than" (API: count_exact false); see docs/registry.md.
 LINLI_SEARCH_COUNT_CAP = 10_000
+# Searches of residents by identity-number or phone digits one user may run in any hour (web and API
+# together, counted in the audit log); beyond it they are refused and the street admins alerted. 0: no limit.
+LINLI_DIGIT_SEARCHES_PER_HOUR = int(os.environ.get("LINLI_DIGIT_SEARCHES_PER_HOUR", "60"))
 
 # --- Cases: working time, sweeps, notifications -----------------------------------
 # Working periods of a working day, for deadlines counted in working hours.

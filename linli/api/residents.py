@@ -96,7 +96,15 @@ class ResidentPage(BaseModel):
     )
 
 
-@router.get("/residents", response=ResidentPage, summary="Residents in scope; ID numbers and phones masked")
+@router.get(
+    "/residents",
+    response={200: ResidentPage, 400: ErrorOut, 429: ErrorOut},
+    summary="Residents in scope; ID numbers and phones masked",
+    description="`search` takes a name, pinyin or initials, a place (8-2-1401) or digits. Without the "
+    "reveal capability, digits match the last 4 of an identity number or phone (what the masked view "
+    "shows) or a complete number exactly; longer endings answer 400. Every search by digits is audited "
+    "and counts towards LINLI_DIGIT_SEARCHES_PER_HOUR per user (then 429).",
+)
 def list_residents(request: HttpRequest, filters: Query[ResidentFilter]) -> ResidentPage:
     return resident_page(acting_user(request), filters)
 
@@ -104,9 +112,14 @@ def list_residents(request: HttpRequest, filters: Query[ResidentFilter]) -> Resi
 def resident_page(
     user: User,
     filters: ResidentFilter,
-    searcher: Callable[[QuerySet[Resident], str], QuerySet[Resident]] = search,
+    searcher: Callable[..., QuerySet[Resident]] = search,
 ) -> ResidentPage:
-    """One page of the resident list as the API returns it. `searcher` is swappable for the benchmarks."""
+    """One page of the resident list as the API returns it. `searcher` is swappable for the benchmarks.
+
+    A search by identity or phone digits is checked, audited and counted first (services.resident_search_digits).
+    """
+    if filters.search:
+        services.resident_search_digits(actor=user, query=filters.search)
     start = (filters.page - 1) * PAGE_SIZE
     gram = short_name_query(filters.search or "") if searcher is search else None
     other_filters = filters.tag or filters.residence_type or filters.status
@@ -134,7 +147,7 @@ def resident_page(
     if filters.status:
         qs = qs.filter(status=filters.status)
     if filters.search:
-        qs = searcher(qs, filters.search)
+        qs = searcher(qs, filters.search, any_suffix=user.can(Capability.REVEAL_PERSONAL))
     rows = list_rows(user, qs.order_by("grid__path", "name", "pk")[start : start + PAGE_SIZE])
     return ResidentPage.model_validate({"items": rows, "count": qs.count()})
 

@@ -4,7 +4,7 @@ from ninja.errors import AuthenticationError
 
 from linli.api import areas, cases, core, residents, visits
 from linli.api.auth import BearerToken, Session
-from linli.core.errors import DomainError, Forbidden, NotFound
+from linli.core.errors import DomainError, Forbidden, NotFound, RateLimited
 
 api = NinjaAPI(
     title="Linli 邻里 API",
@@ -30,7 +30,8 @@ def _error(
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    status = 404 if isinstance(exc, NotFound) else 403 if isinstance(exc, Forbidden) else 400
+    statuses = {NotFound: 404, Forbidden: 403, RateLimited: 429}
+    status = next((code for kind, code in statuses.items() if isinstance(exc, kind)), 400)
     return _error(request, status, exc.message, exc.code, exc.field)
 
 

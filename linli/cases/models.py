@@ -530,6 +530,7 @@ class Notification(models.Model):
         # Someone tried to register a resident whose identity number is registered in a scope they
         # cannot see; a supervisor who sees both checks it (registry.services.resident_create).
         DUPLICATE_ID = "duplicate_id", "重复登记待核实"
+        SECURITY = "security", "安全提醒"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     case = models.ForeignKey(

@@ -26,3 +26,10 @@ class NotFound(DomainError):
 class Forbidden(DomainError):
     def __init__(self, message: str = "您没有执行此操作的权限。") -> None:
         super().__init__(message, code="forbidden")
+
+
+class RateLimited(DomainError):
+    """Too many of something in a window (a user's searches by identity or phone digits, say)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="rate_limited")

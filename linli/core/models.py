@@ -35,6 +35,8 @@ class AuditAction(models.TextChoices):
     TOKEN_REVOKE = "token_revoke", "吊销令牌"
     BACKUP = "backup", "备份"
     RESTORE = "restore", "恢复"
+    SEARCH_DIGITS = "search_digits", "按号码查找"
+    SEARCH_LIMITED = "search_limited", "号码查找超限"
 
 
 class AuditEntry(models.Model):
@@ -73,7 +75,12 @@ class AuditEntry(models.Model):
                 condition=models.Q(action__in=AuditAction.values), name="auditentry_action_valid"
             ),
         ]
-        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
+        indexes = [
+            models.Index(fields=["object_type", "object_id"], name="audit_object_idx"),
+            # A user's searches by identity or phone digits in the last hour (the rate limit) are a
+            # range of this index, however long the user's history.
+            models.Index(fields=["actor", "action", "at"], name="audit_actor_action_at_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_label} {self.action} {self.object_repr}"

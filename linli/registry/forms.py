@@ -96,6 +96,10 @@ class ResidentFilterForm(forms.Form):
         grid_field.label_from_instance = _grid_label  # type: ignore[method-assign,assignment]
         tags = Tag.objects.order_by("group__order", "order")
         tag_field.queryset = tags if user.can(Capability.VIEW_SENSITIVE) else tags.filter(sensitive=False)
+        if not user.can(Capability.REVEAL_PERSONAL):
+            self.fields["q"].widget.attrs["placeholder"] = (
+                "姓名、拼音或首字母、证件号或电话后 4 位（或完整号码）、楼栋-房号"
+            )
 
     def pinyin_only(self) -> str:
         """The query, when the form asks for nothing but letters of a name (in a grid, by name): a
@@ -128,7 +132,7 @@ class ResidentFilterForm(forms.Form):
             if high:
                 qs = qs.filter(birth_date__gt=_years_ago(today, int(high) + 1))
         if q := data.get("q"):
-            qs = search(qs, q)
+            qs = search(qs, q, any_suffix=self.user.can(Capability.REVEAL_PERSONAL))
         return ordered(qs, data.get("sort") or "name", by_name=query_kind(q or "") == "name")
 
 

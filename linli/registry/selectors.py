@@ -58,11 +58,16 @@ def query_kind(query: str) -> str:
     return "letters" if q.isascii() and q.isalpha() else "name"
 
 
-def search(qs: QuerySet[Resident], query: str) -> QuerySet[Resident]:
+def search(qs: QuerySet[Resident], query: str, *, any_suffix: bool = False) -> QuerySet[Resident]:
     """One box: name (Chinese substring), pinyin or initials, last digits of ID or phone, building-room.
 
     Digits and pinyin use prefix scans on indexed columns (ID and phone are stored
     reversed, so "ends with" is a prefix). A Chinese substring scans the caller's scope.
+
+    Digits match as the masked view shows them unless `any_suffix` (for users who may reveal): the
+    last VISIBLE_DIGITS of an ID or phone, or a complete number exactly. Any longer ending would
+    answer, one digit at a time, what the mask hides (see DigitQuery); callers refuse those first,
+    so that the user is told why, and this keeps a caller that forgets from leaking.
     """
     q = normalise.text(query).replace(" ", "")
     kind = query_kind(q)
@@ -77,6 +82,14 @@ def search(qs: QuerySet[Resident], query: str) -> QuerySet[Resident]:
         return qs.filter(place)
     if kind == "digits":
         upper = q.upper()
+        if not any_suffix and len(upper) != VISIBLE_DIGITS:
+            exact = DigitQuery(upper)
+            found = Q(pk__in=[])
+            if exact.complete_id:
+                found |= Q(id_number=upper)
+            if exact.complete_phone:
+                found |= Q(phone=upper)
+            return qs.filter(found)
         reversed_q = upper[::-1]
         found = prefix("id_reversed", reversed_q)
         if upper.isdigit() and len(upper) <= 11:
@@ -86,6 +99,56 @@ def search(qs: QuerySet[Resident], query: str) -> QuerySet[Resident]:
         full, initials = pinyin_terms(q)
         return qs.filter(full | initials)
     return _name_contains(qs, q)
+
+
+# How many trailing characters mask_id and mask_phone leave visible: what a search may match by its end
+# for a user who may not reveal.
+VISIBLE_DIGITS = 4
+
+
+@dataclass(frozen=True)
+class DigitQuery:
+    """A search by identity-number or phone digits, normalised (half-width, no spaces, X upper-cased)."""
+
+    digits: str
+
+    @property
+    def complete_id(self) -> bool:
+        return len(self.digits) == 18
+
+    @property
+    def complete_phone(self) -> bool:
+        return normalise.phone(self.digits) == self.digits
+
+    def shows_no_more_than_the_mask(self) -> bool:
+        """Whether anyone may search this: the ending the masked view shows, or a whole number (an
+        exact match confirms a guess; it does not answer a digit at a time)."""
+        return len(self.digits) == VISIBLE_DIGITS or self.complete_id or self.complete_phone
+
+    @property
+    def match(self) -> str:
+        """How `search` matches it for someone who may not reveal: "ending" or "exact"."""
+        return "ending" if len(self.digits) == VISIBLE_DIGITS else "exact"
+
+    def masked(self) -> str:
+        """The query as the audit log keeps it: no more than a masked number shows."""
+        if self.complete_id:
+            return mask_id(self.digits)
+        if self.complete_phone:
+            return mask_phone(self.digits)
+        return "*" * max(0, len(self.digits) - VISIBLE_DIGITS) + self.digits[-VISIBLE_DIGITS:]
+
+
+def digit_query(query: str) -> DigitQuery | None:
+    """The digits `search` matches against identity numbers and phones, or None if it reads `query`
+    otherwise (a name, pinyin, a place)."""
+    q = normalise.text(query).replace(" ", "")
+    kind = query_kind(q)
+    if kind == "phone":
+        return DigitQuery(q.replace("-", ""))
+    if kind == "digits":
+        return DigitQuery(q.upper())
+    return None
 
 
 def pinyin_terms(query: str) -> tuple[Q, Q]:

@@ -19,7 +19,7 @@ from linli.accounts.models import User
 from linli.accounts.roles import Capability
 from linli.areas.models import Area
 from linli.cases.models import Case
-from linli.core.errors import DomainError, Forbidden
+from linli.core.errors import DomainError, Forbidden, RateLimited
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate
 from linli.registry import services
@@ -57,7 +57,10 @@ def resident_list(request: HttpRequest) -> HttpResponse:
     valid = form.is_bound and form.is_valid()
     shown = with_visible_tags(qs.select_related("grid", "house__building", "house__entrance"), user)
     residents: QuerySet[Resident] | PinyinResults
-    if valid and (letters := form.pinyin_only()) and _all_on_register(form, qs):
+    refused = _refused_search(user, form) if valid else None
+    if refused is not None:
+        residents = shown.none()
+    elif valid and (letters := form.pinyin_only()) and _all_on_register(form, qs):
         # Letters typed into the live search box: read from the pinyin indexes, not sorted
         # (zh on a 260,000-resident street: 132 → 26 ms a keystroke).
         grid = form.cleaned_data.get("grid")
@@ -76,9 +79,23 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         "can_reveal": user.can(Capability.REVEAL_PERSONAL),
         "can_keep": user.can(Capability.KEEP_REGISTRY),
         "filters_active": any(request.GET.get(f) for f in form.fields if f not in {"q", "sort"}),
+        "search_error": refused.message if refused else "",
     }
-    template = "registry/resident_list.html#results" if request.htmx else "registry/resident_list.html"
-    return render(request, template, context)
+    if request.htmx:
+        # htmx swaps only 2xx answers: the refusal must arrive as one to be read where the list was.
+        return render(request, "registry/resident_list.html#results", context)
+    status = 200 if refused is None else 429 if isinstance(refused, RateLimited) else 400
+    return render(request, "registry/resident_list.html", context, status=status)
+
+
+def _refused_search(user: User, form: ResidentFilterForm) -> DomainError | None:
+    """Why the list's search may not run (digits beyond what the mask shows, or too many searches by
+    digits this hour), or None; a search by digits that may run is audited and counted here."""
+    try:
+        services.resident_search_digits(actor=user, query=form.cleaned_data.get("q") or "")
+    except DomainError as exc:
+        return exc
+    return None
 
 
 def _all_on_register(form: ResidentFilterForm, qs: QuerySet[Resident]) -> bool:
@@ -205,6 +222,9 @@ def resident_export(request: HttpRequest) -> HttpResponseBase:
         raise PermissionDenied
     form = ResidentFilterForm(request.GET or None, user=user)
     filtered = form.is_bound and form.is_valid()
+    if filtered and _refused_search(user, form) is not None:
+        # The list shows why; exporting everything instead of the refused search would surprise.
+        return redirect(f"{reverse('registry:residents')}?{request.GET.urlencode()}")
     export = ExportForm(request.POST)
     reveal = export.is_valid() and export.cleaned_data["reveal"]
     areas = list(Area.objects.filter(path__in=user.scope_paths()).order_by("path"))

@@ -15,10 +15,11 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.models import User
 from linli.accounts.roles import Capability
-from linli.core.errors import DomainError
+from linli.core.errors import DomainError, RateLimited
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate, photo_response
 from linli.core.scoping import PATH_SEPARATOR
+from linli.registry import services as registry_services
 from linli.registry.models import Household, Resident, Tag
 from linli.registry.selectors import search
 from linli.visits import selectors, services
@@ -93,7 +94,19 @@ def visit_new(request: HttpRequest) -> HttpResponseBase:
         )
     if resident is None and household is None:
         query = request.GET.get("q", "").strip()
-        found = search(Resident.objects.visible_to(user), query).select_related("grid")[:20] if query else []
+        try:
+            registry_services.resident_search_digits(actor=user, query=query)
+        except DomainError as exc:
+            status = 429 if isinstance(exc, RateLimited) else 400
+            return render(
+                request, "visits/visit_pick.html", {"query": query, "error": exc.message}, status=status
+            )
+        reveal = user.can(Capability.REVEAL_PERSONAL)
+        found = (
+            search(Resident.objects.visible_to(user), query, any_suffix=reveal).select_related("grid")[:20]
+            if query
+            else []
+        )
         return render(request, "visits/visit_pick.html", {"query": query, "found": found})
     if request.method != "POST":
         return render(request, "visits/visit_new.html", _new_context(user, VisitForm(), resident, household))

@@ -162,3 +162,26 @@ def test_screens_of_keeping_residents(live_registry, page_factory, width):
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         shot(page, f"{name}-{width}")
         assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+
+
+def test_grid_worker_typing_a_longer_ending_is_told_why_and_sees_no_one(live_registry, page_factory):
+    """The live search box refuses an ending longer than the mask shows (issue 16: it answered, one
+    digit at a time, the masked part of the number)."""
+    page = page_factory(375, 740)
+    sign_in(page, live_registry, "c01g01")
+    page.goto(f"{live_registry}/registry/residents/")
+    box = page.get_by_label("搜索")
+    box.fill("138000")  # the phone's last 6: two more than 138****8000 shows
+    expect(page.get_by_test_id("search-error")).to_contain_text("只能按身份证号或电话的后 4 位查找")
+    expect(page.get_by_role("link", name="张三")).to_have_count(0)
+    box.fill("8000")
+    expect(page.get_by_role("link", name="张三")).to_be_visible()
+    expect(page.get_by_test_id("search-error")).to_have_count(0)
+    box.fill("13800138000")  # the whole number, exactly
+    expect(page).to_have_url(re.compile(r"q=13800138000"))
+    expect(page.get_by_role("link", name="张三")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    box.fill("0138000")
+    expect(page).to_have_url(re.compile(r"q=0138000"))
+    expect(page.get_by_test_id("search-error")).to_be_visible()
+    assert AuditEntry.objects.filter(action="search_digits").count() == 2  # 8000 and the whole number

@@ -70,8 +70,11 @@ def test_one_search_box_finds_residents_every_way(people, query, expected):
 
 def test_search_by_the_last_digits_of_the_id_number(people):
     last6 = people["li"].id_number[-6:]
-    assert [r.name for r in search(Resident.objects.all(), last6)] == ["李晓红"]
+    assert [r.name for r in search(Resident.objects.all(), last6, any_suffix=True)] == ["李晓红"]
     assert [r.name for r in search(Resident.objects.all(), last6[-4:])] == ["李晓红"]
+    # Without any_suffix (a user who may not reveal), only what the mask shows or the whole number.
+    assert list(search(Resident.objects.all(), last6)) == []
+    assert [r.name for r in search(Resident.objects.all(), people["li"].id_number)] == ["李晓红"]
 
 
 def test_list_is_scoped_and_masked(world, people):
