@@ -18,7 +18,7 @@ from linli.areas.services import area_by_path
 from linli.cases import actions, selectors, services
 from linli.cases.export import period_bounds
 from linli.cases.forms import leaf_categories
-from linli.cases.models import OPEN_STATUSES, Case, CaseEvent, ExtensionRequest, Notification
+from linli.cases.models import OPEN_STATUSES, Case, ExtensionRequest, Notification
 from linli.core.errors import DomainError, Forbidden
 from linli.core.http import acting_user
 from linli.registry.models import Building, House, Resident
@@ -133,13 +133,13 @@ def _detail(case: Case, user: User, *, reveal: bool = False) -> dict[str, Any]:
             "at": e.at,
             "action": e.action,
             "action_label": e.get_action_display(),
-            "actor": e.actor_label,
+            "actor": e.who,  # type: ignore[attr-defined]
             "from_status": e.from_status,
             "to_status": e.to_status,
             "note": e.note,
             "data": e.data,
         }
-        for e in CaseEvent.objects.filter(case=case).order_by("at", "id")
+        for e in selectors.history(case)
     ]
     data["available_actions"] = selectors.available_actions(case, user)
     data["possible_duplicates"] = [d.number for d in selectors.possible_duplicates(case, user)]
@@ -350,6 +350,45 @@ def act_on_case(request: HttpRequest, case_id: int, payload: ActionIn) -> Any:
         raise DomainError(f"Unknown action '{payload.action}'.", field="action")
     try:
         actions.perform(actor=user, case=case, action=payload.action, data=payload.dict())
+    except DomainError as exc:
+        if exc.code == "conflict":
+            return Status(409, {"detail": exc.message, "field": None, "code": "conflict"})
+        raise
+    return _detail(get_object_or_404(_cases(user), pk=case_id), user)
+
+
+class LocationIn(Schema):
+    area: str | None = None  # code path of a grid or community
+    building_id: int | None = None
+    house_id: int | None = None
+    address: str | None = None  # the address text; left out = unchanged
+    note: str = ""
+
+
+@router.post("/cases/{case_id}/location", response={200: CaseDetailOut, 409: ErrorOut, **ERRORS})
+def relocate_case(request: HttpRequest, case_id: int, payload: LocationIn) -> Any:
+    """Set or correct where an open case is (dispatchers). A building or house puts it in its grid;
+    the routing suggestion follows. Recorded in the case's history."""
+    user = acting_user(request)
+    case = get_object_or_404(_cases(user), pk=case_id)
+    building = (
+        get_object_or_404(Building.objects.visible_to(user), pk=payload.building_id)
+        if payload.building_id
+        else None
+    )
+    house = (
+        get_object_or_404(House.objects.visible_to(user), pk=payload.house_id) if payload.house_id else None
+    )
+    try:
+        services.case_relocate(
+            actor=user,
+            case=case,
+            area=area_by_path(payload.area, actor=user) if payload.area else None,
+            building=building,
+            house=house,
+            address=payload.address,
+            note=payload.note,
+        )
     except DomainError as exc:
         if exc.code == "conflict":
             return Status(409, {"detail": exc.message, "field": None, "code": "conflict"})

@@ -440,6 +440,7 @@ class CaseEvent(models.Model):
         ESCALATE = "escalate", "督办"
         RESIDENT_CONFIRM = "resident_confirm", "居民确认解决"
         RESIDENT_DISPUTE = "resident_dispute", "居民反映未解决"
+        RELOCATE = "relocate", "更正位置"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)

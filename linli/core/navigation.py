@@ -23,7 +23,7 @@ NAV_ITEMS: list[NavItem] = [
     NavItem(_("首页"), "core:home", "/", icon="⌂"),
     NavItem(_("区域网格"), "areas:tree", "/areas/", icon="▦"),
     NavItem(_("人口台账"), "registry:residents", "/registry/", icon="☷"),
-    NavItem(_("台账导入"), "transfers:imports", "/transfers/", Capability.WRITE, icon="⇪"),
+    NavItem(_("台账导入"), "transfers:imports", "/transfers/", Capability.EXPORT, icon="⇪"),
     NavItem(_("我的待办"), "cases:inbox", "/cases/inbox/", icon="✉", badge="inbox"),
     NavItem(_("诉求工单"), "cases:list", "/cases/", icon="☎"),
     NavItem(_("走访"), "visits:todo", "/visits/", icon="♥", badge="visits"),

@@ -21,6 +21,7 @@ def test_the_grid_workers_todo_lists_tasks_and_overdue_people(vw: VisitWorld, cl
 
 
 def test_logging_a_visit_from_the_phone_form(vw: VisitWorld, client_for) -> None:
+    services.task_create(actor=None, resident=vw.dibao, trigger="hospitalised", note="住院")
     client = client_for(vw.w.grid_worker_c01_g01)
     form = client.get(f"/visits/new/?resident={vw.alone.pk}")
     assert form.status_code == 200
@@ -30,8 +31,16 @@ def test_logging_a_visit_from_the_phone_form(vw: VisitWorld, client_for) -> None
         {"mode": "in_person", "visited_on": "2026-11-20", "observations": "一切安好", "needs": ""},
     )
     assert done.status_code == 302
-    assert done["Location"] == "/visits/"
+    assert done["Location"] == f"/visits/?after={vw.alone.pk}"
     assert Visit.objects.get().observations == "一切安好"
+    # The to-do list then offers the next person on it, with where they live and a masked phone.
+    html = client.get(done["Location"]).content.decode()
+    offer = html[html.index('data-testid="next-visit"') :]
+    offer = offer[: offer.index("</section>")]
+    assert "孙困难" in offer  # the open 八必访 task comes first
+    assert "钱老伯" not in offer
+    assert "139****1111" in offer
+    assert "13900001111" not in html
 
 
 def test_a_visit_with_a_need_goes_to_the_visit_to_turn_it_into_a_case(vw: VisitWorld, client_for) -> None:
