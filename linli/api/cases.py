@@ -154,6 +154,11 @@ class CaseFilter(Schema):
     category: str | None = None  # leaf code
     area: str | None = None  # code path; its subtree
     overdue: bool = False
+    channel: str | None = None  # walk_in, phone, online, patrol, open_day, visit, api
+    alert: str | None = None  # "overdue" (overdue now) or "red" (on a red card)
+    start: date | None = None  # received on or after this day
+    end: date | None = None  # received on or before this day
+    sort: str | None = None  # "received" (newest first, the default) or "deadline" (soonest first)
     mine: bool = False  # only what waits for me
     page: int = Field(1, ge=1)
 
@@ -251,10 +256,14 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> dict[str, An
         category=filters.category or "",
         area=filters.area or "",
         overdue=filters.overdue,
+        channel=filters.channel or "",
+        alert=filters.alert or "",
+        start=filters.start,
+        end=filters.end,
     )
     start = (filters.page - 1) * PAGE_SIZE
     return {
-        "items": summaries(qs.order_by("-received_at", "-pk")[start : start + PAGE_SIZE]),
+        "items": summaries(selectors.ordered(qs, filters.sort or "")[start : start + PAGE_SIZE]),
         "count": qs.count(),
     }
 

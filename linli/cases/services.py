@@ -937,10 +937,11 @@ def tracking_match(number: str, phone: str) -> Case | None:
 
 def may_resident_reopen(case: Case, now: datetime | None = None) -> bool:
     """Whether the resident may still say a closed case is not solved (LINLI_RESIDENT_REOPEN_DAYS)."""
-    if case.status != Status.CLOSED or case.closed_at is None:
-        return False
-    limit = timedelta(days=settings.LINLI_RESIDENT_REOPEN_DAYS)
-    return (now or timezone.now()) - case.closed_at <= limit
+    return case.status == Status.CLOSED and _within_reopen_days(case.closed_at, now or timezone.now())
+
+
+def _within_reopen_days(closed_at: datetime | None, now: datetime) -> bool:
+    return closed_at is not None and now - closed_at <= timedelta(days=settings.LINLI_RESIDENT_REOPEN_DAYS)
 
 
 def resident_verdict(*, case: Case, solved: bool, note: str = "") -> Case:
@@ -958,8 +959,9 @@ def resident_verdict(*, case: Case, solved: bool, note: str = "") -> Case:
         raise DomainError("请说明哪里还没有解决。", field="note")
 
     def rework(c: Case, now: datetime, calendar: WorkCalendar) -> dict[str, Any]:
-        reopened = c.status == Status.CLOSED
-        if reopened and not may_resident_reopen(c, now):
+        # _move has already set the new status; a closing time says the case was closed.
+        reopened = c.closed_at is not None
+        if reopened and not _within_reopen_days(c.closed_at, now):
             raise DomainError(
                 f"结案已超过 {settings.LINLI_RESIDENT_REOPEN_DAYS} 天，请重新反映问题或致电社区。",
                 code="conflict",
