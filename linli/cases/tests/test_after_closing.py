@@ -46,6 +46,7 @@ def test_a_resident_says_a_closed_case_is_not_solved_and_it_reopens_as_rework(
 ) -> None:
     case = closed_case(cw)
     services.case_follow_up(actor=cw.w.c01_worker, case=case, satisfaction="satisfied")
+    assert case.closed_at is not None
     clock.move_to(case.closed_at + timedelta(days=6))
     page = track(client, case)
     assert 'data-testid="reopen"' in page
@@ -76,6 +77,7 @@ def test_after_the_set_number_of_days_the_resident_is_not_offered_a_reopening(
 ) -> None:
     settings.LINLI_RESIDENT_REOPEN_DAYS = 3
     case = closed_case(cw)
+    assert case.closed_at is not None
     clock.move_to(case.closed_at + timedelta(days=3, minutes=1))
     page = track(client, case)
     assert 'data-testid="reopen"' not in page

@@ -60,7 +60,8 @@ def test_filters_by_community_grid_channel_red_card_dates_and_sort(cw: CaseWorld
     assert by_deadline[-1] == cases["rejected"].number
     # Grids are named with their community: two communities both have a 第一网格.
     page = admin.get("/cases/").content.decode()
-    assert "锦绣社区 · 第一网格" in page and "和平社区 · 第一网格" in page
+    assert "锦绣社区 · 第一网格" in page
+    assert "和平社区 · 第一网格" in page
     # A bad date range is explained, not a crash.
     bad = admin.get("/cases/", {"start": "2026-11-12", "end": "2026-11-01"})
     assert bad.status_code == 200
@@ -136,7 +137,8 @@ def test_indicators_open_on_this_month_and_say_their_period(cw: CaseWorld, clien
     leader = client_for(cw.w.c01_leader)
     page = leader.get("/cases/indicators/").content.decode()
     # The clock stands on Monday 16 November 2026.
-    assert 'value="2026-11-01"' in page and 'value="2026-11-16"' in page
+    assert 'value="2026-11-01"' in page
+    assert 'value="2026-11-16"' in page
     heading = page[page.index('data-testid="indicator-heading"') :].split("</h1>", 1)[0]
     assert "2026-11-01 至 2026-11-16" in heading
     assert 'href="?group=grid&amp;start=2026-11-01&amp;end=2026-11-16&amp;format=xlsx"' in page

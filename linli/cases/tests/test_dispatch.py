@@ -72,7 +72,8 @@ def test_departments_that_do_not_serve_the_case_are_neither_offered_nor_accepted
     case = registered(cw)
     assert list(routing.departments_for(case.area)) == [c01, cw.department]
     page = client_for(cw.w.street_admin).get(f"/cases/{case.pk}/").content.decode()
-    assert "和平社区物业办" not in page and "东湖城管中队" not in page
+    assert "和平社区物业办" not in page
+    assert "东湖城管中队" not in page
     assert "锦绣社区物业办" in page
     # The page refuses a department of another community, in Chinese, and changes nothing.
     refused = client_for(cw.w.street_admin).post(f"/cases/{case.pk}/dispatch/", {"department": "C02-OFFICE"})
@@ -128,7 +129,8 @@ def test_the_history_names_people_and_only_a_redispatch_is_called_gai_pai(cw: Ca
     for login in ("c01-worker", "c01g01", "c01-leader"):
         assert login not in timeline
     first, second = CaseEvent.objects.filter(case=case, action="dispatch").order_by("at", "id")
-    assert first.data["redispatch"] is False and first.data["override"] is False
+    assert first.data["redispatch"] is False
+    assert first.data["override"] is False
     assert second.data["redispatch"] is True
     assert timeline.count("（改派）") == 1
     assert "人工改派" not in timeline
