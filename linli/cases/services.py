@@ -766,6 +766,7 @@ def case_relocate(
 
     def apply(c: Case, now: datetime, calendar: WorkCalendar) -> dict[str, Any]:
         before = place_label(c.area, c.building, c.house)
+        was = (c.area_id, c.building_id, c.house_id, c.address)
         data: dict[str, Any] = {"relocated": True, "from_area": c.area.path, "from_place": before}
         if placing:
             place = locate(area=area, building=building, house=house)
@@ -775,6 +776,8 @@ def case_relocate(
             c.area, c.building, c.house = place.area, place.building, place.house
         if text is not None:
             data["from_address"], c.address = c.address, text
+        if (c.area_id, c.building_id, c.house_id, c.address) == was:
+            raise DomainError("位置没有变化。", field="building")
         data.update(
             to_area=c.area.path,
             to_place=place_label(c.area, c.building, c.house),

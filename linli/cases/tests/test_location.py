@@ -77,6 +77,13 @@ def test_a_wrong_building_is_explained_and_nothing_changes(cw: CaseWorld, client
     case.refresh_from_db()
     assert (case.area, case.building, case.address) == (cw.w.c01, None, "锦绣路 8 号楼 3 楼")
     assert not CaseEvent.objects.filter(case=case, action="relocate").exists()
+    # Saving the place unchanged is explained too, and records nothing.
+    same = client_for(cw.w.c01_worker).post(
+        f"/cases/{case.pk}/location/", {"area": cw.w.c01.pk, "address": "锦绣路 8 号楼 3 楼"}
+    )
+    assert same.status_code == 400
+    assert "位置没有变化" in same.content.decode()
+    assert not CaseEvent.objects.filter(case=case, action="relocate").exists()
 
 
 def test_only_dispatchers_set_the_place_and_only_within_their_scope(
