@@ -185,7 +185,7 @@ DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 class CaseFilterForm(forms.Form):
     """The case list's filters; the same ones shape its Excel download."""
 
-    SORTS = [("received", "最新受理在前"), ("deadline", "时限最近在前")]
+    SORTS = [("received", "最新受理在前"), ("deadline", "时限最近在前（未结案）")]
     ALERTS = [("", "全部"), ("overdue", "当前超期"), ("red", "红牌督办")]
 
     q = forms.CharField(label="编号 / 标题 / 反映人", required=False)

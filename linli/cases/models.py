@@ -389,6 +389,15 @@ class Case(models.Model):
             # descriptions, answers): a street's 100,000 cases on SQLite, 0.44 → 0.15 s.
             models.Index(fields=[*INDICATOR_COLUMNS], name="case_indicators_idx"),
             models.Index(fields=["close_due_at"], name="case_close_due_idx"),
+            # The list sorted by deadline walks this one from the first non-null deadline (see
+            # selectors.ordered); with area and status in it, that list's count is read from it alone.
+            # Not a partial index: SQLite cannot match a partial index's condition to bound parameters.
+            models.Index(fields=["stage_due_at", "area", "status"], name="case_deadline_list_idx"),
+            # The list's filters by channel and by overdue / red card: their counts are read from these
+            # alone (a street's 100,000 cases on SQLite: 150–190 ms reading the table → a few ms).
+            models.Index(fields=["channel", "area"], name="case_channel_area_idx"),
+            models.Index(fields=["overdue_since", "status", "area"], name="case_overdue_list_idx"),
+            models.Index(fields=["escalation_level", "status", "area"], name="case_escalation_list_idx"),
         ]
 
     def __str__(self) -> str:

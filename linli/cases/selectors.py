@@ -152,9 +152,12 @@ def filter_cases(
 
 
 def ordered(qs: QuerySet[Case], sort: str = "") -> QuerySet[Case]:
-    """Newest first, or by the running stage's deadline (soonest, the overdue first; ended cases last)."""
+    """Newest first, or by the running stage's deadline: soonest (so the overdue) first. Only cases with a
+    running deadline — open ones — have a place in that order, so it lists only them; it then walks
+    `case_deadline_list_idx` from the first non-null deadline instead of sorting the scope (a street's
+    100,000 cases: 1.2 s with the ended cases sorted last)."""
     if sort == "deadline":
-        return qs.order_by(F("stage_due_at").asc(nulls_last=True), "pk")
+        return qs.filter(stage_due_at__isnull=False, status__in=OPEN_STATUSES).order_by("stage_due_at", "pk")
     return qs.order_by("-received_at", "-pk")
 
 
