@@ -47,6 +47,7 @@ from linli.core.audit import Action, audit_record
 from linli.core.context import current_origin
 from linli.core.errors import DomainError, Forbidden
 from linli.core.permissions import require, require_path_in_scope
+from linli.core.scoping import path_in_scope
 from linli.core.validation import check_photo, lat_lng
 from linli.core.validation import clean_text as _text
 from linli.registry import normalise
@@ -773,6 +774,12 @@ def case_relocate(
             require_path_in_scope(actor, place.area.path)
             if place.area.kind not in (Area.Kind.GRID, Area.Kind.COMMUNITY) and place.area.pk != c.area_id:
                 raise DomainError("请选择社区或网格。", field="area")
+            if c.assignee is not None and not path_in_scope(place.area.path, c.assignee.scope_paths()):
+                # The handler would lose sight of a case they are working on.
+                raise DomainError(
+                    f"该工单已派给{c.assignee.display_name}，新位置不在其管辖范围内，请先退单或改派。",
+                    field="building",
+                )
             c.area, c.building, c.house = place.area, place.building, place.house
         if text is not None:
             data["from_address"], c.address = c.address, text

@@ -104,6 +104,14 @@ def test_only_dispatchers_set_the_place_and_only_within_their_scope(
     case.refresh_from_db()
     assert case.building is None
     assert not CaseEvent.objects.filter(case=case, action="relocate").exists()
+    # A case in its handler's hands does not move out of their sight.
+    dispatched = services.case_dispatch(
+        actor=cw.w.c01_worker,
+        case=services.case_register(actor=cw.w.c01_worker, case=new_case(cw)),
+        assignee=cw.w.grid_worker_c01_g01,
+    )
+    with pytest.raises(DomainError, match="不在其管辖范围内"):
+        services.case_relocate(actor=cw.w.c01_worker, case=dispatched, area=cw.w.c01_g02)
     # An ended case keeps its place.
     rejected = services.case_reject(actor=cw.w.c01_worker, case=new_case(cw), reason="重复反映")
     with pytest.raises(DomainError, match="不能更正位置"):
