@@ -241,3 +241,6 @@ LINLI_NOTIFY_CHANNELS = [
 LINLI_PUBLIC_SUBMISSIONS_PER_HOUR = int(os.environ.get("LINLI_PUBLIC_SUBMISSIONS_PER_HOUR", "10"))
 # Largest photo accepted on a case, in megabytes.
 LINLI_MAX_PHOTO_MB = int(os.environ.get("LINLI_MAX_PHOTO_MB", "10"))
+# Days after closing during which a resident may say on the tracking page that a case is not solved
+# (it reopens, counted as rework).
+LINLI_RESIDENT_REOPEN_DAYS = int(os.environ.get("LINLI_RESIDENT_REOPEN_DAYS", "7"))

@@ -18,7 +18,7 @@ from linli.areas.services import area_by_path
 from linli.cases import actions, selectors, services
 from linli.cases.export import period_bounds
 from linli.cases.forms import leaf_categories
-from linli.cases.models import OPEN_STATUSES, Case, CaseEvent, ExtensionRequest, Notification
+from linli.cases.models import OPEN_STATUSES, Case, ExtensionRequest, Notification
 from linli.core.errors import DomainError, Forbidden
 from linli.core.http import acting_user
 from linli.registry.models import Building, House, Resident
@@ -133,13 +133,13 @@ def _detail(case: Case, user: User, *, reveal: bool = False) -> dict[str, Any]:
             "at": e.at,
             "action": e.action,
             "action_label": e.get_action_display(),
-            "actor": e.actor_label,
+            "actor": e.who,  # type: ignore[attr-defined]
             "from_status": e.from_status,
             "to_status": e.to_status,
             "note": e.note,
             "data": e.data,
         }
-        for e in CaseEvent.objects.filter(case=case).order_by("at", "id")
+        for e in selectors.history(case)
     ]
     data["available_actions"] = selectors.available_actions(case, user)
     data["possible_duplicates"] = [d.number for d in selectors.possible_duplicates(case, user)]
@@ -154,6 +154,11 @@ class CaseFilter(Schema):
     category: str | None = None  # leaf code
     area: str | None = None  # code path; its subtree
     overdue: bool = False
+    channel: str | None = None  # walk_in, phone, online, patrol, open_day, visit, api
+    alert: str | None = None  # "overdue" (overdue now) or "red" (on a red card)
+    start: date | None = None  # received on or after this day
+    end: date | None = None  # received on or before this day
+    sort: str | None = None  # "received" (newest first, the default) or "deadline" (soonest first)
     mine: bool = False  # only what waits for me
     page: int = Field(1, ge=1)
 
@@ -251,10 +256,14 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> dict[str, An
         category=filters.category or "",
         area=filters.area or "",
         overdue=filters.overdue,
+        channel=filters.channel or "",
+        alert=filters.alert or "",
+        start=filters.start,
+        end=filters.end,
     )
     start = (filters.page - 1) * PAGE_SIZE
     return {
-        "items": summaries(qs.order_by("-received_at", "-pk")[start : start + PAGE_SIZE]),
+        "items": summaries(selectors.ordered(qs, filters.sort or "")[start : start + PAGE_SIZE]),
         "count": qs.count(),
     }
 
@@ -350,6 +359,45 @@ def act_on_case(request: HttpRequest, case_id: int, payload: ActionIn) -> Any:
         raise DomainError(f"Unknown action '{payload.action}'.", field="action")
     try:
         actions.perform(actor=user, case=case, action=payload.action, data=payload.dict())
+    except DomainError as exc:
+        if exc.code == "conflict":
+            return Status(409, {"detail": exc.message, "field": None, "code": "conflict"})
+        raise
+    return _detail(get_object_or_404(_cases(user), pk=case_id), user)
+
+
+class LocationIn(Schema):
+    area: str | None = None  # code path of a grid or community
+    building_id: int | None = None
+    house_id: int | None = None
+    address: str | None = None  # the address text; left out = unchanged
+    note: str = ""
+
+
+@router.post("/cases/{case_id}/location", response={200: CaseDetailOut, 409: ErrorOut, **ERRORS})
+def relocate_case(request: HttpRequest, case_id: int, payload: LocationIn) -> Any:
+    """Set or correct where an open case is (dispatchers). A building or house puts it in its grid;
+    the routing suggestion follows. Recorded in the case's history."""
+    user = acting_user(request)
+    case = get_object_or_404(_cases(user), pk=case_id)
+    building = (
+        get_object_or_404(Building.objects.visible_to(user), pk=payload.building_id)
+        if payload.building_id
+        else None
+    )
+    house = (
+        get_object_or_404(House.objects.visible_to(user), pk=payload.house_id) if payload.house_id else None
+    )
+    try:
+        services.case_relocate(
+            actor=user,
+            case=case,
+            area=area_by_path(payload.area, actor=user) if payload.area else None,
+            building=building,
+            house=house,
+            address=payload.address,
+            note=payload.note,
+        )
     except DomainError as exc:
         if exc.code == "conflict":
             return Status(409, {"detail": exc.message, "field": None, "code": "conflict"})

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from linli.cases import services
+from linli.cases import routing, services
 from linli.cases.models import Case, CaseEvent, Department
 from linli.core.errors import DomainError
 
@@ -48,9 +48,16 @@ def _user(actor: User, username: str) -> User:
     return user
 
 
-def _department(actor: User, code: str) -> Department:
-    department = Department.objects.visible_to(actor).filter(code=code.strip().upper()).first()
+def _department(case: Case, code: str) -> Department:
+    """Departments are chosen by the case's place, not the dispatcher's scope: a community worker
+    dispatches to the street's 城管中队 (see routing.departments_for)."""
+    code = code.strip().upper()
+    department = routing.departments_for(case.area).filter(code=code).first()
     if department is None:
+        if Department.objects.filter(code=code, active=True).exists():
+            raise DomainError(
+                f"部门 {code} 不负责{case.area.name}，请选择服务该区域的部门。", field="department"
+            )
         raise DomainError(f"找不到部门 {code}。", field="department")
     return department
 
@@ -67,7 +74,7 @@ def perform(*, actor: User, case: Case, action: str, data: Mapping[str, Any]) ->
         return services.case_reject(actor=actor, case=case, reason=note)
     if action == A.DISPATCH:
         assignee = _user(actor, get("assignee")) if get("assignee") else None
-        department = _department(actor, get("department")) if get("department") else None
+        department = _department(case, get("department")) if get("department") else None
         return services.case_dispatch(
             actor=actor, case=case, assignee=assignee, department=department, note=note
         )

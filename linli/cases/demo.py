@@ -32,6 +32,7 @@ from linli.cases.models import (
     Status,
     Urgency,
 )
+from linli.cases.services import person_label
 from linli.cases.workcalendar import WorkCalendar
 from linli.core.db import insert_objects, insert_rows, refresh_statistics
 from linli.core.demo import DemoContext
@@ -238,7 +239,7 @@ def _staff(grids: list[Area]) -> dict[int, _Staff]:
 def _simulate(case, rng, now, staff, department, calendar, due, later, step):
     """Walk the case through the workflow at plausible times; return its events."""
     history: list[tuple[str, datetime, str, str, str]] = []
-    label = case.first_receiver.username if case.first_receiver else "系统"
+    label = person_label(case.first_receiver) if case.first_receiver else "系统"
     status: str = Status.RECEIVED
     t = case.received_at
     history.append((A.RECEIVE, t, "", status, label))
@@ -295,7 +296,7 @@ def _simulate(case, rng, now, staff, department, calendar, due, later, step):
     move(A.DISPATCH, Status.DISPATCHED, later(t, late, case, Stage.DISPATCH))
     case.dispatched_at = t
     case.assignee, case.department = (None, department) if to_department else (worker, None)
-    handler = department.code if to_department else worker.username  # type: ignore[union-attr]
+    handler = department.name if to_department else person_label(worker)
     handle_start = t
     if rng.random() < 0.05:
         move(A.RETURN, Status.REGISTERED, later(t, 0.3, case, Stage.HANDLE), handler)

@@ -4,7 +4,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from linli.areas.models import Area
@@ -55,11 +55,9 @@ class CaseForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["category"].queryset = leaf_categories()  # type: ignore[attr-defined]
-        self.fields["area"].queryset = (  # type: ignore[attr-defined]
-            Area.objects.visible_to(user).filter(kind__in=["community", "grid"]).order_by("path")
-        )
+        self.fields["area"].queryset = place_areas(user)  # type: ignore[attr-defined]
         area_field: Any = self.fields["area"]
-        area_field.label_from_instance = lambda a: f"{'　' * max(0, a.depth - 1)}{a.name}（{a.path}）"
+        area_field.label_from_instance = area_label
         for name in ("title", "reporter_phone", "building", "room"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
         self.fields["reporter_phone"].widget.attrs["inputmode"] = "tel"
@@ -82,33 +80,7 @@ class CaseForm(forms.Form):
         return [self[name] for name in self.fields if name.startswith("attribute[")]
 
     def place(self) -> dict[str, Any]:
-        """Building/house from the typed numbers, within the chosen grid (errors name the field)."""
-        data = self.cleaned_data
-        area: Area = data["area"]
-        number, room = data.get("building", "").strip(), data.get("room", "").strip()
-        if not number:
-            if room:
-                self.add_error("building", "填写房号时请同时填写楼栋号。")
-            return {"area": area}
-        building = (
-            Building.objects.visible_to(self.user)
-            .filter(grid__path__startswith=area.path, number=number)
-            .first()
-        )
-        if building is None:
-            self.add_error("building", f"{area.name}没有 {number} 号楼。")
-            return {"area": area}
-        if not room:
-            return {"area": area, "building": building}
-        entrance, _, room_number = room.rpartition("-")
-        houses = House.objects.filter(building=building, room_number=room_number)
-        if entrance:
-            houses = houses.filter(entrance__number=entrance)
-        house = houses.first()
-        if house is None:
-            self.add_error("room", f"{number} 号楼没有 {room} 室。")
-            return {"area": area, "building": building}
-        return {"area": area, "house": house}
+        return find_place(self, self.user)
 
     def answers(self) -> dict[str, Any]:
         return {
@@ -116,6 +88,68 @@ class CaseForm(forms.Form):
             for name, value in self.cleaned_data.items()
             if name.startswith("attribute[") and value not in (None, "", [])
         }
+
+
+def find_place(form: forms.Form, user: Any) -> dict[str, Any]:
+    """Building/house from the typed numbers, within the chosen grid or community (errors name the field)."""
+    data = form.cleaned_data
+    area: Area = data["area"]
+    number, room = (data.get("building") or "").strip(), (data.get("room") or "").strip()
+    if not number:
+        if room:
+            form.add_error("building", "填写房号时请同时填写楼栋号。")
+        return {"area": area}
+    building = (
+        Building.objects.visible_to(user)
+        .filter(Q(grid__path=area.path) | Q(grid__path__startswith=area.path + "/"), number=number)
+        .first()
+    )
+    if building is None:
+        form.add_error("building", f"{area.name}没有 {number} 号楼。")
+        return {"area": area}
+    if not room:
+        return {"area": area, "building": building}
+    entrance, _, room_number = room.rpartition("-")
+    houses = House.objects.filter(building=building, room_number=room_number)
+    if entrance:
+        houses = houses.filter(entrance__number=entrance)
+    house = houses.first()
+    if house is None:
+        form.add_error("room", f"{number} 号楼没有 {room} 室。")
+        return {"area": area, "building": building}
+    return {"area": area, "house": house}
+
+
+def place_areas(user: Any) -> QuerySet[Area]:
+    return Area.objects.visible_to(user).filter(kind__in=["community", "grid"]).order_by("path")
+
+
+def area_label(area: Area) -> str:
+    return f"{'　' * max(0, area.depth - 1)}{area.name}（{area.path}）"
+
+
+class LocationForm(forms.Form):
+    """更正位置: the case's grid or community, a building number and room in it, the address text."""
+
+    area = forms.ModelChoiceField(label="所在网格 / 社区", queryset=Area.objects.none(), empty_label="请选择")
+    building = forms.CharField(
+        label="楼栋号", max_length=20, required=False, help_text="输入楼号或地址可搜索"
+    )
+    room = forms.CharField(label="房号", max_length=20, required=False, help_text="如 301 或 2-301")
+    address = forms.CharField(label="地址 / 位置描述", max_length=200, required=False)
+    note = forms.CharField(label="说明（可选）", max_length=500, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+        self.fields["area"].queryset = place_areas(user)  # type: ignore[attr-defined]
+        area_field: Any = self.fields["area"]
+        area_field.label_from_instance = area_label
+        self.fields["building"].widget.attrs.update(autocomplete="off", list="building-choices")
+        self.fields["room"].widget.attrs["autocomplete"] = "off"
+
+    def place(self) -> dict[str, Any]:
+        return find_place(self, self.user)
 
 
 def question_field(q: dict[str, Any]) -> forms.Field:
@@ -139,35 +173,92 @@ def question_field(q: dict[str, Any]) -> forms.Field:
     return field
 
 
+class GridChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        # Grids of different communities share names (第一网格): name the community too.
+        return f"{obj.parent.name} · {obj.name}" if obj.parent_id and obj.parent else obj.name
+
+
+DATE_WIDGET = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
+
+
 class CaseFilterForm(forms.Form):
+    """The case list's filters; the same ones shape its Excel download."""
+
+    SORTS = [("received", "最新受理在前"), ("deadline", "时限最近在前（未结案）")]
+    ALERTS = [("", "全部"), ("overdue", "当前超期"), ("red", "红牌督办")]
+
     q = forms.CharField(label="编号 / 标题 / 反映人", required=False)
     status = forms.ChoiceField(
         label="状态", required=False, choices=[("", "全部"), ("open", "未结案"), *Status.choices]
     )
+    community = forms.ModelChoiceField(
+        label="社区", required=False, queryset=Area.objects.none(), empty_label="全部"
+    )
+    grid = GridChoiceField(label="网格", required=False, queryset=Area.objects.none(), empty_label="全部")
     category = CategoryChoiceField(
         label="类别", required=False, queryset=Category.objects.none(), empty_label="全部"
     )
-    area = forms.CharField(label="区域编码", required=False, help_text="如 S01/C01")
-    overdue = forms.BooleanField(label="只看超期", required=False)
+    channel = forms.ChoiceField(label="渠道", required=False, choices=[("", "全部"), *Channel.choices])
+    alert = forms.ChoiceField(label="超期 / 督办", required=False, choices=ALERTS)
+    start = forms.DateField(label="受理日期从", required=False, widget=DATE_WIDGET)
+    end = forms.DateField(label="至", required=False, widget=DATE_WIDGET)
+    sort = forms.ChoiceField(label="排序", required=False, choices=SORTS)
     mine = forms.BooleanField(label="只看我的待办", required=False)
+    # Older links filter by a code path (S01/C01); the API keeps that name.
+    area = forms.CharField(required=False, widget=forms.HiddenInput)
+    overdue = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, user: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = leaf_categories()  # type: ignore[attr-defined]
+        areas = Area.objects.visible_to(user) if user is not None else Area.objects.none()
+        self.fields["community"].queryset = areas.filter(kind="community").order_by("path")  # type: ignore[attr-defined]
+        self.fields["grid"].queryset = (  # type: ignore[attr-defined]
+            areas.filter(kind="grid").select_related("parent").order_by("path")
+        )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", "结束日期不能早于开始日期。")
+        return data
 
     def apply(self, qs: QuerySet[Case]) -> QuerySet[Case]:
         from linli.cases.selectors import filter_cases
 
         data = self.cleaned_data
         category = data.get("category")
+        place = data.get("grid") or data.get("community")
         return filter_cases(
             qs,
             search=data.get("q", ""),
             status=data.get("status", ""),
             category=category.code if category else "",
-            area=data.get("area", ""),
-            overdue=bool(data.get("overdue")),
+            area=place.path if place else data.get("area", ""),
+            channel=data.get("channel", ""),
+            alert=data.get("alert") or ("overdue" if data.get("overdue") else ""),
+            start=data.get("start"),
+            end=data.get("end"),
         )
+
+    def describe(self) -> str:
+        """The chosen filters in words, for the export's title and the audit entry."""
+        parts = []
+        for name in ("q", "status", "community", "grid", "category", "channel", "alert", "start", "end"):
+            value = self.cleaned_data.get(name)
+            if value in (None, "", False):
+                continue
+            field = self.fields[name]
+            shown: Any = value
+            if isinstance(field, forms.ModelChoiceField):
+                shown = field.label_from_instance(value)
+            elif isinstance(field, forms.ChoiceField):
+                shown = dict(field.choices).get(value, value)  # type: ignore[arg-type]
+            parts.append(f"{field.label}：{shown}")
+        if self.cleaned_data.get("mine"):
+            parts.append("只看我的待办")
+        return "；".join(parts) or "全部"
 
 
 class ActionForm(forms.Form):

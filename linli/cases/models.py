@@ -367,6 +367,15 @@ class Case(models.Model):
             # descriptions, answers): a street's 100,000 cases on SQLite, 0.44 → 0.15 s.
             models.Index(fields=[*INDICATOR_COLUMNS], name="case_indicators_idx"),
             models.Index(fields=["close_due_at"], name="case_close_due_idx"),
+            # The list sorted by deadline walks this one from the first non-null deadline (see
+            # selectors.ordered); with area and status in it, that list's count is read from it alone.
+            # Not a partial index: SQLite cannot match a partial index's condition to bound parameters.
+            models.Index(fields=["stage_due_at", "area", "status"], name="case_deadline_list_idx"),
+            # The list's filters by channel and by overdue / red card: their counts are read from these
+            # alone (a street's 100,000 cases on SQLite: 150–190 ms reading the table → a few ms).
+            models.Index(fields=["channel", "area"], name="case_channel_area_idx"),
+            models.Index(fields=["overdue_since", "status", "area"], name="case_overdue_list_idx"),
+            models.Index(fields=["escalation_level", "status", "area"], name="case_escalation_list_idx"),
         ]
 
     def __str__(self) -> str:
@@ -418,6 +427,7 @@ class CaseEvent(models.Model):
         ESCALATE = "escalate", "督办"
         RESIDENT_CONFIRM = "resident_confirm", "居民确认解决"
         RESIDENT_DISPUTE = "resident_dispute", "居民反映未解决"
+        RELOCATE = "relocate", "更正位置"
 
     case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="events")
     at = models.DateTimeField(default=timezone.now)

@@ -84,6 +84,8 @@ def track_case(request: HttpRequest, number: str) -> HttpResponse:
         "case": case,
         "events": events,
         "can_verdict": case.status in (Status.HANDLED, Status.VERIFYING),
+        "can_reopen": services.may_resident_reopen(case),
+        "reopen_days": settings.LINLI_RESIDENT_REOPEN_DAYS,
         "note_actions": PUBLIC_NOTES,
     }
     return render(request, "cases/public/track_case.html", context)

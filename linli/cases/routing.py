@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db.models import Q
 from django.utils import timezone
 
 from linli.areas.models import Area, GridAssignment
@@ -75,6 +76,27 @@ def on_duty_worker(grid: Area) -> Any:
     return assignment.user if assignment else None
 
 
+def serves_q(area: Area, lookup: str = "area__path") -> Q:
+    """Departments serving `area`: bound to the area itself, one of its ancestors (the street's 城管中队
+    serves every community and grid of the street) or an area below it (a community's own office
+    serves a case still filed at the street). Neither the dispatcher's scope nor anything else widens it."""
+    return Q(**{f"{lookup}__in": [*area.ancestor_paths(), area.path]}) | Q(
+        **{f"{lookup}__startswith": area.path + "/"}
+    )
+
+
+def serves(department: Any, area: Area) -> bool:
+    path = department.area.path
+    return path == area.path or area.path.startswith(path + "/") or path.startswith(area.path + "/")
+
+
+def departments_for(area: Area) -> Any:
+    """The departments a case at `area` may be dispatched to: active ones that serve it."""
+    from linli.cases.models import Department
+
+    return Department.objects.filter(serves_q(area), active=True).select_related("area").order_by("code")
+
+
 @dataclass
 class Target:
     """A suggested dispatch: a person or a department, and why."""
@@ -86,7 +108,7 @@ class Target:
 
 def suggest(case: Any) -> Target:
     category = case.category
-    if category.department_id and category.department.active:
+    if category.department_id and category.department.active and serves(category.department, case.area):
         return Target(
             department=category.department, reason=f"类别“{category.name}”由{category.department.name}处置"
         )

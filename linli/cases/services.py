@@ -10,10 +10,11 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.db.models import F
@@ -46,6 +47,7 @@ from linli.core.audit import Action, audit_record
 from linli.core.context import current_origin
 from linli.core.errors import DomainError, Forbidden
 from linli.core.permissions import require, require_path_in_scope
+from linli.core.scoping import path_in_scope
 from linli.core.validation import check_photo, lat_lng
 from linli.core.validation import clean_text as _text
 from linli.registry import normalise
@@ -68,7 +70,9 @@ TRANSITIONS: dict[str, tuple[tuple[str, ...], str | None]] = {
     A.PASS: ((Status.VERIFYING,), Status.CLOSED),
     A.REWORK: ((Status.HANDLED, Status.VERIFYING), Status.HANDLING),
     A.RESIDENT_CONFIRM: ((Status.HANDLED, Status.VERIFYING), Status.CLOSED),
-    A.RESIDENT_DISPUTE: ((Status.HANDLED, Status.VERIFYING), Status.HANDLING),
+    # A resident may also say a closed case is not solved, within LINLI_RESIDENT_REOPEN_DAYS.
+    A.RESIDENT_DISPUTE: ((Status.HANDLED, Status.VERIFYING, Status.CLOSED), Status.HANDLING),
+    A.RELOCATE: (OPEN_STATUSES, None),
     A.FOLLOW_UP: ((Status.CLOSED,), None),
     A.REOPEN: ((Status.CLOSED,), Status.HANDLING),
     A.MERGE: ((Status.RECEIVED, Status.REGISTERED), Status.MERGED),
@@ -84,8 +88,18 @@ RESIDENT_LABEL = "居民本人"
 # --- helpers ---------------------------------------------------------------------------
 
 
+def person_label(user: User | None) -> str:
+    """How a person appears in a case's history: "梁建华（网格员）", never a login."""
+    if user is None:
+        return ""
+    name = user.full_name or user.username
+    return f"{name}（{user.get_role_display()}）" if user.role else name
+
+
 def _label(actor: User | None) -> str:
-    return getattr(actor, "username", "") or current_origin().operator or SYSTEM_LABEL
+    if actor is not None and actor.pk:
+        return person_label(actor)
+    return current_origin().operator or SYSTEM_LABEL
 
 
 def is_handler(actor: User | None, case: Case) -> bool:
@@ -493,10 +507,16 @@ def case_dispatch(
                 c.area = Area.objects.get(path=below[0])
         if dept is not None and not dept.active:
             raise DomainError("该部门已停用。", field="department")
+        if dept is not None and not routing.serves(dept, c.area):
+            raise DomainError(f"{dept.name}不负责{c.area.name}，请选择服务该区域的部门。", field="department")
+        # A second dispatch of the same case (改派) differs from the first, whether or not the
+        # first followed the suggestion; only a re-dispatch is called 改派 in the history.
+        redispatch = c.dispatched_at is not None
         c.assignee, c.department = person, dept
         c.dispatched_at = now
-        override = (person, dept) != (suggestion.assignee, suggestion.department)
-        target = person.display_name if person else dept.name  # type: ignore[union-attr]
+        suggested = suggestion.assignee is not None or suggestion.department is not None
+        override = suggested and (person, dept) != (suggestion.assignee, suggestion.department)
+        target = person_label(person) if person else dept.name  # type: ignore[union-attr]
         return {
             "area": c.area.path,
             "assignee": person.username if person else None,
@@ -504,6 +524,7 @@ def case_dispatch(
             "target": target,
             "suggested": suggestion.reason,
             "override": override,
+            "redispatch": redispatch,
         }
 
     moved = _move(
@@ -643,6 +664,8 @@ def case_follow_up(*, actor: User | None, case: Case | int, satisfaction: str, n
         raise DomainError("请选择满意度：满意、基本满意或不满意。", field="satisfaction")
 
     def apply(c: Case, now: datetime, calendar: WorkCalendar) -> dict[str, Any]:
+        if c.followed_up_at is not None:
+            raise DomainError("该工单已回访过。", code="conflict")
         c.satisfaction = satisfaction
         c.followed_up_at = now
         return {"satisfaction": satisfaction}
@@ -710,6 +733,75 @@ def case_merge(*, actor: User | None, case: Case | int, into: Case, note: str = 
             note=f"并入重复诉求 {moved.number}（反映人：{moved.reporter_name or '未留名'}）",
             data={"merged": moved.number},
         )
+    return moved
+
+
+def place_label(area: Area, building: Building | None = None, house: House | None = None) -> str:
+    """A case's place in words: "第一网格 · 8 号楼" or, for a house, "第一网格 · 8-301"."""
+    where = area.name
+    if house is not None:
+        return f"{where} · {house}"
+    if building is not None:
+        return f"{where} · {building.number} 号楼"
+    return where
+
+
+def case_relocate(
+    *,
+    actor: User | None,
+    case: Case | int,
+    area: Area | None = None,
+    building: Building | None = None,
+    house: House | None = None,
+    address: str | None = None,
+    note: str = "",
+) -> Case:
+    """Set or correct where an open case is (更正位置). The place picks the area again as at intake —
+    a building or house gives its grid — so a resident's case filed at the community reaches a grid
+    and the routing suggestion follows. `address` None keeps the address text; an area, building or
+    house replaces the place. Recorded as an event with the place before and after."""
+    placing = area is not None or building is not None or house is not None
+    if not placing and address is None:
+        raise DomainError("请选择楼栋、房屋或区域，或填写地址。", field="building")
+    text = None if address is None else _text(address, field="address", label="地址", limit=200)
+
+    def apply(c: Case, now: datetime, calendar: WorkCalendar) -> dict[str, Any]:
+        before = place_label(c.area, c.building, c.house)
+        was = (c.area_id, c.building_id, c.house_id, c.address)
+        data: dict[str, Any] = {"relocated": True, "from_area": c.area.path, "from_place": before}
+        if placing:
+            place = locate(area=area, building=building, house=house)
+            require_path_in_scope(actor, place.area.path)
+            if place.area.kind not in (Area.Kind.GRID, Area.Kind.COMMUNITY) and place.area.pk != c.area_id:
+                raise DomainError("请选择社区或网格。", field="area")
+            if c.assignee is not None and not path_in_scope(place.area.path, c.assignee.scope_paths()):
+                # The handler would lose sight of a case they are working on.
+                raise DomainError(
+                    f"该工单已派给{c.assignee.display_name}，新位置不在其管辖范围内，请先退单或改派。",
+                    field="building",
+                )
+            c.area, c.building, c.house = place.area, place.building, place.house
+        if text is not None:
+            data["from_address"], c.address = c.address, text
+        if (c.area_id, c.building_id, c.house_id, c.address) == was:
+            raise DomainError("位置没有变化。", field="building")
+        data.update(
+            to_area=c.area.path,
+            to_place=place_label(c.area, c.building, c.house),
+            address=c.address,
+            suggested=routing.suggest(c).reason,
+        )
+        return data
+
+    moved = _move(
+        actor=actor,
+        case=case,
+        action=A.RELOCATE,
+        allowed=lambda c: actor is not None and actor.can(Capability.DISPATCH),
+        apply=apply,
+        note=_text(note, field="note", label="说明"),
+        public=False,
+    )
     return moved
 
 
@@ -853,6 +945,15 @@ def tracking_match(number: str, phone: str) -> Case | None:
     return case
 
 
+def may_resident_reopen(case: Case, now: datetime | None = None) -> bool:
+    """Whether the resident may still say a closed case is not solved (LINLI_RESIDENT_REOPEN_DAYS)."""
+    return case.status == Status.CLOSED and _within_reopen_days(case.closed_at, now or timezone.now())
+
+
+def _within_reopen_days(closed_at: datetime | None, now: datetime) -> bool:
+    return closed_at is not None and now - closed_at <= timedelta(days=settings.LINLI_RESIDENT_REOPEN_DAYS)
+
+
 def resident_verdict(*, case: Case, solved: bool, note: str = "") -> Case:
     """The resident confirms the handling solved it (→ closed) or says it did not (→ rework)."""
     note = _text(note, field="note", label="意见", limit=500)
@@ -867,9 +968,22 @@ def resident_verdict(*, case: Case, solved: bool, note: str = "") -> Case:
     if not note:
         raise DomainError("请说明哪里还没有解决。", field="note")
 
-    def rework(c: Case, now: datetime, calendar: WorkCalendar) -> None:
+    def rework(c: Case, now: datetime, calendar: WorkCalendar) -> dict[str, Any]:
+        # _move has already set the new status; a closing time says the case was closed.
+        reopened = c.closed_at is not None
+        if reopened and not _within_reopen_days(c.closed_at, now):
+            raise DomainError(
+                f"结案已超过 {settings.LINLI_RESIDENT_REOPEN_DAYS} 天，请重新反映问题或致电社区。",
+                code="conflict",
+            )
+        # A closed case the resident says is not solved goes back to its handler, counted as rework
+        # (the handling failed), not as a dispatcher's reopening.
         c.rework_count += 1
         c.handled_at = None
+        c.closed_at = None
+        c.satisfaction = ""
+        c.followed_up_at = None
+        return {"reopened": reopened}
 
     moved = _move(
         actor=None, case=case, action=A.RESIDENT_DISPUTE, apply=rework, note=note, label=RESIDENT_LABEL

@@ -19,6 +19,7 @@ urlpatterns = [
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/reveal/", views.case_reveal, name="reveal"),
     path("<int:pk>/comment/", views.case_comment, name="comment"),
+    path("<int:pk>/location/", views.case_location, name="location"),
     path("<int:pk>/photos/", views.photo_add, name="photo_add"),
     path("<int:pk>/<str:action>/", views.case_act, name="act"),
 ]

@@ -16,9 +16,10 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.models import User
 from linli.accounts.roles import Capability
+from linli.areas.models import Area
 from linli.cases import actions, selectors, services
-from linli.cases.export import export_indicators, period_bounds
-from linli.cases.forms import ActionForm, CaseFilterForm, CaseForm, IndicatorForm
+from linli.cases.export import export_cases, export_indicators, period_bounds
+from linli.cases.forms import ActionForm, CaseFilterForm, CaseForm, IndicatorForm, LocationForm
 from linli.cases.models import (
     CalendarOverride,
     Case,
@@ -35,31 +36,48 @@ from linli.cases.workcalendar import WorkCalendar, statutory_year_known
 from linli.core.errors import DomainError
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate, photo_response
-from linli.registry.models import Resident
+from linli.registry.models import Building, Resident
 from linli.visits.models import Visit
 
 PAGE_SIZE = 30
 
 
 @login_required
-def case_list(request: HttpRequest) -> HttpResponse:
+def case_list(request: HttpRequest) -> HttpResponseBase:
     user = acting_user(request)
-    form = CaseFilterForm(request.GET or None)
+    form = CaseFilterForm(request.GET or None, user=user)
     qs: QuerySet[Case] = Case.objects.visible_to(user)
+    sort = ""
     if form.is_bound and form.is_valid():
         qs = selectors.todo(user) if form.cleaned_data.get("mine") else qs
         qs = form.apply(qs)
-    qs = qs.select_related("area", "category", "assignee", "department").order_by("-received_at", "-pk")
+        sort = form.cleaned_data.get("sort") or ""
+        if request.GET.get("format") == "xlsx":
+            if not user.can(Capability.EXPORT):
+                raise PermissionDenied
+            return _case_workbook(user, selectors.ordered(qs, sort), form.describe())
+    qs = selectors.ordered(qs, sort).select_related("area__parent", "category", "assignee", "department")
     page, querystring = paginate(request, qs, PAGE_SIZE)
     context = {
         "form": form,
         "page": page,
         "querystring": querystring,
         "can_create": user.can(Capability.WRITE),
+        "can_export": user.can(Capability.EXPORT),
         "now": timezone.now(),
     }
     template = "cases/case_list.html#results" if request.htmx else "cases/case_list.html"
     return render(request, template, context)
+
+
+def _case_workbook(user: User, qs: QuerySet[Case], filters: str) -> HttpResponse:
+    buffer = io.BytesIO()
+    export_cases(actor=user, target=buffer, cases=qs, filters=filters)
+    response = HttpResponse(
+        buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    )
+    response["Content-Disposition"] = f'attachment; filename="cases-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response
 
 
 def _linked_resident(request: HttpRequest, user: User) -> Resident | None:
@@ -138,7 +156,7 @@ def _case(request: HttpRequest, pk: int) -> Case:
     user = acting_user(request)
     qs = Case.objects.visible_to(user).select_related(
         "area", "category__parent", "assignee", "department", "first_receiver", "handler", "verifier",
-        "building", "house__building", "resident", "merged_into",
+        "building", "house__building", "house__entrance", "resident", "merged_into",
     )  # fmt: skip
     return get_object_or_404(qs, pk=pk)
 
@@ -165,7 +183,7 @@ def _detail_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str,
     )
     context = {
         "case": case,
-        "events": CaseEvent.objects.filter(case=case).select_related("actor").order_by("at", "id"),
+        "events": selectors.history(case),
         "photos": CasePhoto.objects.filter(case=case),
         "actions": [(a, CaseEvent.Action(a).label) for a in selectors.available_actions(case, user)],
         "reporter_phone": selectors.reporter_phone(case, user),
@@ -176,7 +194,7 @@ def _detail_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str,
         "can_write": user.can(Capability.WRITE),
         "suggestion": services.routing.suggest(case) if case.status in ("registered", "dispatched") else None,
         "assignees": assignees,
-        "departments": Department.objects.filter(active=True).order_by("code"),
+        "departments": services.routing.departments_for(case.area),
         "remaining_minutes": remaining,
         "remaining_hours": f"{remaining / 60:.1f}" if remaining is not None else None,
         "form": ActionForm(),
@@ -187,8 +205,67 @@ def _detail_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str,
         # A need found on a home visit: the visit it came from (if the user may see it).
         "source_visit": Visit.objects.visible_to(user).filter(case_links__case=case).first(),
     }
+    if "location_form" not in extra:
+        context["location_form"] = LocationForm(initial=_location_initial(case), user=user)
+    context["can_relocate"] = case.is_open and user.can(Capability.DISPATCH)
+    if context["can_relocate"]:
+        context["building_choices"] = _building_choices(user, case)
     context.update(extra)
     return context
+
+
+def _location_initial(case: Case) -> dict[str, Any]:
+    initial: dict[str, Any] = {"area": case.area, "address": case.address}
+    if case.house_id and case.house:
+        entrance = case.house.entrance.number if case.house.entrance_id else ""  # type: ignore[union-attr]
+        initial.update(
+            building=case.house.building.number,
+            room=f"{entrance}-{case.house.room_number}" if entrance else case.house.room_number,
+        )
+    elif case.building_id and case.building:
+        initial["building"] = case.building.number
+    return initial
+
+
+def _building_choices(user: User, case: Case) -> list[tuple[str, str]]:
+    """The buildings of the case's community, for the location form's search-as-you-type list."""
+    area = case.area
+    community = Area.objects.filter(path__in=area.ancestor_paths(), kind=Area.Kind.COMMUNITY).first()
+    path = community.path if community is not None and area.kind == Area.Kind.GRID else area.path
+    buildings = (
+        Building.objects.visible_to(user)
+        .filter(grid__path__startswith=path + "/")
+        .select_related("grid")
+        .order_by("grid__path", "number")[:500]
+    )
+    return [(b.number, f"{b.grid.name} · {b.address or b.number + ' 号楼'}") for b in buildings]
+
+
+@login_required
+@require_POST
+def case_location(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """更正位置: set or correct where a case is; the grid (and the routing suggestion) follow."""
+    user = acting_user(request)
+    case = _case(request, pk)
+    form = LocationForm(request.POST, user=user)
+    if form.is_valid():
+        place = form.place()
+        if not form.errors:
+            try:
+                services.case_relocate(
+                    actor=user,
+                    case=case,
+                    address=form.cleaned_data["address"],
+                    note=form.cleaned_data["note"],
+                    **place,
+                )
+            except DomainError as exc:
+                add_domain_error(form, exc)
+            else:
+                messages.success(request, "已更正位置。")
+                return redirect("cases:detail", pk=pk)
+    context = _detail_context(request, _case(request, pk), location_form=form, failed_action="location")
+    return render(request, "cases/case_detail.html", context, status=400)
 
 
 @login_required
@@ -310,7 +387,13 @@ def inbox_read(request: HttpRequest) -> HttpResponseBase:
 @login_required
 def indicator_view(request: HttpRequest) -> HttpResponseBase:
     user = acting_user(request)
-    form = IndicatorForm(request.GET or {})
+    # The page opens on this month so far, written into the form: the figures always say their period.
+    today = timezone.localdate()
+    data = request.GET.copy()
+    data.setdefault("group", "grid")
+    data.setdefault("start", f"{today.replace(day=1):%Y-%m-%d}")
+    data.setdefault("end", f"{today:%Y-%m-%d}")
+    form = IndicatorForm(data)
     rows: list[selectors.IndicatorRow] = []
     total = None
     if form.is_valid():
@@ -336,7 +419,8 @@ def indicator_view(request: HttpRequest) -> HttpResponseBase:
             form.cleaned_data.get("group", "grid") if form.is_valid() else "grid"
         ),
         "can_export": user.can(Capability.EXPORT),
-        "querystring": request.GET.urlencode(),
+        "querystring": data.urlencode(),
+        "period": form.period() if form.is_valid() else None,
     }
     return render(request, "cases/indicators.html", context)
 

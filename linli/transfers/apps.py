@@ -9,4 +9,4 @@ class TransfersConfig(ModuleConfig):
     name = "linli.transfers"
     label = "transfers"
     verbose_name = "导入导出"
-    nav_items = (NavItem(_("台账导入"), "transfers:imports", "/transfers/", Capability.WRITE, icon="⇪"),)
+    nav_items = (NavItem(_("台账导入"), "transfers:imports", "/transfers/", Capability.EXPORT, icon="⇪"),)

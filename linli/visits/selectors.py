@@ -12,6 +12,7 @@ from django.utils import timezone
 from linli.accounts.roles import Capability
 from linli.areas.models import Area
 from linli.core.scoping import PATH_SEPARATOR
+from linli.registry.idnumber import mask_phone
 from linli.registry.models import Tag
 from linli.visits.models import TaskStatus, Visit, VisitTarget, VisitTask
 from linli.visits.services import PERSON_REASON
@@ -69,11 +70,13 @@ class Todo:
 def todo(user: User, *, today: date | None = None, limit: int = 200) -> Todo:
     """A visitor's list: open 八必访 tasks first, then people overdue, then people due within a week."""
     today = today or timezone.localdate()
-    mine = VisitTarget.objects.visible_to(user).filter(visitor=user).select_related("resident", "grid")
+    # The resident's house and building come along: the list shows where to go and whom to ring.
+    place = ("resident__house__building", "resident__house__entrance", "grid")
+    mine = VisitTarget.objects.visible_to(user).filter(visitor=user).select_related(*place)
     tasks = list(
         VisitTask.objects.visible_to(user)
         .filter(assignee=user, status=TaskStatus.OPEN)
-        .select_related("resident", "grid")
+        .select_related(*place)
         .order_by("due_at")[:limit]
     )
     overdue = list(filter_targets(mine, "overdue", today).order_by("due_on", "pk")[:limit])
@@ -84,7 +87,28 @@ def todo(user: User, *, today: date | None = None, limit: int = 200) -> Todo:
     tags = {t.code: t for t in Tag.objects.all()}
     for target in [*overdue, *soon]:
         target.reason = reason_text(target.reasons, user, tags)  # type: ignore[attr-defined]
+    for item in [*tasks, *overdue, *soon]:
+        item.address = resident_address(item.resident)  # type: ignore[attr-defined]
+        item.phone = mask_phone(item.resident.phone) if item.resident.phone else ""  # type: ignore[attr-defined]
     return Todo(overdue=overdue, soon=soon, tasks=tasks, unassigned=unassigned)
+
+
+def resident_address(resident: Any) -> str:
+    """Where a resident lives, as a visitor looks for it: "锦绣路 8 号 3-101"."""
+    house = resident.house
+    if house is None:
+        return ""
+    street_address = house.building.address
+    return f"{street_address} {house}" if street_address else f"{house}"
+
+
+def next_visit(todo: Todo, *, after: int | None = None) -> VisitTask | VisitTarget | None:
+    """Who to visit next: the first person on the list other than the one just visited."""
+    items: list[VisitTask | VisitTarget] = [*todo.tasks, *todo.overdue, *todo.soon]
+    for item in items:
+        if item.resident_id != after:
+            return item
+    return None
 
 
 def todo_count(user: User) -> int:

@@ -10,6 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -71,11 +72,19 @@ def _resident(user: User, pk: int | str) -> Resident:
 def todo(request: HttpRequest) -> HttpResponse:
     """我的走访: what the signed-in worker must do, most urgent first."""
     user = acting_user(request)
+    todo = selectors.todo(user)
+    after = request.GET.get("after", "")
     context = {
-        "todo": selectors.todo(user),
+        "todo": todo,
         "today": timezone.localdate(),
         "now": timezone.now(),
         "can_write": user.can(Capability.WRITE),
+        # Just saved a visit (?after=resident): offer the next person on the list.
+        "next": (
+            selectors.next_visit(todo, after=int(after) if after.isdigit() else None)
+            if "after" in request.GET and user.can(Capability.WRITE)
+            else None
+        ),
     }
     return render(request, "visits/todo.html", context)
 
@@ -132,7 +141,7 @@ def visit_new(request: HttpRequest) -> HttpResponseBase:
             messages.success(request, f"已记录对{visit.subject_label}的走访。")
             if visit.needs and user.can(Capability.WRITE):
                 return redirect("visits:detail", pk=visit.pk)
-            return redirect("visits:todo")
+            return redirect(f"{reverse('visits:todo')}?after={visit.resident_id or ''}")
     context = _new_context(user, form, resident, household)
     return render(request, "visits/visit_new.html", context, status=400)
 
@@ -321,6 +330,7 @@ def task_list(request: HttpRequest) -> HttpResponse:
         "statuses": TaskStatus.choices,
         "now": timezone.now(),
         "querystring": querystring,
+        "can_write": user.can(Capability.WRITE),
     }
     return render(request, "visits/task_list.html", context)
 

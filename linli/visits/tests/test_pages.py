@@ -21,6 +21,7 @@ def test_the_grid_workers_todo_lists_tasks_and_overdue_people(vw: VisitWorld, cl
 
 
 def test_logging_a_visit_from_the_phone_form(vw: VisitWorld, client_for) -> None:
+    services.task_create(actor=None, resident=vw.dibao, trigger="hospitalised", note="住院")
     client = client_for(vw.w.grid_worker_c01_g01)
     form = client.get(f"/visits/new/?resident={vw.alone.pk}")
     assert form.status_code == 200
@@ -30,8 +31,16 @@ def test_logging_a_visit_from_the_phone_form(vw: VisitWorld, client_for) -> None
         {"mode": "in_person", "visited_on": "2026-11-20", "observations": "一切安好", "needs": ""},
     )
     assert done.status_code == 302
-    assert done["Location"] == "/visits/"
+    assert done["Location"] == f"/visits/?after={vw.alone.pk}"
     assert Visit.objects.get().observations == "一切安好"
+    # The to-do list then offers the next person on it, with where they live and a masked phone.
+    html = client.get(done["Location"]).content.decode()
+    offer = html[html.index('data-testid="next-visit"') :]
+    offer = offer[: offer.index("</section>")]
+    assert "孙困难" in offer  # the open 八必访 task comes first
+    assert "钱老伯" not in offer
+    assert "139****1111" in offer
+    assert "13900001111" not in html
 
 
 def test_a_visit_with_a_need_goes_to_the_visit_to_turn_it_into_a_case(vw: VisitWorld, client_for) -> None:
@@ -233,3 +242,30 @@ def test_a_resident_who_moved_grids_brings_no_old_visit_notes_to_the_new_grid(
         "旧网格的记录"
         in client_for(vw.w.c01_worker).get(f"/registry/residents/{vw.untagged.pk}/").content.decode()
     )
+
+
+def test_the_todo_list_shows_where_people_live_and_a_masked_phone(vw: VisitWorld, client_for) -> None:
+    html = client_for(vw.w.grid_worker_c01_g01).get("/visits/").content.decode()
+    soon = html[html.index('data-testid="visits-soon"') :]
+    soon = soon[: soon.index("</li>")]
+    assert "钱老伯" in soon
+    assert "3-101" in soon  # building 3, room 101
+    assert "139****1111" in soon
+    assert "13900001111" not in html
+
+
+def test_the_read_only_viewer_gets_no_visit_buttons(vw: VisitWorld, client_for) -> None:
+    services.task_create(actor=None, resident=vw.dibao, trigger="hospitalised", note="住院")
+    viewer = client_for(vw.w.viewer).get("/visits/tasks/").content.decode()
+    assert "孙困难" in viewer
+    assert "去走访" not in viewer
+    assert "确认撤销" not in viewer
+    worker = client_for(vw.w.grid_worker_c01_g01).get("/visits/tasks/").content.decode()
+    assert "去走访" in worker
+    assert client_for(vw.w.viewer).get("/visits/?after=1").status_code == 200
+
+
+def test_only_those_who_keep_ledgers_see_the_import_entry(vw: VisitWorld, client_for) -> None:
+    assert "台账导入" not in client_for(vw.w.grid_worker_c01_g01).get("/visits/").content.decode()
+    assert "台账导入" not in client_for(vw.w.viewer).get("/visits/").content.decode()
+    assert "台账导入" in client_for(vw.w.c01_worker).get("/visits/").content.decode()
