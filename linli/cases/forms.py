@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from linli.areas.forms import AreaChoiceField
 from linli.areas.models import Area
 from linli.cases.models import (
     Case,
@@ -41,7 +42,7 @@ class CaseForm(forms.Form):
     urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices, initial=Urgency.NORMAL)
     title = forms.CharField(label="标题", max_length=100)
     description = forms.CharField(label="诉求内容", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
-    area = forms.ModelChoiceField(label="所在网格 / 社区", queryset=Area.objects.none(), empty_label="请选择")
+    area = AreaChoiceField(label="所在网格 / 社区", queryset=Area.objects.none(), empty_label="请选择")
     building = forms.CharField(label="楼栋号", max_length=20, required=False, help_text="如 8（可不填）")
     room = forms.CharField(label="房号", max_length=20, required=False, help_text="如 301 或 2-301")
     address = forms.CharField(label="地址 / 位置描述", max_length=200, required=False)
@@ -58,8 +59,6 @@ class CaseForm(forms.Form):
         self.fields["area"].queryset = (  # type: ignore[attr-defined]
             Area.objects.visible_to(user).filter(kind__in=["community", "grid"]).order_by("path")
         )
-        area_field: Any = self.fields["area"]
-        area_field.label_from_instance = lambda a: f"{'　' * max(0, a.depth - 1)}{a.name}（{a.path}）"
         for name in ("title", "reporter_phone", "building", "room"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
         self.fields["reporter_phone"].widget.attrs["inputmode"] = "tel"

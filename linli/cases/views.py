@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.models import User
 from linli.accounts.roles import Capability
+from linli.areas.models import Area
 from linli.cases import actions, selectors, services
 from linli.cases.export import export_indicators, period_bounds
 from linli.cases.forms import ActionForm, CaseFilterForm, CaseForm, IndicatorForm
@@ -292,7 +293,8 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponseBase:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
-    todo = selectors.todo(user).select_related("area", "category", "assignee", "department")[:200]
+    todo = list(selectors.todo(user).select_related("area", "category", "assignee", "department")[:200])
+    Area.qualify(c.area for c in todo)
     notes = Notification.objects.filter(user=user).select_related("case")[:100]
     context = {"todo": todo, "notifications": notes, "now": timezone.now()}
     return render(request, "cases/inbox.html", context)

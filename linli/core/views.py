@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime, time
 
 from django.contrib.auth.decorators import login_required
@@ -34,10 +35,12 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {
         "counts": counts,
         "workers": current.values("user").distinct().count(),
-        "grids_without_worker": grids_without_worker[:20],
+        "grids_without_worker": _qualified(grids_without_worker[:20]),
         "grids_without_worker_count": grids_without_worker.count(),
         "my_areas": Area.objects.filter(pk__in=user.bindings.values("area")),
-        "my_assignments": user.grid_assignments.all() & GridAssignment.objects.current(),
+        "my_assignments": _qualified_grids(
+            (user.grid_assignments.all() & GridAssignment.objects.current()).select_related("grid")
+        ),
     }
     from linli.visits import selectors as visit_selectors
 
@@ -121,3 +124,15 @@ def forbidden(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     return render(request, "404.html", status=404)
+
+
+def _qualified(areas: Iterable[Area]) -> list[Area]:
+    rows = list(areas)
+    Area.qualify(rows)
+    return rows
+
+
+def _qualified_grids(assignments: Iterable[GridAssignment]) -> list[GridAssignment]:
+    rows = list(assignments)
+    Area.qualify(a.grid for a in rows)
+    return rows

@@ -9,6 +9,7 @@ from django.db.models.functions import Concat
 
 from linli.accounts.models import User
 from linli.accounts.roles import Capability
+from linli.areas.forms import AreaChoiceField
 from linli.areas.models import Area
 from linli.registry.models import ResidenceType, Resident, ResidentStatus, ResidentTag, Tag
 from linli.registry.selectors import is_pinyin_query, query_kind, search
@@ -48,9 +49,7 @@ class ResidentFilterForm(forms.Form):
             }
         ),
     )
-    grid = forms.ModelChoiceField(
-        label="网格", queryset=Area.objects.none(), required=False, empty_label="全部网格"
-    )
+    grid = AreaChoiceField(label="网格", queryset=Area.objects.none(), required=False, empty_label="全部网格")
     building = forms.CharField(label="楼栋", required=False, max_length=20)
     tag = forms.ModelChoiceField(
         label="标签", queryset=Tag.objects.none(), required=False, empty_label="全部"
@@ -69,9 +68,8 @@ class ResidentFilterForm(forms.Form):
         tag_field = self.fields["tag"]
         assert isinstance(grid_field, forms.ModelChoiceField)  # noqa: S101  (declared above)
         assert isinstance(tag_field, forms.ModelChoiceField)  # noqa: S101
-        grids = Area.objects.visible_to(user).filter(kind=Area.Kind.GRID).select_related("parent")
-        grid_field.queryset = grids.order_by("path")  # labelled with the parent: _grid_label
-        grid_field.label_from_instance = _grid_label  # type: ignore[method-assign,assignment]
+        grids = Area.objects.visible_to(user).filter(kind=Area.Kind.GRID)
+        grid_field.queryset = grids.order_by("path")
         tags = Tag.objects.order_by("group__order", "order")
         tag_field.queryset = tags if user.can(Capability.VIEW_SENSITIVE) else tags.filter(sensitive=False)
 
@@ -104,10 +102,6 @@ class ResidentFilterForm(forms.Form):
         if q := data.get("q"):
             qs = search(qs, q)
         return ordered(qs, data.get("sort") or "name", by_name=query_kind(q or "") == "name")
-
-
-def _grid_label(area: Area) -> str:
-    return f"{area.parent.name if area.parent else ''}{area.name}"
 
 
 def _years_ago(today: date, years: int) -> date:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 
 from django.contrib.auth.decorators import login_required
@@ -52,7 +53,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "count_exact": getattr(residents, "count_exact", True),
-        "rows": [present(r, user) for r in page.object_list],
+        "rows": [present(r, user) for r in _qualified(page.object_list)],
         "querystring": querystring,
         "can_export": user.can(Capability.EXPORT),
         "export_form": ExportForm(),
@@ -177,3 +178,10 @@ def resident_export(request: HttpRequest) -> HttpResponseBase:
         raise PermissionDenied(exc.message) from exc
     filename = f"人口台账-{areas[0].name if len(areas) == 1 else '导出'}-{stamp}.xlsx"
     return FileResponse(tmp.open("rb"), as_attachment=True, filename=filename)
+
+
+def _qualified(residents: Iterable[Resident]) -> list[Resident]:
+    """The page's residents with their grids named by community (one query for the page)."""
+    rows = list(residents)
+    Area.qualify(r.grid for r in rows)
+    return rows
