@@ -68,7 +68,9 @@ def test_the_case_api_and_the_indicators_name_the_grid_with_its_community(world:
     case = new_case(build_case_world(world))
     assert case.area == world.c01_g01
     body = client_for(world.street_admin).get("/api/v1/cases", **bearer(world.street_admin)).json()
-    assert [(c["area_path"], c["area_name"]) for c in body["items"]] == [("S01/C01/G01", "锦绣社区 · 第一网格")]
+    assert [(c["area_path"], c["area_name"]) for c in body["items"]] == [
+        ("S01/C01/G01", "锦绣社区 · 第一网格")
+    ]
     now = timezone.now()
     rows, _ = case_selectors.indicators(
         Case.objects.all(), group="grid", start=now - timedelta(days=1), end=now + timedelta(days=1)
