@@ -32,7 +32,7 @@ def test_a_case_from_a_phone_to_the_residents_confirmation(live_cases, page_fact
     phone.get_by_label("标题").fill("楼上夜间装修")
     phone.get_by_label("诉求内容").fill("8 栋 401 每晚 11 点后还在钻墙。")
     phone.get_by_label("受理渠道").select_option("patrol")
-    phone.get_by_label("所在网格 / 社区").select_option(label="第一网格（S01/C01/G01）")
+    phone.get_by_label("所在网格 / 社区").select_option(label="锦绣社区 · 第一网格")
     phone.get_by_label("楼栋号").fill("8")
     phone.get_by_label("房号").fill("99")
     phone.get_by_label("联系电话").fill("13800138000")
