@@ -143,7 +143,7 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
-                messages.success(request, f"已指定 {assignee.display_name} 负责 {grid.name}。")
+                messages.success(request, f"已指定 {assignee.display_name} 负责 {grid.qualified_name}。")
                 return redirect("areas:detail", pk=grid.pk)
     context = _detail_context(user, grid) | {"assign_form": form}
     return render(request, "areas/detail.html", context, status=400)

@@ -95,7 +95,7 @@ class CaseForm(forms.Form):
             .first()
         )
         if building is None:
-            self.add_error("building", f"{area.name}没有 {number} 号楼。")
+            self.add_error("building", f"{area.qualified_name}没有 {number} 号楼。")
             return {"area": area}
         if not room:
             return {"area": area, "building": building}

@@ -37,7 +37,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "workers": current.values("user").distinct().count(),
         "grids_without_worker": _qualified(grids_without_worker[:20]),
         "grids_without_worker_count": grids_without_worker.count(),
-        "my_areas": Area.objects.filter(pk__in=user.bindings.values("area")),
+        "my_areas": _qualified(Area.objects.filter(pk__in=user.bindings.values("area"))),
         "my_assignments": _qualified_grids(
             (user.grid_assignments.all() & GridAssignment.objects.current()).select_related("grid")
         ),

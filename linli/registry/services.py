@@ -157,7 +157,7 @@ def _duplicate_id(actor: User | None, id_number: str) -> DomainError:
         and not Resident.objects.visible_to(actor).filter(pk=other.pk).exists()
     ):
         return DomainError("该身份证号已在本系统其他辖区登记，请联系街道核实。", field="id_number")
-    where = f"（{other.grid.name}，{other.name}）" if other else ""
+    where = f"（{other.grid.qualified_name}，{other.name}）" if other else ""
     return DomainError(f"该身份证号已登记{where}。", field="id_number")
 
 
