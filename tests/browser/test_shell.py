@@ -7,6 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.helpers import assert_fits_screen
 from tests.factories import PASSWORD, build_world
 
 pytestmark = pytest.mark.browser
@@ -67,8 +68,7 @@ def test_grid_worker_on_a_phone(live_world, page_factory):
     page = page_factory(375, 740)
     sign_in(page, live_world, "c01g01")
     expect(page.get_by_role("heading", level=1)).to_contain_text("您好")
-    # Nothing is wider than the screen.
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_fits_screen(page)
     nav = page.locator("#sidenav")
     expect(nav).not_to_be_in_viewport()
     page.get_by_role("button", name="菜单").click()
@@ -76,6 +76,6 @@ def test_grid_worker_on_a_phone(live_world, page_factory):
     page.get_by_role("link", name="区域网格").click()
     expect(page.get_by_role("link", name="第一网格")).to_be_visible()
     expect(page.get_by_text("第二网格")).to_have_count(0)  # another grid is out of scope
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_fits_screen(page)
     page.get_by_role("link", name="第一网格").click()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_fits_screen(page)
