@@ -6,7 +6,9 @@ from linli.core.modules import HomeCard, ModuleConfig
 def _my_areas(user: Any) -> dict[str, Any]:
     from linli.areas.models import Area
 
-    return {"my_areas": Area.objects.filter(pk__in=user.bindings.values("area"))}
+    areas = list(Area.objects.filter(pk__in=user.bindings.values("area")))
+    Area.qualify(areas)  # "锦绣社区 · 第一网格", the names of a page read in one query
+    return {"my_areas": areas}
 
 
 class AccountsConfig(ModuleConfig):

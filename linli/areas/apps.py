@@ -31,10 +31,13 @@ def _grids(user: Any) -> dict[str, Any]:
         .exclude(pk__in=current.filter(duty=GridAssignment.Duty.WORKER).values("grid"))
         .order_by("path")
     )
+    shown = list(grids_without_worker[:20])
+    mine = list((user.grid_assignments.all() & GridAssignment.objects.current()).select_related("grid"))
+    Area.qualify([*shown, *(a.grid for a in mine)])  # "锦绣社区 · 第一网格", in one query
     return {
-        "grids_without_worker": grids_without_worker[:20],
+        "grids_without_worker": shown,
         "grids_without_worker_count": grids_without_worker.count(),
-        "my_assignments": user.grid_assignments.all() & GridAssignment.objects.current(),
+        "my_assignments": mine,
     }
 
 

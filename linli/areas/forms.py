@@ -48,3 +48,17 @@ class AssignForm(forms.Form):
     start_date = forms.DateField(
         label="开始日期", widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
+
+
+class AreaChoiceField(forms.ModelChoiceField):
+    """A select of areas that names grids with their community, "锦绣社区 · 第一网格", as every page does.
+
+    The labels of all choices are read with one query the first time one is needed, not one per option.
+    """
+
+    _labels: dict[str, str] | None = None
+
+    def label_from_instance(self, obj: Any) -> str:
+        if self._labels is None or obj.path not in self._labels:
+            self._labels = Area.qualified_names(self.queryset.values_list("path", "name"))  # type: ignore[union-attr]
+        return self._labels.get(obj.path, obj.name)

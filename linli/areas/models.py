@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import ClassVar
 
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 
 from linli.areas.querysets import AreaQuerySet, GridAssignmentQuerySet
 
@@ -91,8 +93,55 @@ class Area(models.Model):
         return self.kind == self.Kind.GRID
 
     def ancestor_paths(self) -> list[str]:
-        parts = self.path.split("/")
-        return ["/".join(parts[: i + 1]) for i in range(len(parts) - 1)]
+        return _ancestor_paths(self.path)
+
+    @cached_property
+    def qualified_name(self) -> str:
+        """The name to show wherever areas of more than one community may be in view: a grid's name
+        after its community's, "锦绣社区 · 第一网格" (every community has a 第一网格); others as named.
+
+        One query for this area alone. A list calls `Area.qualify(areas)` first, which names them all
+        with one query, not one per row.
+        """
+        Area.qualify([self])
+        return self.__dict__["qualified_name"]
+
+    @staticmethod
+    def qualify(areas: Iterable[Area | None]) -> None:
+        """Fill `qualified_name` of every area given (None is skipped), with one query."""
+        todo = [a for a in areas if a is not None and "qualified_name" not in a.__dict__]
+        labels = Area.qualified_names((a.path, a.name) for a in todo)
+        for area in todo:
+            area.__dict__["qualified_name"] = labels[area.path]
+
+    @staticmethod
+    def qualified_names(areas: Iterable[tuple[str, str]]) -> dict[str, str]:
+        """`qualified_name` by path, for rows read as values: (path, name) pairs in, {path: label} out."""
+        pairs = dict(areas)
+        ancestors = {a for path in pairs for a in _ancestor_paths(path)}
+        communities = (
+            dict(
+                Area.objects.filter(kind=AreaKind.COMMUNITY, path__in=ancestors)
+                .order_by()
+                .values_list("path", "name")
+            )
+            if ancestors
+            else {}
+        )
+        labels = {}
+        for path, name in pairs.items():
+            community = next((communities[a] for a in _ancestor_paths(path) if a in communities), None)
+            labels[path] = f"{community}{QUALIFIER}{name}" if community else name
+        return labels
+
+
+# Between a community's name and its grid's: "锦绣社区 · 第一网格".
+QUALIFIER = " · "
+
+
+def _ancestor_paths(path: str) -> list[str]:
+    parts = path.split("/")
+    return ["/".join(parts[: i + 1]) for i in range(len(parts) - 1)]
 
 
 class GridAssignment(models.Model):

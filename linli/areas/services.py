@@ -199,7 +199,7 @@ def grid_assign(
     overlapping = overlapping.exclude(end_date__lt=start_date)
     if overlapping.exists():
         raise DomainError(
-            f"{user.display_name} 在该时段已是 {grid.name} 的{GridAssignment.Duty(duty).label}。"
+            f"{user.display_name} 在该时段已是 {grid.qualified_name} 的{GridAssignment.Duty(duty).label}。"
         )
     assignment = GridAssignment.objects.create(
         grid=grid, user=user, duty=duty, start_date=start_date, end_date=end_date, note=note.strip()[:200]

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -61,7 +62,7 @@ def _detail_context(user: User, area: Area) -> dict[str, object]:
         "area": area,
         "ancestors": ancestors,
         "children": _with_counts(area.children.all()).order_by("code"),
-        "assignments": assignments,
+        "assignments": _qualified(assignments),
         "can_manage": user.can(Capability.MANAGE_AREAS),
         "can_assign": user.can(Capability.MANAGE_USERS) and area.kind == Area.Kind.GRID,
     }
@@ -142,7 +143,14 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
             except DomainError as exc:
                 add_domain_error(form, exc)
             else:
-                messages.success(request, f"已指定 {assignee.display_name} 负责 {grid.name}。")
+                messages.success(request, f"已指定 {assignee.display_name} 负责 {grid.qualified_name}。")
                 return redirect("areas:detail", pk=grid.pk)
     context = _detail_context(user, grid) | {"assign_form": form}
     return render(request, "areas/detail.html", context, status=400)
+
+
+def _qualified(assignments: Iterable[GridAssignment]) -> list[GridAssignment]:
+    """Assignments with their grids named by community: a street's page lists every 第一网格."""
+    rows = list(assignments)
+    Area.qualify(a.grid for a in rows)
+    return rows

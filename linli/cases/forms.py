@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from linli.areas.forms import AreaChoiceField
 from linli.areas.models import Area
 from linli.cases.models import (
     Case,
@@ -41,7 +42,7 @@ class CaseForm(forms.Form):
     urgency = forms.ChoiceField(label="紧急程度", choices=Urgency.choices, initial=Urgency.NORMAL)
     title = forms.CharField(label="标题", max_length=100)
     description = forms.CharField(label="诉求内容", widget=forms.Textarea(attrs={"rows": 4}), max_length=2000)
-    area = forms.ModelChoiceField(label="所在网格 / 社区", queryset=Area.objects.none(), empty_label="请选择")
+    area = AreaChoiceField(label="所在网格 / 社区", queryset=Area.objects.none(), empty_label="请选择")
     building = forms.CharField(label="楼栋号", max_length=20, required=False, help_text="如 8（可不填）")
     room = forms.CharField(label="房号", max_length=20, required=False, help_text="如 301 或 2-301")
     address = forms.CharField(label="地址 / 位置描述", max_length=200, required=False)
@@ -56,8 +57,6 @@ class CaseForm(forms.Form):
         self.user = user
         self.fields["category"].queryset = leaf_categories()  # type: ignore[attr-defined]
         self.fields["area"].queryset = place_areas(user)  # type: ignore[attr-defined]
-        area_field: Any = self.fields["area"]
-        area_field.label_from_instance = area_label
         for name in ("title", "reporter_phone", "building", "room"):
             self.fields[name].widget.attrs["autocomplete"] = "off"
         self.fields["reporter_phone"].widget.attrs["inputmode"] = "tel"
@@ -105,7 +104,7 @@ def find_place(form: forms.Form, user: Any) -> dict[str, Any]:
         .first()
     )
     if building is None:
-        form.add_error("building", f"{area.name}没有 {number} 号楼。")
+        form.add_error("building", f"{area.qualified_name}没有 {number} 号楼。")
         return {"area": area}
     if not room:
         return {"area": area, "building": building}
@@ -124,14 +123,10 @@ def place_areas(user: Any) -> QuerySet[Area]:
     return Area.objects.visible_to(user).filter(kind__in=["community", "grid"]).order_by("path")
 
 
-def area_label(area: Area) -> str:
-    return f"{'　' * max(0, area.depth - 1)}{area.name}（{area.path}）"
-
-
 class LocationForm(forms.Form):
     """更正位置: the case's grid or community, a building number and room in it, the address text."""
 
-    area = forms.ModelChoiceField(label="所在网格 / 社区", queryset=Area.objects.none(), empty_label="请选择")
+    area = AreaChoiceField(label="所在网格 / 社区", queryset=Area.objects.none(), empty_label="请选择")
     building = forms.CharField(
         label="楼栋号", max_length=20, required=False, help_text="输入楼号或地址可搜索"
     )
@@ -143,8 +138,6 @@ class LocationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["area"].queryset = place_areas(user)  # type: ignore[attr-defined]
-        area_field: Any = self.fields["area"]
-        area_field.label_from_instance = area_label
         self.fields["building"].widget.attrs.update(autocomplete="off", list="building-choices")
         self.fields["room"].widget.attrs["autocomplete"] = "off"
 

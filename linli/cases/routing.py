@@ -115,6 +115,6 @@ def suggest(case: Any) -> Target:
     if case.area.kind == Area.Kind.GRID:
         worker = on_duty_worker(case.area)
         if worker is not None:
-            return Target(assignee=worker, reason=f"{case.area.name}当班网格员")
-        return Target(reason=f"{case.area.name}暂无当班网格员，请手工指定")
+            return Target(assignee=worker, reason=f"{case.area.qualified_name}当班网格员")
+        return Target(reason=f"{case.area.qualified_name}暂无当班网格员，请手工指定")
     return Target(reason="位置未落到网格，请手工指定处置人或部门")

@@ -12,6 +12,7 @@ from django.db.models import Count, F, Q, QuerySet, Sum
 from django.utils import timezone
 
 from linli.accounts.roles import Capability
+from linli.areas.models import Area
 from linli.cases import routing, services
 from linli.cases.models import (
     OPEN_STATUSES,
@@ -342,6 +343,9 @@ def indicators(
     names = {
         pk: (k, n) for pk, k, n in related._base_manager.filter(pk__in=ids).values_list("pk", key, label)
     }
+    if fk == "area":  # every community has a 第一网格: name grids with their community
+        qualified = Area.qualified_names(names.values())
+        names = {pk: (path, qualified[path]) for pk, (path, _) in names.items()}
     rows: list[IndicatorRow] = []
     sums = dict.fromkeys(COUNTED, 0) | {"timed": 0, "handling_seconds": 0.0}
     for values in grouped:

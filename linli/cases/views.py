@@ -369,7 +369,8 @@ def extension_decide(request: HttpRequest, pk: int) -> HttpResponseBase:
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
-    todo = selectors.todo(user).select_related("area", "category", "assignee", "department")[:200]
+    todo = list(selectors.todo(user).select_related("area", "category", "assignee", "department")[:200])
+    Area.qualify(c.area for c in todo)
     notes = Notification.objects.filter(user=user).select_related("case")[:100]
     context = {"todo": todo, "notifications": notes, "now": timezone.now()}
     return render(request, "cases/inbox.html", context)

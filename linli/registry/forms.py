@@ -9,6 +9,7 @@ from django.db.models.functions import Concat
 
 from linli.accounts.models import User
 from linli.accounts.roles import Capability
+from linli.areas.forms import AreaChoiceField
 from linli.areas.models import Area
 from linli.core.errors import DomainError
 from linli.registry.models import (
@@ -61,9 +62,7 @@ class ResidentFilterForm(forms.Form):
             }
         ),
     )
-    grid = forms.ModelChoiceField(
-        label="网格", queryset=Area.objects.none(), required=False, empty_label="全部网格"
-    )
+    grid = AreaChoiceField(label="网格", queryset=Area.objects.none(), required=False, empty_label="全部网格")
     building = forms.CharField(label="楼栋", required=False, max_length=20)
     tag = forms.ModelChoiceField(
         label="标签", queryset=Tag.objects.none(), required=False, empty_label="全部"
@@ -91,9 +90,8 @@ class ResidentFilterForm(forms.Form):
         tag_field = self.fields["tag"]
         assert isinstance(grid_field, forms.ModelChoiceField)  # noqa: S101  (declared above)
         assert isinstance(tag_field, forms.ModelChoiceField)  # noqa: S101
-        grids = Area.objects.visible_to(user).filter(kind=Area.Kind.GRID).select_related("parent")
-        grid_field.queryset = grids.order_by("path")  # labelled with the parent: _grid_label
-        grid_field.label_from_instance = _grid_label  # type: ignore[method-assign,assignment]
+        grids = Area.objects.visible_to(user).filter(kind=Area.Kind.GRID)
+        grid_field.queryset = grids.order_by("path")
         tags = Tag.objects.order_by("group__order", "order")
         tag_field.queryset = tags if user.can(Capability.VIEW_SENSITIVE) else tags.filter(sensitive=False)
         if not user.can(Capability.REVEAL_PERSONAL):
@@ -136,11 +134,6 @@ class ResidentFilterForm(forms.Form):
         return ordered(qs, data.get("sort") or "name", by_name=query_kind(q or "") == "name")
 
 
-def _grid_label(area: Area) -> str:
-    """ "锦绣社区 · 第一网格": grid names repeat from one community to the next."""
-    return f"{area.parent.name} · {area.name}" if area.parent else area.name
-
-
 def _years_ago(today: date, years: int) -> date:
     try:
         return today.replace(year=today.year - years)
@@ -166,7 +159,7 @@ class PlaceForm(forms.Form):
     The choices of each level follow the level above, as posted; the page re-renders this fieldset
     (htmx) when a select changes, so a phone shows only what applies."""
 
-    grid = forms.ModelChoiceField(label="网格", queryset=Area.objects.none(), empty_label="请选择网格")
+    grid = AreaChoiceField(label="网格", queryset=Area.objects.none(), empty_label="请选择网格")
     building = forms.ChoiceField(label="楼栋", required=False)
     building_number = forms.CharField(label="新楼栋号", required=False, max_length=20)
     house = forms.ChoiceField(label="房屋", required=False)
@@ -185,7 +178,6 @@ class PlaceForm(forms.Form):
         grid_field = self.fields["grid"]
         assert isinstance(grid_field, forms.ModelChoiceField)  # noqa: S101  (declared above)
         grid_field.queryset = grids.order_by("path")
-        grid_field.label_from_instance = _grid_label  # type: ignore[method-assign,assignment]
         for name in ("grid", "building", "house"):
             self.fields[name].widget.attrs.update(_hx(place_url))
         self.fields["relation_to_head"].widget.attrs["placeholder"] = "如：配偶、子女、父母"

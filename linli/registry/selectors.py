@@ -501,10 +501,9 @@ def population_counts(user: User, *, area: str = "") -> tuple[list[PopulationRow
     by_type = list(residents.order_by().values_list("grid_id", "residence_type").annotate(n=Count("*")))
     by_tag = list(links.order_by().values_list("resident__grid_id", "tag_id").annotate(n=Count("*")))
     ids = {g for g, _, _ in by_type} | {g for g, _, _ in by_tag}
-    rows = {
-        pk: PopulationRow(path=path, name=name)
-        for pk, path, name in Area.objects.filter(pk__in=ids).values_list("pk", "path", "name")
-    }
+    grids = list(Area.objects.filter(pk__in=ids).values_list("pk", "path", "name"))
+    names = Area.qualified_names((path, name) for _, path, name in grids)
+    rows = {pk: PopulationRow(path=path, name=names[path]) for pk, path, _ in grids}
     tag_names = dict(Tag.objects.order_by().values_list("pk", "name"))
     total = PopulationRow(path="", name="合计")
     for grid_id, kind, n in by_type:

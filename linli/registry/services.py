@@ -171,7 +171,7 @@ def _duplicate_id(
     if other is not None and other.status == Resident.Status.MERGED and other.merged_into_id:
         survivor = Resident.objects.get(pk=other.merged_into_id)
         return DomainError(f"该身份证号已登记，并已合并到居民 {survivor.name}。", field="id_number")
-    where = f"（{other.grid.name}，{other.name}）" if other else ""
+    where = f"（{other.grid.qualified_name}，{other.name}）" if other else ""
     return DomainError(f"该身份证号已登记{where}。", field="id_number")
 
 
@@ -245,8 +245,7 @@ def _report_duplicate_elsewhere(actor: User, other: Resident, grid: Area, name: 
 
 
 def _grid_label(grid: Area) -> str:
-    parent = grid.parent.name if grid.parent_id and grid.parent else ""
-    return f"{parent} · {grid.name}" if parent else grid.name
+    return grid.qualified_name
 
 
 @dataclass(frozen=True)

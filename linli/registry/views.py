@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterable
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -72,7 +73,7 @@ def resident_list(request: HttpRequest) -> HttpResponse:
         "form": form,
         "page": page,
         "count_exact": getattr(residents, "count_exact", True),
-        "rows": [present(r, user) for r in page.object_list],
+        "rows": [present(r, user) for r in _qualified(page.object_list)],
         "querystring": querystring,
         "can_export": user.can(Capability.EXPORT),
         "export_form": ExportForm(),
@@ -495,3 +496,10 @@ def _tag_choices(user: User, resident: Resident) -> list[Tag]:
     if not user.can(Capability.VIEW_SENSITIVE):
         tags = tags.filter(sensitive=False)
     return list(tags.exclude(pk__in=resident.tag_links.values("tag_id")))
+
+
+def _qualified(residents: Iterable[Resident]) -> list[Resident]:
+    """The page's residents with their grids named by community (one query for the page)."""
+    rows = list(residents)
+    Area.qualify(r.grid for r in rows)
+    return rows

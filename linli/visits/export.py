@@ -47,6 +47,8 @@ def export_visits(
     bold = book.add_format({"bold": True})
     sheet.write_row(0, 0, [f"走访台账 {start:%Y-%m-%d} 至 {end:%Y-%m-%d}"], bold)
     sheet.write_row(2, 0, VISIT_COLUMNS, bold)
+    grids = Area.objects.filter(pk__in=visits.order_by().values("grid_id").distinct())
+    grid_names = Area.qualified_names(grids.values_list("path", "name"))
     count = 0
     for count, visit in enumerate(rows.iterator(chunk_size=2000), start=1):
         sheet.write_row(
@@ -55,7 +57,7 @@ def export_visits(
             [
                 visit.visited_on.isoformat(),
                 visit.get_mode_display(),
-                visit.grid.name,
+                grid_names[visit.grid.path],
                 visit.subject_label,
                 visit.visitor_label,
                 visit.observations,

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from linli.accounts.models import User
 from linli.accounts.roles import Capability
+from linli.areas.forms import AreaChoiceField
 from linli.areas.models import Area
 from linli.cases.forms import CategoryChoiceField, leaf_categories
 from linli.cases.models import Category, Urgency
@@ -74,7 +75,7 @@ def _areas(user: User, kinds: list[str]) -> Any:
 class CarePlanForm(forms.Form):
     """A rule for a key group in an area (leaders)."""
 
-    area = forms.ModelChoiceField(label="适用区域", queryset=Area.objects.none(), empty_label="请选择")
+    area = AreaChoiceField(label="适用区域", queryset=Area.objects.none(), empty_label="请选择")
     tag = forms.ModelChoiceField(label="重点人群标签", queryset=Tag.objects.none(), empty_label="请选择")
     interval_days = forms.IntegerField(
         label="走访周期（天）", min_value=1, max_value=MAX_INTERVAL_DAYS, help_text="如每周 7、每月 30"
@@ -88,8 +89,6 @@ class CarePlanForm(forms.Form):
         if not user.can(Capability.VIEW_SENSITIVE):
             tags = tags.filter(sensitive=False)
         self.fields["tag"].queryset = tags  # type: ignore[attr-defined]
-        area_field: Any = self.fields["area"]
-        area_field.label_from_instance = lambda a: f"{'　' * a.depth}{a.name}（{a.path}）"
 
 
 class PersonPlanForm(forms.Form):
@@ -136,9 +135,7 @@ class VisitFilterForm(forms.Form):
         label="止", required=False, widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
     )
     mode = forms.ChoiceField(label="方式", choices=[("", "全部"), *Mode.choices], required=False)
-    area = forms.ModelChoiceField(
-        label="区域", queryset=Area.objects.none(), required=False, empty_label="全部"
-    )
+    area = AreaChoiceField(label="区域", queryset=Area.objects.none(), required=False, empty_label="全部")
     mine = forms.BooleanField(label="只看我的", required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
@@ -156,9 +153,7 @@ class VisitFilterForm(forms.Form):
 
 class TargetFilterForm(forms.Form):
     state = forms.ChoiceField(label="状态", choices=[("", "全部"), *TARGET_STATES.items()], required=False)
-    area = forms.ModelChoiceField(
-        label="区域", queryset=Area.objects.none(), required=False, empty_label="全部"
-    )
+    area = AreaChoiceField(label="区域", queryset=Area.objects.none(), required=False, empty_label="全部")
     mine = forms.BooleanField(label="只看我负责的", required=False)
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:

@@ -234,6 +234,9 @@ def coverage(
         rows = sorted(rolled.values(), key=lambda r: r.key)
     else:
         rows = sorted(per_grid.values(), key=lambda r: r.key)
+        qualified = Area.qualified_names((r.key, r.label) for r in rows)
+        for r in rows:
+            r.label = qualified[r.key]
     total = CoverageRow(key="", label="合计")
     for r in rows:
         total.add(r)

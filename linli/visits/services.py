@@ -423,7 +423,7 @@ def care_plan_create(
     _plan_rights(actor, area=area, tag=tag)
     days = _interval(interval_days)
     if tag is not None and CarePlan.objects.filter(area=area, tag=tag).exists():
-        raise DomainError(f"{area.name}已有“{tag.name}”的关怀计划，请修改原计划。", field="tag")
+        raise DomainError(f"{area.qualified_name}已有“{tag.name}”的关怀计划，请修改原计划。", field="tag")
     with transaction.atomic():
         plan = CarePlan.objects.create(
             area=area,

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from linli.accounts.models import User
 from linli.accounts.roles import Capability
+from linli.areas.models import Area
 from linli.core.errors import DomainError, RateLimited
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate, photo_response
@@ -74,6 +75,7 @@ def todo(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     todo = selectors.todo(user)
     after = request.GET.get("after", "")
+    Area.qualify([*(t.grid for t in todo.tasks), *(t.grid for t in [*todo.overdue, *todo.soon])])
     context = {
         "todo": todo,
         "today": timezone.localdate(),
@@ -112,10 +114,15 @@ def visit_new(request: HttpRequest) -> HttpResponseBase:
             )
         reveal = user.can(Capability.REVEAL_PERSONAL)
         found = (
-            search(Resident.objects.visible_to(user), query, any_suffix=reveal).select_related("grid")[:20]
+            list(
+                search(Resident.objects.visible_to(user), query, any_suffix=reveal).select_related("grid")[
+                    :20
+                ]
+            )
             if query
             else []
         )
+        Area.qualify(r.grid for r in found)
         return render(request, "visits/visit_pick.html", {"query": query, "found": found})
     if request.method != "POST":
         return render(request, "visits/visit_new.html", _new_context(user, VisitForm(), resident, household))
@@ -248,6 +255,7 @@ def visit_list(request: HttpRequest) -> HttpResponseBase:
     qs = qs.filter(visited_on__gte=start, visited_on__lte=end)
     qs = qs.select_related("resident", "household__house__building", "grid").order_by("-visited_on", "-pk")
     page, querystring = paginate(request, qs, PAGE_SIZE)
+    Area.qualify(v.grid for v in page)
     context = {
         "form": form,
         "page": page,
@@ -275,6 +283,7 @@ def target_list(request: HttpRequest) -> HttpResponse:
     page, querystring = paginate(request, qs, PAGE_SIZE)
     tags = {t.code: t for t in Tag.objects.all()}
     rows = [(t, selectors.reason_text(t.reasons, user, tags)) for t in page]
+    Area.qualify(t.grid for t, _ in rows)
     context = {"form": form, "page": page, "rows": rows, "today": today, "querystring": querystring}
     return render(request, "visits/target_list.html", context)
 
@@ -410,8 +419,10 @@ def plan_list(request: HttpRequest) -> HttpResponseBase:
     hidden = (
         set() if user.can(Capability.VIEW_SENSITIVE) else {t.pk for t in Tag.objects.filter(sensitive=True)}
     )
+    shown = [p for p in plans if p.tag_id not in hidden]
+    Area.qualify(p.area for p in shown)
     context = {
-        "plans": [p for p in plans if p.tag_id not in hidden],
+        "plans": shown,
         "form": form,
         "can_edit": can_edit,
     }
@@ -538,6 +549,7 @@ def diary(request: HttpRequest) -> HttpResponseBase:
     if request.GET.get("mine"):
         qs = qs.filter(author=user)
     page, querystring = paginate(request, qs.order_by("-day", "-pk"), PAGE_SIZE)
+    Area.qualify(e.area for e in page)
     context = {
         "form": form,
         "page": page,

@@ -73,21 +73,6 @@ def page_factory(browser: Browser, request) -> Iterator:
         assert not errors, f"browser console errors: {errors}"
 
 
-def assert_fits_screen(page: Page) -> None:
-    """Nothing on the page is wider than the screen, measured once the page has loaded.
-
-    Call it after waiting for something of the page it measures (a heading, a URL): right after a click
-    that navigates, the old document may still be the one that is loaded. `wait_for_function` is re-run
-    in the new document if a navigation is still under way, so it never reads a document without a root.
-    """
-    page.wait_for_load_state("load")
-    widths = page.wait_for_function(
-        """() => document.readyState === "complete" && document.documentElement && document.body
-            ? [document.documentElement.scrollWidth, window.innerWidth] : null"""
-    ).json_value()
-    assert widths[0] <= widths[1], f"{page.url} is {widths[0]} px wide on a {widths[1]} px screen"
-
-
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item, call):
     outcome = yield

@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from linli.accounts.models import User
 from linli.cases.models import Case
 from linli.cases.tests.conftest import build_case_world
-from tests.browser.conftest import assert_fits_screen
+from tests.browser.helpers import assert_fits_screen
 from tests.browser.test_shell import sign_in
 from tests.factories import build_world
 
@@ -36,7 +36,7 @@ def test_a_case_from_a_phone_to_the_residents_confirmation(live_cases, page_fact
     phone.get_by_label("标题").fill("楼上夜间装修")
     phone.get_by_label("诉求内容").fill("8 栋 401 每晚 11 点后还在钻墙。")
     phone.get_by_label("受理渠道").select_option("patrol")
-    phone.get_by_label("所在网格 / 社区").select_option(label="第一网格（S01/C01/G01）")
+    phone.get_by_label("所在网格 / 社区").select_option(label="锦绣社区 · 第一网格")
     phone.get_by_label("楼栋号").fill("8")
     phone.get_by_label("房号").fill("99")
     phone.get_by_label("联系电话").fill("13800138000")
@@ -89,7 +89,7 @@ def shot(page, name: str) -> None:
 
 
 def fits(page) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+    assert_fits_screen(page)
 
 
 def test_a_residents_case_gets_a_building_and_the_street_department_takes_it(live_cases, page_factory):

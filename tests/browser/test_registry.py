@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from linli.core.models import AuditEntry
 from linli.registry.models import Building, House, Resident, Tag, TagGroup
 from linli.registry.services import resident_create
-from tests.browser.conftest import assert_fits_screen
+from tests.browser.helpers import assert_fits_screen
 from tests.browser.test_shell import sign_in
 from tests.factories import build_world, make_id_number
 
@@ -111,7 +111,7 @@ def test_a_grid_worker_registers_a_resident_on_a_phone_in_under_a_minute(live_re
     elapsed = time.monotonic() - started
     assert elapsed < 60, f"registration took {elapsed:.1f} s"
     assert steps <= 10
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_fits_screen(page)
     expect(page.get_by_text("已登记居民刘晓燕。")).to_be_visible()
     resident = Resident.objects.get(name="刘晓燕")
     assert (str(resident.house), resident.residence_type) == ("8-1401", "floating")
@@ -140,7 +140,7 @@ def test_a_resident_who_moved_out_leaves_the_phone_list_and_is_found_with_the_fi
     expect(page.get_by_text("共 0 人")).to_be_visible()
     page.goto(f"{live_registry}/registry/residents/?status=moved_out")
     expect(page.get_by_role("link", name="张三")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_fits_screen(page)
 
 
 @pytest.mark.parametrize("width", [1366, 375])
@@ -161,7 +161,7 @@ def test_screens_of_keeping_residents(live_registry, page_factory, width):
         page.goto(f"{live_registry}{path}")
         expect(page.get_by_role("heading", level=1)).to_be_visible()
         shot(page, f"{name}-{width}")
-        assert page.evaluate("document.documentElement.scrollWidth") <= width, name
+        assert_fits_screen(page)
 
 
 def test_grid_worker_typing_a_longer_ending_is_told_why_and_sees_no_one(live_registry, page_factory):
@@ -180,7 +180,7 @@ def test_grid_worker_typing_a_longer_ending_is_told_why_and_sees_no_one(live_reg
     box.fill("13800138000")  # the whole number, exactly
     expect(page).to_have_url(re.compile(r"q=13800138000"))
     expect(page.get_by_role("link", name="张三")).to_be_visible()
-    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_fits_screen(page)
     box.fill("0138000")
     expect(page).to_have_url(re.compile(r"q=0138000"))
     expect(page.get_by_test_id("search-error")).to_be_visible()

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import assert_fits_screen
+from tests.browser.helpers import assert_fits_screen
 from tests.factories import PASSWORD, build_world
 
 pytestmark = pytest.mark.browser

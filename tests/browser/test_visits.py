@@ -10,7 +10,7 @@ from playwright.sync_api import expect
 
 from linli.visits.models import Visit, VisitTarget
 from linli.visits.tests.conftest import build_visit_world
-from tests.browser.conftest import assert_fits_screen
+from tests.browser.helpers import assert_fits_screen
 from tests.browser.test_cases import shot
 from tests.browser.test_shell import sign_in
 from tests.factories import build_world
@@ -81,7 +81,7 @@ def test_after_saving_a_visit_the_next_person_is_offered_and_viewers_get_no_butt
     offer = phone.get_by_test_id("next-visit")
     expect(offer).to_contain_text("孙困难")
     expect(offer).to_contain_text("139****1111")
-    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    assert_fits_screen(phone)
     shot(phone, "visit-next-375-c01g01")
     offer.get_by_role("link", name="去走访").click()
     expect(phone.get_by_role("button", name="保存走访")).to_be_visible()

@@ -181,7 +181,7 @@ def test_list_rows_name_their_category_area_assignee_and_department(
         case.refresh_from_db()
         row = items[case.pk]
         assert (row["category"], row["category_name"]) == (case.category.code, case.category.name)
-        assert (row["area_path"], row["area_name"]) == (case.area.path, case.area.name)
+        assert (row["area_path"], row["area_name"]) == (case.area.path, case.area.qualified_name)
         assert row["assignee"] == (case.assignee.username if case.assignee else None)
         assert row["department"] == (case.department.code if case.department else None)
     assert items[to_worker.pk]["assignee"] == "c01g01"

@@ -165,7 +165,7 @@ def test_indicators_page_and_audited_excel_export(cw: CaseWorld, client_for) -> 
 
     sheet = load_workbook(io.BytesIO(response.content)).active
     assert sheet is not None
-    assert sheet["A4"].value == "第一网格"
+    assert sheet["A4"].value == "锦绣社区 · 第一网格"  # grids are named with their community
     assert AuditEntry.objects.filter(action="export", object_type="cases.indicators").exists()
     assert (
         client_for(cw.w.grid_worker_c01_g01).get("/cases/indicators/", {"format": "xlsx"}).status_code == 403

@@ -88,7 +88,7 @@ def test_legacy_id_numbers_are_stored_in_18_digit_form(world):
 
 
 def test_one_resident_per_id_number_with_the_place_shown_only_in_scope(world, zhang):
-    with pytest.raises(DomainError, match="该身份证号已登记（第一网格，张三）"):
+    with pytest.raises(DomainError, match="该身份证号已登记（锦绣社区 · 第一网格，张三）"):
         resident_create(actor=world.c01_worker, grid=world.c01_g02, name="张三", id_number=zhang.id_number)
     with pytest.raises(DomainError, match="其他辖区") as info:
         resident_create(

@@ -24,6 +24,12 @@
       if (children) children.hidden = expanded;
     }
   });
+  // The print header carries the day the page is printed, which may not be the day it was loaded.
+  window.addEventListener("beforeprint", function () {
+    var now = new Date();
+    var day = now.getFullYear() + "-" + String(now.getMonth() + 1).padStart(2, "0") + "-" + String(now.getDate()).padStart(2, "0");
+    document.querySelectorAll("[data-print-date]").forEach(function (el) { el.textContent = day; });
+  });
   document.addEventListener("DOMContentLoaded", function () { init(document); });
   document.addEventListener("htmx:afterSwap", function (event) { init(event.target); });
 })();
