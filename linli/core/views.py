@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import date, datetime, time
 
 from django.contrib.auth.decorators import login_required
