@@ -12,7 +12,7 @@ from linli.cases import selectors
 from linli.cases.models import Case
 from linli.core.audit import Action, audit_record
 from linli.core.scoping import subtree_q
-from linli.core.xlsx import write_figures
+from linli.core.xlsx import open_workbook, write_figures
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
@@ -37,15 +37,13 @@ def export_indicators(
     area: str | None = None,
 ) -> int:
     """Write the indicators of cases received from `start` to `end` (inclusive); audited. Returns the row count."""
-    import xlsxwriter
-
     cases = Case.objects.visible_to(actor) if actor is not None else Case.objects.all()
     if area:
         cases = cases.filter(subtree_q([area.strip("/").upper()], "area__path"))
     rows, total = selectors.indicators(
         cases, group=group, start=period_bounds(start, end)[0], end=period_bounds(start, end)[1]
     )
-    book = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, {"in_memory": True})
+    book = open_workbook(target)
     sheet = book.add_worksheet("诉求办理指标")
     write_figures(
         book,
