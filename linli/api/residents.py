@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from linli.accounts.models import User
 from linli.accounts.roles import Capability
-from linli.api.schemas import ErrorOut
+from linli.api.schemas import ErrorOut, Id, PageNumber
 from linli.areas.services import area_by_path
 from linli.core.errors import DomainError
 from linli.core.http import acting_user
@@ -57,7 +57,7 @@ class ResidentFilter(Schema):
     tag: str | None = None  # tag name or code
     residence_type: ResidenceType | None = None
     status: ResidentStatus | None = None
-    page: int = Field(1, ge=1)
+    page: PageNumber = 1
 
 
 def _out(view: ResidentView) -> ResidentOut:
@@ -171,7 +171,7 @@ def _search_page(user: User, found: SearchPage) -> ResidentPage:
 
 
 @router.get("/residents/{resident_id}", response={200: ResidentOut, 403: ErrorOut, 404: ErrorOut})
-def get_resident(request: HttpRequest, resident_id: int, reveal: bool = False) -> ResidentOut:
+def get_resident(request: HttpRequest, resident_id: Id, reveal: bool = False) -> ResidentOut:
     """One resident. `reveal=true` shows the full ID number and phone to roles allowed to, and is audited."""
     user = acting_user(request)
     qs = with_visible_tags(Resident.objects.visible_to(user).select_related("grid", "house__building"), user)
@@ -229,10 +229,12 @@ def create_resident(request: HttpRequest, payload: ResidentIn) -> Status[Residen
 @router.patch(
     "/residents/{resident_id}", response={200: ResidentOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
 )
-def update_resident(request: HttpRequest, resident_id: int, payload: ResidentPatch) -> ResidentOut:
+def update_resident(request: HttpRequest, resident_id: Id, payload: ResidentPatch) -> ResidentOut:
     user = acting_user(request)
     resident = get_object_or_404(Resident.objects.visible_to(user), pk=resident_id)
     data = payload.dict(exclude_unset=True)
+    if "grid" in data and not data["grid"]:
+        raise DomainError("grid cannot be empty: give the code path of a grid in your scope.", field="grid")
     with transaction.atomic():
         if "grid" in data:
             data["grid"] = area_by_path(data["grid"], actor=user)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from linli.core.context import Origin, client_ip, origin
 
@@ -45,4 +45,41 @@ class SecurityHeadersMiddleware:
         if request.user.is_authenticated if hasattr(request, "user") else False:
             # Pages with personal data must not linger in shared browser caches.
             response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+API_ERROR_CODES = {
+    400: "invalid",
+    401: "unauthenticated",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+}
+
+
+class ApiJsonErrorsMiddleware:
+    """Errors under /api/ in the API's JSON shape, also those no endpoint produced.
+
+    A path no route matches (the site's 404 page), a method a route does not take (Django's empty 405)
+    or a 500 outside the API's own handlers would otherwise reach an API client as HTML.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code >= 400
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            status = response.status_code
+            detail = "Not found, or outside your data scope." if status == 404 else response.reason_phrase
+            replacement = JsonResponse(
+                {"detail": detail, "field": None, "code": API_ERROR_CODES.get(status, "error")}, status=status
+            )
+            if response.has_header("Allow"):
+                replacement["Allow"] = response["Allow"]
+            return replacement
         return response

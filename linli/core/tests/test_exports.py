@@ -15,6 +15,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from django.utils import timezone
 
 from linli.accounts.services import user_create
 from linli.areas.services import area_create
@@ -99,22 +100,31 @@ def test_the_visit_log_and_coverage_exports_write_observations_and_names_as_text
     grid = area_create(actor=None, kind="grid", code="G09", name="=1+2", parent=world.c01)
     resident = resident_create(actor=None, grid=grid, name="李四", id_number=make_id_number(seq=9))
     for text in HOSTILE:
-        visit_create(actor=world.c01_worker, mode="in_person", resident=resident, observations=text, needs=text)
+        visit_create(
+            actor=world.c01_worker, mode="in_person", resident=resident, observations=text, needs=text
+        )
     log = io.BytesIO()
-    export_visits(actor=world.c01_worker, target=log, start=date(2000, 1, 1), end=date.today())
+    export_visits(actor=world.c01_worker, target=log, start=date(2000, 1, 1), end=timezone.localdate())
     assert_text_only(log.getvalue(), HOSTILE)
     coverage = tmp_path / "coverage.xlsx"
     export_coverage(actor=world.c01_worker, target=coverage, group="grid")
     assert_text_only(coverage, ["=1+2"])
 
 
-@pytest.mark.parametrize(("group", "hostile"), [("grid", "=1+2"), ("worker", "@SUM(A1)"), ("category", "-1+2")])
+@pytest.mark.parametrize(
+    ("group", "hostile"), [("grid", "=1+2"), ("worker", "@SUM(A1)"), ("category", "-1+2")]
+)
 def test_the_case_indicators_export_writes_group_labels_as_text(
     world: World, tmp_path: Path, group: str, hostile: str
 ) -> None:
     grid = area_create(actor=None, kind="grid", code="G09", name="=1+2", parent=world.c01)
     worker, _ = user_create(
-        actor=None, username="hostile", role="grid_worker", areas=[grid], password=PASSWORD, full_name="@SUM(A1)"
+        actor=None,
+        username="hostile",
+        role="grid_worker",
+        areas=[grid],
+        password=PASSWORD,
+        full_name="@SUM(A1)",
     )
     parent = case_services.category_create(actor=None, code="H", name="测试")
     category = case_services.category_create(actor=None, code="H-1", name="-1+2", parent=parent)
@@ -124,12 +134,14 @@ def test_the_case_indicators_export_writes_group_labels_as_text(
     case = case_services.case_register(actor=world.c01_worker, case=case)
     case_services.case_dispatch(actor=world.c01_worker, case=case, assignee=worker)
     target = io.BytesIO()
-    today = date.today()
+    today = timezone.localdate()
     export_indicators(actor=world.street_admin, target=target, group=group, start=today, end=today)
     assert_text_only(target.getvalue(), [hostile])
 
 
-WRITERS = re.compile(r"^\s*(import xlsxwriter|from xlsxwriter|import csv|from csv)\b|openpyxl\.Workbook\(|csv\.writer")
+WRITERS = re.compile(
+    r"^\s*(import xlsxwriter|from xlsxwriter|import csv|from csv)\b|openpyxl\.Workbook\(|csv\.writer"
+)
 
 
 def test_no_module_writes_a_spreadsheet_except_through_the_shared_writer() -> None:
