@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "linli.core.middleware.RequestContextMiddleware",
+    "linli.core.middleware.CleanQueryMiddleware",
     "linli.core.middleware.SecurityHeadersMiddleware",
     "linli.core.middleware.ApiJsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",

@@ -381,7 +381,7 @@ class TaskPage(Schema):
     "/visit-tasks", response={200: TaskPage, **ERRORS}, summary="Mandatory-visit (八必访) tasks in scope"
 )
 def list_tasks(
-    request: HttpRequest, status: str = "open", mine: bool = False, page: Query[PageNumber] = 1
+    request: HttpRequest, status: str = "open", mine: bool = False, page: PageNumber = 1
 ) -> dict[str, Any]:
     user = acting_user(request)
     if status not in TaskStatus.values:
@@ -601,9 +601,7 @@ class DiaryPage(Schema):
 
 
 @router.get("/diary", response=DiaryPage, summary="Field diaries (民情日记) in scope; q searches the text")
-def list_diary(
-    request: HttpRequest, q: str = "", mine: bool = False, page: Query[PageNumber] = 1
-) -> dict[str, Any]:
+def list_diary(request: HttpRequest, q: str = "", mine: bool = False, page: PageNumber = 1) -> dict[str, Any]:
     user = acting_user(request)
     qs = DiaryEntry.objects.visible_to(user).select_related("author", "area")
     if q.strip():

@@ -31,6 +31,7 @@ from linli.cases import services
 from linli.cases.forms import leaf_categories
 from linli.cases.models import OPEN_STATUSES, Case, Category, Channel
 from linli.core.errors import DomainError, NotFound
+from linli.core.middleware import xml_safe_query
 from linli.core.validation import clean_text, xml_safe
 from linli.registry.models import Building
 
@@ -108,6 +109,11 @@ def endpoint(view: Any) -> Any:
     """Turn Open311Error and DomainError into spec-shaped errors in the requested format."""
 
     def wrapped(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
+        # Civic apps post forms: their fields (and ids in the path) lose what XML cannot carry before
+        # anything reads them, as query strings do in CleanQueryMiddleware.
+        if request.method == "POST":
+            request.POST = xml_safe_query(request.POST)  # type: ignore[assignment]  # immutable, as Django makes it
+        kwargs = {k: xml_safe(v) if isinstance(v, str) else v for k, v in kwargs.items()}
         try:
             return view(request, *args, fmt=fmt, **kwargs)
         except Open311Error as exc:

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse, QueryDict
 
 from linli.core.context import Origin, client_ip, origin
+from linli.core.validation import xml_safe
 
 # Everything Linli serves is vendored and same-origin; inline script and style are never needed.
 CONTENT_SECURITY_POLICY = "; ".join(
@@ -31,6 +32,31 @@ class RequestContextMiddleware:
         via = "api" if request.path.startswith(("/api/", "/open311/")) else "web"
         with origin(Origin(via=via, ip=client_ip(request))):
             return self.get_response(request)
+
+
+def xml_safe_query(query: QueryDict) -> QueryDict:
+    """A copy of `query` without the characters XML cannot carry (NUL, U+FFFF …) in its keys and values."""
+    cleaned = QueryDict(mutable=True, encoding=query.encoding)
+    for key, values in query.lists():
+        cleaned.setlist(xml_safe(key), [xml_safe(v) for v in values])
+    cleaned._mutable = False
+    return cleaned
+
+
+class CleanQueryMiddleware:
+    """Query strings without NUL and the like, for every page and endpoint.
+
+    A `%00` in any filter reached PostgreSQL, which refuses NUL in text: a 500 instead of an empty result.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        # Such characters arrive percent-encoded (or as raw bytes, decoded to U+FFFD): most queries skip this.
+        if "%" in request.META.get("QUERY_STRING", ""):
+            request.GET = xml_safe_query(request.GET)  # type: ignore[assignment]  # immutable, as Django makes it
+        return self.get_response(request)
 
 
 class SecurityHeadersMiddleware:

@@ -165,3 +165,8 @@ def test_tokens_are_masked_in_log_lines() -> None:
     assert MaskSecrets().filter(record)
     assert token not in record.getMessage()
     assert "linli_Ab3_-x***" in record.getMessage()
+
+
+def test_nul_in_a_search_is_no_server_error(world: World, client: Client, bearer) -> None:
+    for path in ("/api/v1/residents?search=%00", "/api/v1/cases?search=a%00b", "/api/v1/diary?q=%00"):
+        assert send(client, "get", path, bearer(world.street_admin)).status_code == 200

@@ -150,3 +150,14 @@ def test_an_international_phone_number_is_kept_and_masked(
     )
     assert bad.status_code == 400
     assert json.loads(bad.content)[0]["description"].startswith("phone:")
+
+
+def test_nul_in_a_query_or_a_path_is_not_a_server_error(cw: CaseWorld, client: Client, api_key: str) -> None:
+    """PostgreSQL refuses NUL in text: these were 500s there (found by the generated test)."""
+    case = new_case(cw)
+    for params in ({"service_request_id": f"{case.number}\x00"}, {"jurisdiction_id": "S01\x00"}):
+        response = client.get(f"{BASE}/requests.json", {**params, "api_key": api_key})
+        assert response.status_code == 200
+        assert [r["service_request_id"] for r in response.json()] == [case.number]
+    assert client.get(f"{BASE}/requests/{case.number}%00.json").status_code == 404
+    assert client.get(f"{BASE}/tokens/x%00y.json").status_code == 404
