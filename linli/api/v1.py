@@ -1,5 +1,6 @@
 import logging
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
@@ -50,6 +51,11 @@ def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpRespo
     return _error(
         request, 401, "Authentication required: send 'Authorization: Bearer <token>'.", "unauthenticated"
     )
+
+
+@api.exception_handler(PermissionDenied)
+def permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _error(request, 403, str(exc) or "Not allowed.", "forbidden")
 
 
 @api.exception_handler(Exception)
