@@ -76,7 +76,9 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "linli.core.middleware.RequestContextMiddleware",
+    "linli.core.middleware.CleanQueryMiddleware",
     "linli.core.middleware.SecurityHeadersMiddleware",
+    "linli.core.middleware.ApiJsonErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "linli.core.locale.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -207,10 +209,16 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # API tokens (Open311's api_key= in a logged URL) are masked in every line (linli/core/logmask.py).
+    "filters": {"mask_secrets": {"()": "linli.core.logmask.MaskSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_secrets"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LINLI_LOG_LEVEL", "WARNING").upper()},
-    # The console notification channel: one line per message sent, so operators can see them.
-    "loggers": {"linli.notify": {"level": "INFO"}},
+    "loggers": {
+        # The console notification channel: one line per message sent, so operators can see them.
+        "linli.notify": {"level": "INFO"},
+        # The development server's request lines carry query strings: through the masking handler too.
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50

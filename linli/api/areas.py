@@ -1,10 +1,10 @@
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.pagination import PageNumberPagination, paginate
 
-from linli.api.schemas import AreaCreateIn, AreaOut, AreaUpdateIn, AssignmentOut, ErrorOut
+from linli.api.schemas import AreaCreateIn, AreaOut, AreaUpdateIn, AssignmentOut, ErrorOut, Id, PageNumber
 from linli.areas import services
 from linli.areas.models import Area, AreaKind, GridAssignment
 from linli.core.http import acting_user
@@ -13,15 +13,23 @@ from linli.core.scoping import subtree_q
 router = Router(tags=["areas"])
 
 
+class AreaPages(PageNumberPagination):
+    """ninja's page numbers, bounded like every other list's (see schemas.PageNumber)."""
+
+    class Input(Schema):
+        page: PageNumber = 1
+        page_size: int | None = Field(None, ge=1, le=1000)
+
+
 class AreaFilter(Schema):
     kind: AreaKind | None = None
-    parent_id: int | None = None
+    parent_id: Id | None = None
     under: str | None = None  # a code path; the area and its subtree
     q: str | None = None  # code or name contains
 
 
 @router.get("/areas", response=list[AreaOut], summary="Areas in the caller's data scope")
-@paginate(PageNumberPagination, page_size=100)
+@paginate(AreaPages, page_size=100)
 def list_areas(request: HttpRequest, filters: Query[AreaFilter]) -> QuerySet[Area]:
     qs = Area.objects.visible_to(acting_user(request))
     if filters.kind:
@@ -36,7 +44,7 @@ def list_areas(request: HttpRequest, filters: Query[AreaFilter]) -> QuerySet[Are
 
 
 @router.get("/areas/{area_id}", response={200: AreaOut, 404: ErrorOut})
-def get_area(request: HttpRequest, area_id: int) -> Area:
+def get_area(request: HttpRequest, area_id: Id) -> Area:
     return get_object_or_404(Area.objects.visible_to(acting_user(request)), pk=area_id)
 
 
@@ -49,14 +57,14 @@ def create_area(request: HttpRequest, payload: AreaCreateIn) -> Status[Area]:
 
 
 @router.patch("/areas/{area_id}", response={200: AreaOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut})
-def update_area(request: HttpRequest, area_id: int, payload: AreaUpdateIn) -> Area:
+def update_area(request: HttpRequest, area_id: Id, payload: AreaUpdateIn) -> Area:
     actor = acting_user(request)
     area = get_object_or_404(Area.objects.visible_to(actor), pk=area_id)
     return services.area_update(actor=actor, area=area, **payload.dict(exclude_unset=True))
 
 
 @router.get("/areas/{area_id}/assignments", response={200: list[AssignmentOut], 404: ErrorOut})
-def area_assignments(request: HttpRequest, area_id: int) -> QuerySet[GridAssignment]:
+def area_assignments(request: HttpRequest, area_id: Id) -> QuerySet[GridAssignment]:
     actor = acting_user(request)
     area = get_object_or_404(Area.objects.visible_to(actor), pk=area_id)
     return (

@@ -9,11 +9,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from pydantic import BaseModel
 
 from linli.accounts.models import User
-from linli.api.schemas import ErrorOut
+from linli.api.schemas import ErrorOut, Id, PageNumber
 from linli.areas.models import Area
 from linli.areas.services import area_by_path
 from linli.cases import actions, selectors, services
@@ -161,7 +161,7 @@ class CaseFilter(Schema):
     end: date | None = None  # received on or before this day
     sort: str | None = None  # "received" (newest first, the default) or "deadline" (soonest first)
     mine: bool = False  # only what waits for me
-    page: int = Field(1, ge=1)
+    page: PageNumber = 1
 
 
 # List rows are plain pydantic models, not ninja Schemas: ninja wraps every value of a Schema for
@@ -278,9 +278,9 @@ class CaseIn(Schema):
     description: str
     urgency: str = "normal"
     area: str | None = None  # code path of a grid or community
-    building_id: int | None = None
-    house_id: int | None = None
-    resident_id: int | None = None
+    building_id: Id | None = None
+    house_id: Id | None = None
+    resident_id: Id | None = None
     address: str = ""
     latitude: Decimal | None = None
     longitude: Decimal | None = None
@@ -331,7 +331,7 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status[dict[str, Any]]
 
 
 @router.get("/cases/{case_id}", response={200: CaseDetailOut, **ERRORS})
-def get_case(request: HttpRequest, case_id: int, reveal: bool = False) -> dict[str, Any]:
+def get_case(request: HttpRequest, case_id: Id, reveal: bool = False) -> dict[str, Any]:
     """One case with its timeline. `reveal=true` shows the reporter's phone to those allowed, audited."""
     user = acting_user(request)
     case = get_object_or_404(_cases(user), pk=case_id)
@@ -354,7 +354,7 @@ class ActionIn(Schema):
 
 
 @router.post("/cases/{case_id}/actions", response={200: CaseDetailOut, 409: ErrorOut, **ERRORS})
-def act_on_case(request: HttpRequest, case_id: int, payload: ActionIn) -> Any:
+def act_on_case(request: HttpRequest, case_id: Id, payload: ActionIn) -> Any:
     """Make one move of the workflow. A move the case's status does not allow (someone was faster) is 409."""
     user = acting_user(request)
     case = get_object_or_404(_cases(user), pk=case_id)
@@ -371,14 +371,14 @@ def act_on_case(request: HttpRequest, case_id: int, payload: ActionIn) -> Any:
 
 class LocationIn(Schema):
     area: str | None = None  # code path of a grid or community
-    building_id: int | None = None
-    house_id: int | None = None
+    building_id: Id | None = None
+    house_id: Id | None = None
     address: str | None = None  # the address text; left out = unchanged
     note: str = ""
 
 
 @router.post("/cases/{case_id}/location", response={200: CaseDetailOut, 409: ErrorOut, **ERRORS})
-def relocate_case(request: HttpRequest, case_id: int, payload: LocationIn) -> Any:
+def relocate_case(request: HttpRequest, case_id: Id, payload: LocationIn) -> Any:
     """Set or correct where an open case is (dispatchers). A building or house puts it in its grid;
     the routing suggestion follows. Recorded in the case's history."""
     user = acting_user(request)
@@ -413,7 +413,7 @@ class CommentIn(Schema):
 
 
 @router.post("/cases/{case_id}/comments", response={201: EventOut, **ERRORS})
-def comment_case(request: HttpRequest, case_id: int, payload: CommentIn) -> Status[dict[str, Any]]:
+def comment_case(request: HttpRequest, case_id: Id, payload: CommentIn) -> Status[dict[str, Any]]:
     user = acting_user(request)
     case = get_object_or_404(_cases(user), pk=case_id)
     event = services.case_comment(actor=user, case=case, note=payload.note)
@@ -438,7 +438,7 @@ class DecisionIn(Schema):
 
 
 @router.post("/case-extensions/{extension_id}/decision", response={200: CaseDetailOut, **ERRORS})
-def decide_extension(request: HttpRequest, extension_id: int, payload: DecisionIn) -> dict[str, Any]:
+def decide_extension(request: HttpRequest, extension_id: Id, payload: DecisionIn) -> dict[str, Any]:
     """Approve or deny a pending extension request (community leaders, street admins)."""
     user = acting_user(request)
     extension = get_object_or_404(ExtensionRequest.objects.visible_to(user), pk=extension_id)
@@ -515,7 +515,7 @@ def inbox(request: HttpRequest) -> dict[str, Any]:
 
 
 class ReadIn(Schema):
-    ids: list[int] | None = None  # none = all
+    ids: list[Id] | None = None  # none = all
 
 
 @router.post("/inbox/read", response={200: dict[str, int]})

@@ -9,7 +9,7 @@ from pydantic import BaseModel
 
 from linli.accounts.models import User
 from linli.accounts.roles import Capability
-from linli.api.schemas import ErrorOut
+from linli.api.schemas import ErrorOut, Id, PageNumber
 from linli.areas.services import area_by_path
 from linli.core.errors import DomainError
 from linli.core.http import acting_user
@@ -65,7 +65,7 @@ class ResidentFilter(Schema):
     tag: str | None = None  # tag name or code
     residence_type: ResidenceType | None = None
     status: ResidentStatus | None = None
-    page: int = Field(1, ge=1)
+    page: PageNumber = 1
 
 
 def _out(view: ResidentView) -> ResidentOut:
@@ -192,7 +192,7 @@ def _search_page(user: User, found: SearchPage) -> ResidentPage:
 
 
 @router.get("/residents/{resident_id}", response={200: ResidentOut, 403: ErrorOut, 404: ErrorOut})
-def get_resident(request: HttpRequest, resident_id: int, reveal: bool = False) -> ResidentOut:
+def get_resident(request: HttpRequest, resident_id: Id, reveal: bool = False) -> ResidentOut:
     """One resident. `reveal=true` shows the full ID number and phone to roles allowed to, and is audited."""
     user = acting_user(request)
     qs = with_visible_tags(Resident.objects.visible_to(user).select_related("grid", "house__building"), user)
@@ -216,11 +216,11 @@ class ResidentIn(Schema):
     education: str = ""
     political_status: str = ""
     residence_type: ResidenceType = ResidenceType.PERMANENT
-    house_id: int | None = None
+    house_id: Id | None = None
     new_house: NewHouseIn | None = Field(
         None, description="a house to create in the grid (instead of house_id)"
     )
-    household_id: int | None = None
+    household_id: Id | None = None
     new_household: bool = Field(False, description="open a new household in the house, the resident its head")
     relation_to_head: str = ""
     notes: str = ""
@@ -312,7 +312,7 @@ def create_resident(request: HttpRequest, payload: ResidentIn) -> Status[Residen
 
 
 @router.patch("/residents/{resident_id}", response={200: ResidentOut, **WRITE_ERRORS})
-def update_resident(request: HttpRequest, resident_id: int, payload: ResidentPatch) -> ResidentOut:
+def update_resident(request: HttpRequest, resident_id: Id, payload: ResidentPatch) -> ResidentOut:
     user = acting_user(request)
     resident = _in_scope(user, resident_id)
     data = payload.dict(exclude_unset=True)
@@ -329,9 +329,9 @@ def update_resident(request: HttpRequest, resident_id: int, payload: ResidentPat
 
 class MoveIn(Schema):
     grid: str  # code path of the destination grid (same street)
-    house_id: int | None = None
+    house_id: Id | None = None
     new_house: NewHouseIn | None = None
-    household_id: int | None = None
+    household_id: Id | None = None
     new_household: bool = False
     relation_to_head: str | None = None
     effective_date: date | None = None
@@ -339,7 +339,7 @@ class MoveIn(Schema):
 
 
 @router.post("/residents/{resident_id}/move", response={200: ResidentOut, **WRITE_ERRORS})
-def move_resident(request: HttpRequest, resident_id: int, payload: MoveIn) -> ResidentOut:
+def move_resident(request: HttpRequest, resident_id: Id, payload: MoveIn) -> ResidentOut:
     """迁居: move within the street to another house (created on the way with new_house)."""
     user = acting_user(request)
     resident = _in_scope(user, resident_id)
@@ -369,7 +369,7 @@ class MoveOutIn(Schema):
 
 
 @router.post("/residents/{resident_id}/move-out", response={200: ResidentOut, **WRITE_ERRORS})
-def move_out_resident(request: HttpRequest, resident_id: int, payload: MoveOutIn) -> ResidentOut:
+def move_out_resident(request: HttpRequest, resident_id: Id, payload: MoveOutIn) -> ResidentOut:
     """迁出: leaves the active list; the record and its history stay (filter status=moved_out)."""
     user = acting_user(request)
     services.resident_move_out(actor=user, resident=_in_scope(user, resident_id), **payload.dict())
@@ -382,7 +382,7 @@ class DeathIn(Schema):
 
 
 @router.post("/residents/{resident_id}/death", response={200: ResidentOut, **WRITE_ERRORS})
-def record_death(request: HttpRequest, resident_id: int, payload: DeathIn) -> ResidentOut:
+def record_death(request: HttpRequest, resident_id: Id, payload: DeathIn) -> ResidentOut:
     """登记死亡: final; the record and its history stay (filter status=deceased)."""
     user = acting_user(request)
     services.resident_record_death(actor=user, resident=_in_scope(user, resident_id), **payload.dict())
@@ -390,7 +390,7 @@ def record_death(request: HttpRequest, resident_id: int, payload: DeathIn) -> Re
 
 
 class MergeIn(Schema):
-    duplicate_id: int
+    duplicate_id: Id
     note: str = ""
 
 
@@ -400,7 +400,7 @@ class MergeOut(Schema):
 
 
 @router.post("/residents/{resident_id}/merge", response={200: MergeOut, **WRITE_ERRORS})
-def merge_resident(request: HttpRequest, resident_id: int, payload: MergeIn) -> MergeOut:
+def merge_resident(request: HttpRequest, resident_id: Id, payload: MergeIn) -> MergeOut:
     """Fold `duplicate_id` into this resident (not reversible). Needs reveal_personal."""
     user = acting_user(request)
     survivor = _in_scope(user, resident_id)
@@ -421,14 +421,14 @@ def _tag(user: User, name: str) -> Tag:
 
 
 @router.post("/residents/{resident_id}/tags", response={200: ResidentOut, **WRITE_ERRORS})
-def add_tag(request: HttpRequest, resident_id: int, payload: TagIn) -> ResidentOut:
+def add_tag(request: HttpRequest, resident_id: Id, payload: TagIn) -> ResidentOut:
     user = acting_user(request)
     services.resident_tag_add(actor=user, resident=_in_scope(user, resident_id), tag=_tag(user, payload.tag))
     return _fresh(user, resident_id)
 
 
 @router.delete("/residents/{resident_id}/tags/{tag}", response={200: ResidentOut, **WRITE_ERRORS})
-def remove_tag(request: HttpRequest, resident_id: int, tag: str) -> ResidentOut:
+def remove_tag(request: HttpRequest, resident_id: Id, tag: str) -> ResidentOut:
     user = acting_user(request)
     services.resident_tag_remove(actor=user, resident=_in_scope(user, resident_id), tag=_tag(user, tag))
     return _fresh(user, resident_id)

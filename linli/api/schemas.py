@@ -1,8 +1,17 @@
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Annotated, Any
 
 from ninja import Field, Schema
+
+# Row ids are 64-bit in both databases; a larger number is refused as malformed (422) rather than
+# overflowing the database driver into a 500.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+# Far beyond any real list (a street has some 260,000 residents, 5,200 pages of 50), yet small enough
+# that page × page size stays a valid SQL OFFSET.
+MAX_PAGE = 1_000_000
+PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE)]
 
 
 class ErrorOut(Schema):

@@ -11,11 +11,11 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from linli.accounts.models import User
 from linli.accounts.roles import Capability
-from linli.api.schemas import ErrorOut
+from linli.api.schemas import ErrorOut, Id, PageNumber
 from linli.areas.services import area_by_path
 from linli.cases.forms import leaf_categories
 from linli.core.errors import DomainError
@@ -92,10 +92,10 @@ class VisitFilter(Schema):
     start: date | None = None  # default: 30 days before `end`
     end: date | None = None  # default: today
     area: str | None = None  # code path; its subtree
-    resident_id: int | None = None
+    resident_id: Id | None = None
     mode: str | None = None
     mine: bool = False
-    page: int = Field(1, ge=1)
+    page: PageNumber = 1
 
 
 class VisitPage(Schema):
@@ -124,8 +124,8 @@ def list_visits(request: HttpRequest, filters: Query[VisitFilter]) -> dict[str, 
 
 
 class VisitIn(Schema):
-    resident_id: int | None = None
-    household_id: int | None = None  # a household visit counts for every member
+    resident_id: Id | None = None
+    household_id: Id | None = None  # a household visit counts for every member
     mode: str = "in_person"  # in_person | phone | neighbour
     visited_on: date | None = None  # default today; up to a year back
     observations: str
@@ -162,7 +162,7 @@ def create_visit(request: HttpRequest, payload: VisitIn) -> Status[dict[str, Any
 
 
 @router.get("/visits/{visit_id}", response={200: VisitOut, **ERRORS}, summary="One visit")
-def get_visit(request: HttpRequest, visit_id: int) -> dict[str, Any]:
+def get_visit(request: HttpRequest, visit_id: Id) -> dict[str, Any]:
     return _visit_out(get_object_or_404(_visits(acting_user(request)), pk=visit_id))
 
 
@@ -183,7 +183,7 @@ class CaseRef(Schema):
     response={201: CaseRef, **ERRORS},
     summary="Turn a need found on the visit into a case (linked both ways)",
 )
-def visit_to_case(request: HttpRequest, visit_id: int, payload: NeedIn) -> Status[dict[str, Any]]:
+def visit_to_case(request: HttpRequest, visit_id: Id, payload: NeedIn) -> Status[dict[str, Any]]:
     user = acting_user(request)
     visit = get_object_or_404(_visits(user), pk=visit_id)
     category = leaf_categories().filter(code=payload.category.strip().upper()).first()
@@ -292,7 +292,7 @@ class TargetFilter(Schema):
     state: str | None = None  # overdue | soon | never | ok
     area: str | None = None
     mine: bool = False
-    page: int = Field(1, ge=1)
+    page: PageNumber = 1
 
 
 class TargetPage(Schema):
@@ -381,7 +381,7 @@ class TaskPage(Schema):
     "/visit-tasks", response={200: TaskPage, **ERRORS}, summary="Mandatory-visit (八必访) tasks in scope"
 )
 def list_tasks(
-    request: HttpRequest, status: str = "open", mine: bool = False, page: int = Query(1, ge=1)
+    request: HttpRequest, status: str = "open", mine: bool = False, page: PageNumber = 1
 ) -> dict[str, Any]:
     user = acting_user(request)
     if status not in TaskStatus.values:
@@ -399,7 +399,7 @@ def list_tasks(
 
 
 class TaskIn(Schema):
-    resident_id: int
+    resident_id: Id
     trigger: str  # hospitalised | hardship | accident | family_conflict | neighbour_dispute | benefits | worries | major_event
     note: str
 
@@ -423,7 +423,7 @@ class ReasonIn(Schema):
 @router.post(
     "/visit-tasks/{task_id}/cancel", response={200: TaskOut, **ERRORS}, summary="Cancel a 八必访 task"
 )
-def cancel_task(request: HttpRequest, task_id: int, payload: ReasonIn) -> dict[str, Any]:
+def cancel_task(request: HttpRequest, task_id: Id, payload: ReasonIn) -> dict[str, Any]:
     user = acting_user(request)
     task = get_object_or_404(
         VisitTask.objects.visible_to(user).select_related("resident", "grid"), pk=task_id
@@ -473,7 +473,7 @@ class PlanIn(Schema):
     interval_days: int
     area: str | None = None  # code path, for a tag plan
     tag: str | None = None  # tag code
-    resident_id: int | None = None  # or a plan for one person
+    resident_id: Id | None = None  # or a plan for one person
     note: str = ""
 
 
@@ -510,7 +510,7 @@ class PlanPatch(Schema):
 
 
 @router.patch("/care-plans/{plan_id}", response={200: PlanOut, **ERRORS}, summary="Change a care plan")
-def update_plan(request: HttpRequest, plan_id: int, payload: PlanPatch) -> dict[str, Any]:
+def update_plan(request: HttpRequest, plan_id: Id, payload: PlanPatch) -> dict[str, Any]:
     user = acting_user(request)
     plan = get_object_or_404(CarePlan.objects.visible_to(user).select_related("area", "tag"), pk=plan_id)
     plan = services.care_plan_update(
@@ -540,7 +540,7 @@ def _pairing_out(p: Pairing) -> dict[str, Any]:
 
 
 class PairingIn(Schema):
-    resident_id: int
+    resident_id: Id
     visitor: str  # username
     kind: str = "worker"  # worker | party_member | volunteer
     start_date: date | None = None
@@ -572,7 +572,7 @@ def create_pairing(request: HttpRequest, payload: PairingIn) -> Status[dict[str,
 @router.post(
     "/pairings/{pairing_id}/end", response={200: PairingOut, **ERRORS}, summary="End a pairing today"
 )
-def end_pairing(request: HttpRequest, pairing_id: int) -> dict[str, Any]:
+def end_pairing(request: HttpRequest, pairing_id: Id) -> dict[str, Any]:
     user = acting_user(request)
     pairing = get_object_or_404(
         Pairing.objects.visible_to(user).select_related("resident__grid", "visitor"), pk=pairing_id
@@ -601,9 +601,7 @@ class DiaryPage(Schema):
 
 
 @router.get("/diary", response=DiaryPage, summary="Field diaries (民情日记) in scope; q searches the text")
-def list_diary(
-    request: HttpRequest, q: str = "", mine: bool = False, page: int = Query(1, ge=1)
-) -> dict[str, Any]:
+def list_diary(request: HttpRequest, q: str = "", mine: bool = False, page: PageNumber = 1) -> dict[str, Any]:
     user = acting_user(request)
     qs = DiaryEntry.objects.visible_to(user).select_related("author", "area")
     if q.strip():

@@ -14,7 +14,7 @@ from linli.cases import selectors
 from linli.cases.models import OPEN_STATUSES, Case
 from linli.core.audit import Action, audit_record
 from linli.core.scoping import subtree_q
-from linli.core.xlsx import write_figures
+from linli.core.xlsx import open_workbook, write_figures
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
@@ -39,15 +39,13 @@ def export_indicators(
     area: str | None = None,
 ) -> int:
     """Write the indicators of cases received from `start` to `end` (inclusive); audited. Returns the row count."""
-    import xlsxwriter
-
     cases = Case.objects.visible_to(actor) if actor is not None else Case.objects.all()
     if area:
         cases = cases.filter(subtree_q([area.strip("/").upper()], "area__path"))
     rows, total = selectors.indicators(
         cases, group=group, start=period_bounds(start, end)[0], end=period_bounds(start, end)[1]
     )
-    book = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, {"in_memory": True})
+    book = open_workbook(target)
     sheet = book.add_worksheet("诉求办理指标")
     write_figures(
         book,
@@ -88,8 +86,6 @@ def export_cases(*, actor: User, target: IO[bytes], cases: QuerySet[Case], filte
     Every cell of text people typed is written as a string (never a formula or a link): the
     workbook refuses to interpret it, so "=HYPERLINK(…)" in a title stays text.
     """
-    import xlsxwriter
-
     from linli.cases.models import Channel, Satisfaction, Status, Urgency
     from linli.registry.idnumber import mask_phone
     from linli.registry.models import Building, House
@@ -126,9 +122,7 @@ def export_cases(*, actor: User, target: IO[bytes], cases: QuerySet[Case], filte
     def when(value: datetime | None) -> str:
         return f"{value.astimezone(tz):%Y-%m-%d %H:%M}" if value else ""
 
-    book = xlsxwriter.Workbook(
-        target, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
-    )
+    book = open_workbook(target)
     sheet = book.add_worksheet("诉求工单")
     bold = book.add_format({"bold": True})
     sheet.write_string(

@@ -31,12 +31,15 @@ from linli.cases import services
 from linli.cases.forms import leaf_categories
 from linli.cases.models import OPEN_STATUSES, Case, Category, Channel
 from linli.core.errors import DomainError, NotFound
+from linli.core.middleware import xml_safe_query
+from linli.core.validation import clean_text, xml_safe
 from linli.registry.models import Building
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-22T00:00:00+08:00"
 MAX_REQUESTS = 1000
 DEFAULT_DAYS = 90
+EARLIEST_YEAR, LATEST_YEAR = 1970, 9000
 CONTENT_TYPES = {"xml": "text/xml; charset=utf-8", "json": "application/json; charset=utf-8"}
 
 
@@ -61,7 +64,8 @@ def _xml_value(parent: ET.Element, key: str, value: Any, item_names: dict[str, s
     elif isinstance(value, bool):
         node.text = "true" if value else "false"
     elif value is not None:
-        node.text = str(value)
+        # Text stored before intake cleaned it (or any text at all) must not make the document malformed.
+        node.text = xml_safe(str(value))
 
 
 # Element names of list items, as the spec writes them.
@@ -105,6 +109,11 @@ def endpoint(view: Any) -> Any:
     """Turn Open311Error and DomainError into spec-shaped errors in the requested format."""
 
     def wrapped(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
+        # Civic apps post forms: their fields (and ids in the path) lose what XML cannot carry before
+        # anything reads them, as query strings do in CleanQueryMiddleware.
+        if request.method == "POST":
+            request.POST = xml_safe_query(request.POST)  # type: ignore[assignment]  # immutable, as Django makes it
+        kwargs = {k: xml_safe(v) if isinstance(v, str) else v for k, v in kwargs.items()}
         try:
             return view(request, *args, fmt=fmt, **kwargs)
         except Open311Error as exc:
@@ -144,8 +153,21 @@ def _jurisdiction(request: HttpRequest, *, required: bool) -> Area | None:
     return area
 
 
+def _api_key(request: HttpRequest) -> str:
+    """The key from `Authorization: Bearer <key>` or `X-API-Key: <key>`, else the spec's `api_key` parameter.
+
+    The headers keep the key out of URLs, and so out of access logs, proxies and browser histories.
+    """
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip()
+    return (
+        request.headers.get("X-API-Key") or request.POST.get("api_key") or request.GET.get("api_key") or ""
+    ).strip()
+
+
 def _api_user(request: HttpRequest, *, required: bool) -> Any:
-    key = (request.POST.get("api_key") or request.GET.get("api_key") or "").strip()
+    key = _api_key(request)
     if not key:
         if required:
             raise Open311Error(403, "api_key is required to submit a request")
@@ -277,6 +299,8 @@ def _submit(request: HttpRequest, fmt: str) -> HttpResponse:
     description = post.get("description", "").strip()
     name = " ".join(p for p in (post.get("last_name", "").strip(), post.get("first_name", "").strip()) if p)
     extra = [f"{k}: {post[k]}" for k in ("email", "device_id", "account_id", "media_url") if post.get(k)]
+    # Echoed in the 201 answer, so it is cleaned like any free text first.
+    account_id = clean_text(post.get("account_id", ""), field="account_id", label="account_id", limit=200)
     try:
         with transaction.atomic():
             case = services.case_create(
@@ -303,7 +327,7 @@ def _submit(request: HttpRequest, fmt: str) -> HttpResponse:
             "service_request_id": case.number,
             "token": case.token,
             "service_notice": f"已受理，编号 {case.number}；立案时限 {timezone.localtime(case.stage_due_at):%Y-%m-%d %H:%M}",
-            "account_id": post.get("account_id", ""),
+            "account_id": account_id,
         }
     ]
     return render(fmt, "service_requests", body, status=201)
@@ -325,6 +349,9 @@ def _parse_date(value: str, name: str) -> datetime:
         raise Open311Error(
             400, f"{name} must be a W3C date and time, e.g. 2026-11-01T00:00:00+08:00"
         ) from exc
+    # Year 1 or 9999 parses, then overflows the 90-day arithmetic (and means nothing for a case anyway).
+    if not EARLIEST_YEAR <= moment.year <= LATEST_YEAR:
+        raise Open311Error(400, f"{name} must be between {EARLIEST_YEAR} and {LATEST_YEAR}")
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
 
 

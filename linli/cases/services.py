@@ -48,7 +48,7 @@ from linli.core.context import current_origin
 from linli.core.errors import DomainError, Forbidden
 from linli.core.permissions import require, require_path_in_scope
 from linli.core.scoping import path_in_scope
-from linli.core.validation import check_photo, lat_lng
+from linli.core.validation import check_photo, finite_number, lat_lng
 from linli.core.validation import clean_text as _text
 from linli.registry import normalise
 from linli.registry.models import Building, House, Resident
@@ -350,10 +350,7 @@ def check_answers(category: Category, answers: dict[str, Any]) -> dict[str, Any]
                 raise DomainError(f"“{label}”只能选一项。", field=f"attribute[{code}]")
             cleaned[code] = values if datatype == "multivaluelist" else values[0]
         elif datatype == "number":
-            try:
-                cleaned[code] = float(values[0])
-            except ValueError as exc:
-                raise DomainError(f"“{label}”应为数字。", field=f"attribute[{code}]") from exc
+            cleaned[code] = finite_number(values[0], field=f"attribute[{code}]", label=label)
         elif datatype == "datetime":
             try:
                 cleaned[code] = datetime.fromisoformat(values[0].replace("Z", "+00:00")).isoformat()

@@ -8,6 +8,24 @@ import sys
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
+from gunicorn.glogging import Logger
+
+from linli.core.logmask import mask_secrets
+
+
+class MaskingLogger(Logger):
+    """gunicorn's logger with API tokens masked in every access-log field.
+
+    The request line (`%(r)s`), the query string and the referer carry Open311's `api_key=` in full
+    otherwise; headers are masked too, in case a format names `%({authorization}i)s`.
+    """
+
+    def atoms(self, resp: Any, req: Any, environ: Any, request_time: Any) -> Any:
+        atoms = super().atoms(resp, req, environ, request_time)
+        for key, value in list(atoms.items()):
+            if isinstance(value, str):
+                atoms[key] = mask_secrets(value)
+        return atoms
 
 
 class _Gunicorn(BaseApplication):
@@ -66,6 +84,7 @@ def serve(*, host: str, port: int, workers: int | None, threads: int, task_worke
         if os.environ.get("LINLI_ACCESS_LOG", "-") in ("", "off")
         else os.environ.get("LINLI_ACCESS_LOG", "-"),
         "errorlog": "-",
+        "logger_class": "linli.core.server.MaskingLogger",
         "loglevel": os.environ.get("LINLI_LOG_LEVEL", "info").lower(),
         "preload_app": True,
         "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1"),

@@ -1,10 +1,11 @@
-"""Checks shared by every app's services: free text, coordinates, uploaded photos.
+"""Checks shared by every app's services: free text, numbers, coordinates, uploaded photos.
 
 They raise `DomainError` with a Chinese message naming the field, so forms and the API show it as is.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -19,9 +20,24 @@ MAX_TEXT = 2000
 PHOTO_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/png", b"RIFF": "image/webp"}
 
 
+# What XML 1.0 cannot carry (its Char production): C0 controls but tab, line feed and carriage return, lone
+# surrogates, U+FFFE and U+FFFF. One such character in one case's description once made the whole Open311
+# feed malformed; in an .xlsx it makes Excel call the file damaged.
+XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def xml_safe(value: str) -> str:
+    """`value` without the characters XML 1.0 cannot carry."""
+    # isprintable() is one C loop and false for every character XML_ILLEGAL matches: most text skips the regex.
+    if value.isprintable():
+        return value
+    return XML_ILLEGAL.sub("", value)
+
+
 def clean_text(value: Any, *, field: str, label: str, required: bool = False, limit: int = MAX_TEXT) -> str:
-    # Free text keeps its full-width punctuation and line breaks; only control characters go.
-    cleaned = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", "", str(value or "").replace("\r\n", "\n")).strip()
+    # Free text keeps its full-width punctuation and line breaks; only control characters (and what XML
+    # cannot carry) go.
+    cleaned = re.sub(r"[\x0d\x7f]", "", xml_safe(str(value or "").replace("\r\n", "\n"))).strip()
     if required and not cleaned:
         raise DomainError(f"请填写{label}。", field=field)
     if len(cleaned) > limit:
@@ -36,8 +52,21 @@ def coordinate(value: Any, *, field: str, low: int, high: int, label: str) -> De
         number = Decimal(str(value)).quantize(Decimal("0.000001"))
     except (InvalidOperation, ValueError) as exc:
         raise DomainError(f"{label}应为数字。", field=field) from exc
+    if not number.is_finite():  # "NaN" parses, and then refuses every comparison with an exception
+        raise DomainError(f"{label}应为数字。", field=field)
     if not low <= number <= high:
         raise DomainError(f"{label}超出范围（{low} 至 {high}）。", field=field)
+    return number
+
+
+def finite_number(value: Any, *, field: str, label: str) -> float:
+    """A number as people and apps write it; "nan", "inf" and "1e999" (which float() takes) are refused."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise DomainError(f"“{label}”应为数字。", field=field) from exc
+    if not math.isfinite(number):
+        raise DomainError(f"“{label}”应为数字。", field=field)
     return number
 
 

@@ -9,12 +9,14 @@ from datetime import date, datetime
 
 from pypinyin import lazy_pinyin
 
+from linli.core.validation import xml_safe
+
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE_RE = re.compile(r"^0\d{2,3}-?\d{7,8}$")
 
 
 def text(value: object) -> str:
-    """NFKC (full-width → half-width) and trimmed; None → ''.
+    """NFKC (full-width → half-width) and trimmed, without what XML cannot carry; None → ''.
 
     Also what a spreadsheet cell holds: whole floats lose their '.0' (an ID or phone number typed
     into Excel), dates become YYYY-MM-DD.
@@ -27,14 +29,15 @@ def text(value: object) -> str:
         value = value.date()
     if isinstance(value, date):
         return value.isoformat()
-    return unicodedata.normalize("NFKC", str(value)).strip()
+    return unicodedata.normalize("NFKC", xml_safe(str(value))).strip()
 
 
 def phone(value: object) -> str | None:
     """A usable phone number, or None if unusable; empty → ''.
 
     Mobiles come back as 11 digits whatever the punctuation or country code
-    ("+86 132-0271 1567" → "13202711567"); landlines keep their area code.
+    ("+86 132-0271 1567" → "13202711567"); landlines keep their area code; numbers abroad, given with
+    their country code, come back as "+" and their digits ("+1 555 555 0100" → "+15555550100").
     """
     raw = text(value)
     if not raw:
@@ -47,6 +50,14 @@ def phone(value: object) -> str | None:
         return compact
     if re.fullmatch(r"0\d{9,11}", digits):
         return digits
+    if international := re.fullmatch(r"(?:\+|00)([1-9]\d{6,14})", digits):
+        number = international.group(1)
+        if not number.startswith("86"):
+            # A number abroad in E.164 form ("+1 555 555 0100" → "+15555550100"): Open311 clients and
+            # residents with foreign numbers are not all Chinese.
+            return "+" + number
+        if re.fullmatch(r"86[1-9]\d{8,10}", number):
+            return "0" + number[2:]  # a landline written internationally: +86 10 1234 5678 → 01012345678
     return None
 
 

@@ -6,7 +6,6 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import xlsxwriter
 from django.db.models import QuerySet
 
 from linli.accounts.roles import Capability
@@ -15,6 +14,7 @@ from linli.core.audit import Action, audit_record
 from linli.core.errors import DomainError, Forbidden
 from linli.core.permissions import require, require_path_in_scope
 from linli.core.scoping import subtree_q
+from linli.core.xlsx import open_workbook
 from linli.registry.idnumber import mask_id, mask_phone
 from linli.registry.models import Gender, ResidenceType, Resident, ResidentTag
 from linli.transfers.ledger import RESIDENT_COLUMNS
@@ -87,7 +87,7 @@ def export_residents(
     if refine is not None:
         qs = refine(qs)
     qs = qs.order_by("grid__path", "house__building__number", "house__room_number", "pk")
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True})
+    workbook = open_workbook(path)
     sheet = workbook.add_worksheet("人口台账")
     bold = workbook.add_format({"bold": True})
     for col, key in enumerate(keys):

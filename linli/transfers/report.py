@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import xlsxwriter
-
+from linli.core.xlsx import open_workbook
 from linli.transfers.models import ImportJob, RowOutcome
 
 
@@ -17,7 +16,7 @@ def write_import_report(job: ImportJob, path: Path) -> int:
         for key in row.values:
             if key not in headers:
                 headers.append(key)
-    workbook = xlsxwriter.Workbook(str(path), {"constant_memory": True, "strings_to_numbers": False})
+    workbook = open_workbook(path)
     sheet = workbook.add_worksheet("问题行")
     bold = workbook.add_format({"bold": True, "bg_color": "#F2F2F2"})
     error_format = workbook.add_format({"font_color": "#C62828", "text_wrap": True})

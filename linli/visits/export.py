@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING
 
 from django.db.models import Q
 
 from linli.areas.models import Area
 from linli.core.audit import Action, audit_record
 from linli.core.scoping import PATH_SEPARATOR
-from linli.core.xlsx import write_figures
+from linli.core.xlsx import open_workbook, write_figures
 from linli.visits import selectors
 from linli.visits.models import Visit
 
@@ -19,14 +19,6 @@ if TYPE_CHECKING:
     from linli.accounts.models import User
 
 VISIT_COLUMNS = ["走访日期", "方式", "网格", "居民 / 户", "走访人", "走访情况", "发现的需求", "转诉求"]
-
-
-def _book(target: Path | IO[bytes]) -> Any:
-    import xlsxwriter
-
-    if isinstance(target, Path):
-        return xlsxwriter.Workbook(str(target), {"constant_memory": True})
-    return xlsxwriter.Workbook(target, {"in_memory": True})
 
 
 def export_visits(
@@ -42,7 +34,7 @@ def export_visits(
         .prefetch_related("case_links__case")
         .order_by("-visited_on", "-pk")
     )
-    book = _book(target)
+    book = open_workbook(target)
     sheet = book.add_worksheet("走访台账")
     bold = book.add_format({"bold": True})
     sheet.write_row(0, 0, [f"走访台账 {start:%Y-%m-%d} 至 {end:%Y-%m-%d}"], bold)
@@ -89,7 +81,7 @@ def export_coverage(
     end: date | None = None,
 ) -> int:
     rows, total = selectors.coverage(actor, group=group, area=area, start=start, end=end)
-    book = _book(target)
+    book = open_workbook(target)
     sheet = book.add_worksheet("走访覆盖")
     write_figures(
         book,

@@ -1,0 +1,64 @@
+"""`linli serve`'s access log: Open311's api_key in a URL is logged as its recognition prefix, never whole."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_the_access_log_masks_api_keys_in_urls_and_referers(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env["LINLI_VAR_DIR"] = str(tmp_path)
+    env["LINLI_TICK_SECONDS"] = "0"
+    log = tmp_path / "access.log"
+    env["LINLI_ACCESS_LOG"] = str(log)
+    linli = str(Path(sys.executable).with_name("linli"))
+    subprocess.run([linli, "init"], env=env, check=True, capture_output=True, timeout=120)
+    port = _free_port()
+    proc = subprocess.Popen(
+        [linli, "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    token = "linli_" + "Q7x_-Z" * 7 + "k"  # the shape of a real token; whether it is valid does not matter
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2).close()
+                break
+            except OSError:
+                time.sleep(0.3)
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{port}/open311/v2/requests.json?api_key={token}&status=open",
+            headers={"Referer": f"http://127.0.0.1:{port}/somewhere?api_key={token}"},
+        )
+        with pytest.raises(urllib.error.HTTPError) as refused:
+            urllib.request.urlopen(request, timeout=10)  # noqa: S310  (an http:// URL built above)
+        assert refused.value.code == 403  # an unknown key
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and "open311" not in (log.read_text() if log.exists() else ""):
+            time.sleep(0.2)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(timeout=30)
+    text = log.read_text()
+    line = next(line for line in text.splitlines() if "open311" in line)
+    assert token not in text
+    assert "api_key=linli_Q7x_-Z***&status=open" in line
