@@ -129,7 +129,14 @@ class ApiToken(models.Model):
 class LoginAttempt(models.Model):
     """Recent sign-in attempts, read by the lockout rule; pruned after the window passes."""
 
+    class Bucket(models.TextChoices):
+        # Each bucket counts only its own failures: residents mistyping tracking numbers at a
+        # shared address (a street office's hall) must not lock the staff there out of signing in.
+        SIGN_IN = "sign_in", "登录"
+        TRACK = "track", "工单查询"
+
     username = models.CharField(max_length=150, db_index=True)
+    bucket = models.CharField(max_length=10, choices=Bucket.choices, default=Bucket.SIGN_IN)
     ip = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now)
     succeeded = models.BooleanField(default=False)
@@ -138,6 +145,11 @@ class LoginAttempt(models.Model):
         indexes = [
             models.Index(fields=["username", "at"], name="loginattempt_user_at_idx"),
             models.Index(fields=["ip", "at"], name="loginattempt_ip_at_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(bucket__in=["sign_in", "track"]), name="loginattempt_bucket_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -212,15 +212,20 @@ def cmd_user_passwd(args: argparse.Namespace) -> None:
 
     user = _user(args.username)
     password = args.password or generate_password()
-    user_set_password(actor=None, user=user, password=password)
+    revoked = user_set_password(actor=None, user=user, password=password)
     print(f"password of {user.username} changed" + ("" if args.password else f": {password}"))
+    if revoked:
+        print(f"{revoked} API token(s) of {user.username} revoked; create new ones with 'linli token create'")
 
 
 def cmd_user_active(args: argparse.Namespace, active: bool) -> None:
     from linli.accounts.services import user_set_active
 
-    user = user_set_active(actor=None, user=_user(args.username), active=active)
+    user = _user(args.username)
+    revoked = user_set_active(actor=None, user=user, active=active)
     print(f"{user.username} {'enabled' if active else 'disabled'}")
+    if revoked:
+        print(f"{revoked} API token(s) of {user.username} revoked")
 
 
 def cmd_token_create(args: argparse.Namespace) -> None:
