@@ -31,6 +31,8 @@ class User(AbstractUser):
     full_name = models.CharField("姓名", max_length=60, blank=True)
     phone = models.CharField("手机号", max_length=20, blank=True)
     areas = models.ManyToManyField("areas.Area", through="AreaBinding", related_name="users", blank=True)
+    # 部署运维: see Capability.OPERATE. Granted at the console only.
+    is_operator = models.BooleanField("部署运维", default=False)
 
     objects: ClassVar[LinliUserManager] = LinliUserManager()
 
@@ -61,7 +63,8 @@ class User(AbstractUser):
     def capabilities(self) -> frozenset[Capability]:
         if not self.is_active:
             return frozenset()
-        return ROLE_CAPABILITIES.get(self.role, frozenset())
+        capabilities = ROLE_CAPABILITIES.get(self.role, frozenset())
+        return capabilities | {Capability.OPERATE} if self.is_operator else capabilities
 
     def can(self, capability: Capability) -> bool:
         return capability in self.capabilities

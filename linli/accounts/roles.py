@@ -27,10 +27,14 @@ class Capability(StrEnum):
     DISPATCH = "dispatch"  # register, reject, dispatch, verify and follow up cases
     SUPERVISE = "supervise"  # approve case extensions, receive escalations
     CONFIGURE = "configure"  # case categories, departments, working calendar
+    # Deployment operator (部署运维): sees the audit entries that belong to no area — failed sign-ins
+    # under unknown names, console backups and restores. Not a role: a flag on a person's account
+    # (`linli user operator`), granted only at the console, on top of whatever role they hold.
+    OPERATE = "operate"
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.STREET_ADMIN: frozenset(Capability),
+    Role.STREET_ADMIN: frozenset(Capability) - {Capability.OPERATE},
     Role.COMMUNITY_LEADER: frozenset(
         {
             Capability.WRITE,

@@ -162,6 +162,20 @@ def user_set_active(*, actor: User | None, user: User, active: bool) -> int:
     return 0 if active else _revoke_all_tokens(actor=actor, user=user, reason="disabled")
 
 
+@transaction.atomic
+def user_set_operator(*, actor: User | None, user: User, operator: bool) -> User:
+    """Grant or withdraw 部署运维. Only at the console: no account can make another an operator."""
+    if actor is not None:
+        raise Forbidden("部署运维只能在服务器控制台（linli user operator）设置。")
+    if user.is_operator != operator:
+        user.is_operator = operator
+        user.save(update_fields=["is_operator"])
+        audit_record(
+            actor=actor, action=Action.UPDATE, obj=user, changes={"is_operator": [not operator, operator]}
+        )
+    return user
+
+
 def _revoke_all_tokens(*, actor: User | None, user: User, reason: str) -> int:
     """A changed password or a disabled account ends every token: a token copied by whoever knew
     the old password must not outlive it. Re-enabling does not bring tokens back."""

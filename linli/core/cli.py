@@ -228,6 +228,13 @@ def cmd_user_active(args: argparse.Namespace, active: bool) -> None:
         print(f"{revoked} API token(s) of {user.username} revoked")
 
 
+def cmd_user_operator(args: argparse.Namespace) -> None:
+    from linli.accounts.services import user_set_operator
+
+    user = user_set_operator(actor=None, user=_user(args.username), operator=not args.off)
+    print(f"{user.username} {'is' if user.is_operator else 'is no longer'} a deployment operator")
+
+
 def cmd_token_create(args: argparse.Namespace) -> None:
     from linli.accounts.services import token_create
 
@@ -806,6 +813,14 @@ def build_parser() -> Parser:
     p.add_argument("username")
     p = command("enable", lambda a: cmd_user_active(a, True), "enable a user", user)
     p.add_argument("username")
+    p = command(
+        "operator",
+        cmd_user_operator,
+        "make a user a deployment operator (sees sign-ins under unknown names)",
+        user,
+    )
+    p.add_argument("username")
+    p.add_argument("--off", action="store_true", help="withdraw it")
 
     token = sub.add_parser("token", help="API tokens").add_subparsers(
         dest="token_command", metavar="ACTION", parser_class=Parser
