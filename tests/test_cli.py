@@ -250,6 +250,11 @@ def test_console_script_on_fresh_sqlite_directories_with_a_reproducible_demo(tmp
             "DELETE FROM django_migrations WHERE app = 'cases' AND name = '0009_case_indicators_index_and_handling_check'"
         )
         raw.execute("DROP INDEX case_indicators_idx")
+        # Later cases migrations depend on 0009, so they are "not yet applied" either.
+        raw.execute(
+            "DELETE FROM django_migrations WHERE app = 'cases' AND name = '0010_case_events_refuse_delete_and_truncate'"
+        )
+        raw.execute("DROP TRIGGER cases_caseevent_no_delete")
         raw.execute("DELETE FROM sqlite_stat1")
     assert first("init").returncode == 0
     with sqlite3.connect(tmp_path / "one" / "linli.sqlite3") as raw:

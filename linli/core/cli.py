@@ -270,6 +270,17 @@ def cmd_token_revoke(args: argparse.Namespace) -> None:
     print(f"token {token.lookup_prefix}… of {token.user.username} revoked")
 
 
+def cmd_audit_archive(args: argparse.Namespace) -> None:
+    from linli.core.archive import audit_archive
+
+    try:
+        before = date.fromisoformat(args.before)
+    except ValueError as exc:
+        raise CliError(f"--before {args.before!r} is not a date (YYYY-MM-DD)") from exc
+    count = audit_archive(before=before, path=Path(args.out))
+    print(f"{count} audit entries before {before} moved to {args.out}")
+
+
 def cmd_backup(args: argparse.Namespace) -> None:
     from linli.core.audit import Action, audit_record
     from linli.core.backup import backup
@@ -968,6 +979,16 @@ def build_parser() -> Parser:
     p.add_argument("--note")
     p = command("unset", cmd_holiday_unset, "remove an adjustment", holiday)
     p.add_argument("day", help="YYYY-MM-DD")
+
+    audit = sub.add_parser("audit", help="the audit log").add_subparsers(
+        dest="audit_command", metavar="ACTION", parser_class=Parser
+    )
+    audit.required = True
+    p = command(
+        "archive", cmd_audit_archive, "move entries older than a date to a file (docs/security.md)", audit
+    )
+    p.add_argument("--before", required=True, help="YYYY-MM-DD; at least six months ago")
+    p.add_argument("--out", required=True, help="new .jsonl.gz file")
 
     p = command("backup", cmd_backup, "write a portable backup of all data to FILE")
     p.add_argument("file")
