@@ -206,10 +206,15 @@ MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"client_errors_one_line": {"()": "linli.core.logs.ClientErrorsOneLine"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LINLI_LOG_LEVEL", "WARNING").upper()},
-    # The console notification channel: one line per message sent, so operators can see them.
-    "loggers": {"linli.notify": {"level": "INFO"}},
+    "loggers": {
+        # The console notification channel: one line per message sent, so operators can see them.
+        "linli.notify": {"level": "INFO"},
+        # A 403 is one line ("Forbidden (Permission denied): /audit/"), not a traceback.
+        "django.request": {"filters": ["client_errors_one_line"]},
+    },
 }
 
 NINJA_PAGINATION_PER_PAGE = 50
