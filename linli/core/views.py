@@ -11,7 +11,9 @@ from django.utils import timezone
 
 from linli.accounts.roles import Capability
 from linli.areas.models import Area, GridAssignment
+from linli.core.audit import Action, audit_record
 from linli.core.http import HttpRequest, acting_user, paginate
+from linli.core.ledger import ledger
 from linli.core.models import AuditEntry
 
 
@@ -67,6 +69,7 @@ def audit_list(request: HttpRequest) -> HttpResponse:
     if q := params.get("q", "").strip():
         text = (
             Q(actor_label__icontains=q)
+            | Q(actor__full_name__icontains=q)  # the ledger shows names, so a name must find them
             | Q(object_repr__icontains=q)
             | Q(object_id=q)
             | Q(area_path__startswith=q)
@@ -88,8 +91,21 @@ def audit_list(request: HttpRequest) -> HttpResponse:
         else:
             entries = entries.filter(at__lte=datetime.combine(day, time.max, tzinfo=tz))
     page, querystring = paginate(request, entries.order_by("-at", "-id"), 50)
+    may_reveal = user.can(Capability.REVEAL_PERSONAL)
+    reveal = may_reveal and params.get("reveal") == "1"
+    if reveal:
+        audit_record(
+            actor=user,
+            action=Action.REVEAL,
+            object_type="core.auditentry",
+            object_repr=f"审计日志第 {page.number} 页（身份证号、手机号明文）",
+            area_path=user.audit_area_path,
+        )
     context = {
         "page": page,
+        "rows": ledger(list(page.object_list), reveal=reveal),
+        "may_reveal": may_reveal,
+        "reveal": reveal,
         "actions": AuditEntry.Action.choices,
         "params": params,
         "errors": errors,
