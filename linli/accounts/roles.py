@@ -17,6 +17,9 @@ class Role(models.TextChoices):
 
 
 class Capability(StrEnum):
+    # Read the domain data in scope: the registry, visits, the area tree and every case. Without it
+    # (department handlers) a user sees only the cases dispatched to their departments.
+    READ_SCOPE = "read_scope"
     WRITE = "write"  # create or change domain data in scope
     REVEAL_PERSONAL = "reveal_personal"  # see identity numbers and phones unmasked (audited)
     VIEW_SENSITIVE = "view_sensitive"  # see sensitive key-group tags (低保, 残疾 …)
@@ -37,6 +40,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.STREET_ADMIN: frozenset(Capability) - {Capability.OPERATE},
     Role.COMMUNITY_LEADER: frozenset(
         {
+            Capability.READ_SCOPE,
             Capability.WRITE,
             Capability.REVEAL_PERSONAL,
             Capability.VIEW_SENSITIVE,
@@ -46,11 +50,19 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
         }
     ),
     Role.COMMUNITY_WORKER: frozenset(
-        {Capability.WRITE, Capability.VIEW_SENSITIVE, Capability.EXPORT, Capability.DISPATCH}
+        {
+            Capability.READ_SCOPE,
+            Capability.WRITE,
+            Capability.VIEW_SENSITIVE,
+            Capability.EXPORT,
+            Capability.DISPATCH,
+        }
     ),
-    Role.GRID_WORKER: frozenset({Capability.WRITE}),
+    Role.GRID_WORKER: frozenset({Capability.READ_SCOPE, Capability.WRITE}),
+    # WRITE here is for the cases of their departments (comments, photos); every other write needs
+    # something in scope they cannot see (a grid, a resident), and core.access keeps them out.
     Role.DEPARTMENT_HANDLER: frozenset({Capability.WRITE}),
-    Role.VIEWER: frozenset(),
+    Role.VIEWER: frozenset({Capability.READ_SCOPE}),
 }
 
 # The area kinds a role may be bound to: a grid worker works in grids, and so on.

@@ -7,6 +7,7 @@ from linli.core.scoping import ScopedQuerySet
 
 class CaseQuerySet(ScopedQuerySet):
     scope_lookup = "area__path"
+    department_lookup = "department"
 
     def open(self) -> Self:
         from linli.cases.models import OPEN_STATUSES
@@ -16,10 +17,12 @@ class CaseQuerySet(ScopedQuerySet):
 
 class CaseChildQuerySet(ScopedQuerySet):
     scope_lookup = "case__area__path"
+    department_lookup = "case__department"
 
 
 class DepartmentQuerySet(ScopedQuerySet):
     scope_lookup = "area__path"
+    department_lookup = "pk"
 
 
 class NotificationQuerySet(ScopedQuerySet):

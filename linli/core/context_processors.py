@@ -6,6 +6,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from linli.core.access import may_enter
 from linli.core.navigation import NAV_ITEMS
 
 BADGE_MAX = 99  # a badge above this reads "99+"
@@ -37,7 +38,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    visible = [item for item in NAV_ITEMS if not item.capability or user.can(item.capability)]
+    visible = [
+        item
+        for item in NAV_ITEMS
+        if (not item.capability or user.can(item.capability)) and may_enter(user, "GET", item.prefix)
+    ]
 
     def matches(prefix: str) -> bool:
         return request.path == "/" if prefix == "/" else request.path.startswith(prefix)
