@@ -79,5 +79,5 @@ class SectionAccessMiddleware:
 
             from linli.core.views import forbidden
 
-            return forbidden(request, PermissionDenied())
+            return forbidden(request, PermissionDenied())  # type: ignore[arg-type]  # any request renders
         return self.get_response(request)

@@ -224,7 +224,7 @@ def _area_names(paths: Iterable[str]) -> dict[str, str]:
         parts = path.split("/")
         wanted |= {"/".join(parts[: i + 1]) for i in range(len(parts)) if path}
     names = dict(Area.objects.filter(path__in=wanted).values_list("path", "name"))
-    out = {}
+    out: dict[str, str] = {}
     for path in paths:
         if not path:
             out[path] = "（不属于任何辖区）"

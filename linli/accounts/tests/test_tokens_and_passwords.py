@@ -13,7 +13,7 @@ from linli.core.models import AuditEntry
 
 
 def _me(headers: dict[str, str]) -> int:
-    return Client().get("/api/v1/me", **headers).status_code
+    return Client().get("/api/v1/me", headers={"authorization": headers["HTTP_AUTHORIZATION"]}).status_code
 
 
 def test_a_password_change_on_the_page_revokes_the_users_tokens(world, bearer, client_for, password):
