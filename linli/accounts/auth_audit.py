@@ -29,12 +29,17 @@ def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
         audit_record(actor=user, action=Action.LOGOUT, obj=user)
 
 
+EMPTY = "(空)"
+
+
 def mask_unknown_username(name: str) -> str:
     """What the log keeps of a name that matches no account: its first character.
 
     Such a name is often a password typed into the wrong box; the append-only log must not keep
     it. The first character is enough to tell "admin" mistyped from a guessing run."""
-    return f"{name[0]}***" if name else "(空)"
+    if not name or name == EMPTY:
+        return EMPTY
+    return f"{name[0]}***"
 
 
 def username_fingerprint(name: str) -> str:

@@ -15,6 +15,7 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
+from linli.accounts.auth_audit import mask_unknown_username
 from linli.core.logs import redact
 from linli.core.models import AuditEntry
 from linli.registry.idnumber import mask_id, mask_phone
@@ -248,6 +249,9 @@ def ledger(entries: Sequence[AuditEntry], *, reveal: bool) -> list[LedgerRow]:
         model = _model(e.object_type)
         who = people.get(e.actor_id or 0) or _console_label(e.actor_label)
         name = names.get(e.object_type, {}).get(e.object_id) or e.object_repr
+        if e.action in (AuditEntry.Action.LOGIN_FAILED, AuditEntry.Action.LOCKED_OUT) and not e.object_type:
+            # Entries written before names were masked at sign-in still hold what was typed.
+            who = name = mask_unknown_username(e.actor_label)
         rows.append(
             LedgerRow(
                 entry=e,

@@ -70,3 +70,20 @@ def test_a_persons_name_finds_their_entries(world, client_for):
     user_update(actor=world.c01_worker, user=world.c01_worker, phone="13912345678")
     body = _page(client_for(world.street_admin), q="刘芳", action="update")
     assert "共 1 条" in body
+
+
+def test_unknown_names_logged_before_masking_are_masked_on_the_page(world, client_for):
+    from linli.accounts.services import user_set_operator
+    from linli.core.audit import Action, audit_record
+
+    audit_record(
+        actor=None,
+        actor_label="hunter2-pass",
+        action=Action.LOGIN_FAILED,
+        object_repr="hunter2-pass",
+        area_path="",
+    )
+    operator = user_set_operator(actor=None, user=world.street_admin, operator=True)
+    body = _page(client_for(operator), action="login_failed")
+    assert "h***" in body
+    assert "hunter2-pass" not in body
