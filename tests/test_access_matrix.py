@@ -491,6 +491,8 @@ def test_a_department_handler_has_no_registry_visits_or_imports_in_the_menu(worl
     for label in ("人口台账", "台账导入", "走访", "民情日记", "区域网格"):
         assert f">{label}<" not in menu
     assert "诉求工单" in menu
+    assert 'data-testid="home-department"' in menu  # the home page points to their cases, not empty areas
+    assert "走访覆盖" not in menu
     worker = Client()
     worker.force_login(world.c01_worker)
     assert ">人口台账<" in worker.get("/").content.decode()

@@ -34,6 +34,8 @@ def home(request: HttpRequest) -> HttpResponse:
         .order_by("path")
     )
     context = {
+        # Department handlers see no areas, grids or visits: the page points them to their cases.
+        "read_scope": user.can(Capability.READ_SCOPE),
         "counts": counts,
         "workers": current.values("user").distinct().count(),
         "grids_without_worker": grids_without_worker[:20],
