@@ -84,6 +84,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "linli.core.access.SectionAccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -210,7 +211,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     # API tokens (Open311's api_key= in a logged URL) are masked in every line (linli/core/logmask.py).
-    "filters": {"mask_secrets": {"()": "linli.core.logmask.MaskSecrets"}},
+    "filters": {
+        "mask_secrets": {"()": "linli.core.logmask.MaskSecrets"},
+        "client_errors_one_line": {"()": "linli.core.logs.ClientErrorsOneLine"},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["mask_secrets"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LINLI_LOG_LEVEL", "WARNING").upper()},
     "loggers": {
@@ -218,6 +222,8 @@ LOGGING = {
         "linli.notify": {"level": "INFO"},
         # The development server's request lines carry query strings: through the masking handler too.
         "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},
+        # A 403 is one line ("Forbidden (Permission denied): /audit/"), not a traceback.
+        "django.request": {"filters": ["client_errors_one_line"]},
     },
 }
 

@@ -248,7 +248,7 @@ def test_console_script_on_fresh_sqlite_directories_with_a_reproducible_demo(tmp
     # The migration that added the case list's indexes (and any after it) is undone as Django undoes it,
     # so `init` applies it again as an upgrade would.
     back = subprocess.run(
-        [sys.executable, "-m", "django", "migrate", "cases", "0012_case_event_relocate"],
+        [sys.executable, "-m", "django", "migrate", "cases", "0013_case_event_relocate"],
         env={
             **{k: v for k, v in os.environ.items() if k != "DATABASE_URL"},
             "LINLI_VAR_DIR": str(tmp_path / "one"),

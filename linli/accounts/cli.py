@@ -36,6 +36,11 @@ def register(cli: Commands) -> None:
     p.add_argument("username")
     p = user.command("enable", lambda a: cmd_user_active(a, True), "enable a user")
     p.add_argument("username")
+    p = user.command(
+        "operator", cmd_user_operator, "make a user a deployment operator (sees sign-ins under unknown names)"
+    )
+    p.add_argument("username")
+    p.add_argument("--off", action="store_true", help="withdraw it")
 
     token = cli.group("token", "API tokens")
     p = token.command("create", cmd_token_create, "create an API token and print it (shown once)")
@@ -90,15 +95,27 @@ def cmd_user_passwd(args: argparse.Namespace) -> None:
 
     user = user_by_name(args.username)
     password = args.password or generate_password()
-    user_set_password(actor=None, user=user, password=password)
+    revoked = user_set_password(actor=None, user=user, password=password)
     print(f"password of {user.username} changed" + ("" if args.password else f": {password}"))
+    if revoked:
+        print(f"{revoked} API token(s) of {user.username} revoked; create new ones with 'linli token create'")
 
 
 def cmd_user_active(args: argparse.Namespace, active: bool) -> None:
     from linli.accounts.services import user_set_active
 
-    user = user_set_active(actor=None, user=user_by_name(args.username), active=active)
+    user = user_by_name(args.username)
+    revoked = user_set_active(actor=None, user=user, active=active)
     print(f"{user.username} {'enabled' if active else 'disabled'}")
+    if revoked:
+        print(f"{revoked} API token(s) of {user.username} revoked")
+
+
+def cmd_user_operator(args: argparse.Namespace) -> None:
+    from linli.accounts.services import user_set_operator
+
+    user = user_set_operator(actor=None, user=user_by_name(args.username), operator=not args.off)
+    print(f"{user.username} {'is' if user.is_operator else 'is no longer'} a deployment operator")
 
 
 def cmd_token_create(args: argparse.Namespace) -> None:

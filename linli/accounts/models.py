@@ -31,6 +31,8 @@ class User(AbstractUser):
     full_name = models.CharField("姓名", max_length=60, blank=True)
     phone = models.CharField("手机号", max_length=20, blank=True)
     areas = models.ManyToManyField("areas.Area", through="AreaBinding", related_name="users", blank=True)
+    # 部署运维: see Capability.OPERATE. Granted at the console only.
+    is_operator = models.BooleanField("部署运维", default=False)
 
     objects: ClassVar[LinliUserManager] = LinliUserManager()
 
@@ -61,7 +63,8 @@ class User(AbstractUser):
     def capabilities(self) -> frozenset[Capability]:
         if not self.is_active:
             return frozenset()
-        return ROLE_CAPABILITIES.get(self.role, frozenset())
+        capabilities = ROLE_CAPABILITIES.get(self.role, frozenset())
+        return capabilities | {Capability.OPERATE} if self.is_operator else capabilities
 
     def can(self, capability: Capability) -> bool:
         return capability in self.capabilities
@@ -129,7 +132,14 @@ class ApiToken(models.Model):
 class LoginAttempt(models.Model):
     """Recent sign-in attempts, read by the lockout rule; pruned after the window passes."""
 
+    class Bucket(models.TextChoices):
+        # Each bucket counts only its own failures: residents mistyping tracking numbers at a
+        # shared address (a street office's hall) must not lock the staff there out of signing in.
+        SIGN_IN = "sign_in", "登录"
+        TRACK = "track", "工单查询"
+
     username = models.CharField(max_length=150, db_index=True)
+    bucket = models.CharField(max_length=10, choices=Bucket.choices, default=Bucket.SIGN_IN)
     ip = models.GenericIPAddressField(null=True, blank=True)
     at = models.DateTimeField(default=timezone.now)
     succeeded = models.BooleanField(default=False)
@@ -138,6 +148,11 @@ class LoginAttempt(models.Model):
         indexes = [
             models.Index(fields=["username", "at"], name="loginattempt_user_at_idx"),
             models.Index(fields=["ip", "at"], name="loginattempt_ip_at_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(bucket__in=["sign_in", "track"]), name="loginattempt_bucket_valid"
+            ),
         ]
 
     def __str__(self) -> str:

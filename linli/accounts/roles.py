@@ -18,9 +18,10 @@ class Role(models.TextChoices):
 
 
 ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
-    Role.STREET_ADMIN: frozenset(Capability),
+    Role.STREET_ADMIN: frozenset(Capability) - {Capability.OPERATE},
     Role.COMMUNITY_LEADER: frozenset(
         {
+            Capability.READ_SCOPE,
             Capability.WRITE,
             Capability.KEEP_REGISTRY,
             Capability.REVEAL_PERSONAL,
@@ -32,6 +33,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     ),
     Role.COMMUNITY_WORKER: frozenset(
         {
+            Capability.READ_SCOPE,
             Capability.WRITE,
             Capability.KEEP_REGISTRY,
             Capability.VIEW_SENSITIVE,
@@ -39,9 +41,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.DISPATCH,
         }
     ),
-    Role.GRID_WORKER: frozenset({Capability.WRITE, Capability.KEEP_REGISTRY}),
+    Role.GRID_WORKER: frozenset({Capability.READ_SCOPE, Capability.WRITE, Capability.KEEP_REGISTRY}),
     Role.DEPARTMENT_HANDLER: frozenset({Capability.WRITE}),
-    Role.VIEWER: frozenset(),
+    Role.VIEWER: frozenset({Capability.READ_SCOPE}),
 }
 
 # The area kinds a role may be bound to: a grid worker works in grids, and so on.

@@ -135,7 +135,8 @@ def user_update(
 @transaction.atomic
 def user_set_password(
     *, actor: User | None, user: User, password: str, old_password: str | None = None
-) -> None:
+) -> int:
+    """Set a new password and revoke the user's API tokens. Returns how many tokens were revoked."""
     if actor is not None and actor.pk == user.pk:
         if old_password is None or not user.check_password(old_password):
             raise DomainError("原密码不正确。", field="old_password")
@@ -145,10 +146,12 @@ def user_set_password(
     user.set_password(password)
     user.save(update_fields=["password"])
     audit_record(actor=actor, action=Action.PASSWORD_CHANGE, obj=user)
+    return _revoke_all_tokens(actor=actor, user=user, reason="password_change")
 
 
 @transaction.atomic
-def user_set_active(*, actor: User | None, user: User, active: bool) -> User:
+def user_set_active(*, actor: User | None, user: User, active: bool) -> int:
+    """Enable or disable; disabling revokes every API token. Returns how many tokens were revoked."""
     require(actor, Capability.MANAGE_USERS)
     if actor is not None and actor.pk == user.pk and not active:
         raise DomainError("不能停用自己的账户。")
@@ -156,7 +159,33 @@ def user_set_active(*, actor: User | None, user: User, active: bool) -> User:
         user.is_active = active
         user.save(update_fields=["is_active"])
         audit_record(actor=actor, action=Action.UPDATE, obj=user, changes={"is_active": [not active, active]})
+    return 0 if active else _revoke_all_tokens(actor=actor, user=user, reason="disabled")
+
+
+@transaction.atomic
+def user_set_operator(*, actor: User | None, user: User, operator: bool) -> User:
+    """Grant or withdraw 部署运维. Only at the console: no account can make another an operator."""
+    if actor is not None:
+        raise Forbidden("部署运维只能在服务器控制台（linli user operator）设置。")
+    if user.is_operator != operator:
+        user.is_operator = operator
+        user.save(update_fields=["is_operator"])
+        audit_record(
+            actor=actor, action=Action.UPDATE, obj=user, changes={"is_operator": [not operator, operator]}
+        )
     return user
+
+
+def _revoke_all_tokens(*, actor: User | None, user: User, reason: str) -> int:
+    """A changed password or a disabled account ends every token: a token copied by whoever knew
+    the old password must not outlive it. Re-enabling does not bring tokens back."""
+    now = timezone.now()
+    tokens = list(ApiToken.objects.select_for_update().filter(user=user, revoked_at__isnull=True))
+    for token in tokens:
+        token.revoked_at = now
+        token.save(update_fields=["revoked_at"])
+        audit_record(actor=actor, action=Action.TOKEN_REVOKE, obj=token, changes={"reason": reason})
+    return len(tokens)
 
 
 @transaction.atomic

@@ -19,16 +19,23 @@ class CharacterClassValidator:
 
 
 class MinimumLengthValidator:
-    """Django's rule with a Chinese message (its zh-hans catalogue lacks this plural form)."""
+    """Django's rule with a Chinese message (its zh-hans catalogue lacks this plural form).
+
+    Whitespace does not count towards the length: "        a1" is ten characters but two of
+    substance, and a guesser tries padding first. Spaces at either end are refused outright —
+    almost always a paste accident that would make the password impossible to type again.
+    """
 
     def __init__(self, min_length: int = 10) -> None:
         self.min_length = min_length
 
     def validate(self, password: str, user: Any = None) -> None:
-        if len(password) < self.min_length:
+        if sum(1 for c in password if not c.isspace()) < self.min_length:
             raise ValidationError(
-                f"密码长度太短，至少需要 {self.min_length} 个字符。", code="password_too_short"
+                f"密码长度太短，不算空格至少需要 {self.min_length} 个字符。", code="password_too_short"
             )
+        if password != password.strip():
+            raise ValidationError("密码首尾不能有空格。", code="password_edge_whitespace")
 
     def get_help_text(self) -> str:
-        return f"密码至少需要 {self.min_length} 个字符。"
+        return f"密码至少需要 {self.min_length} 个字符（不算空格）。"

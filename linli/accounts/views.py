@@ -49,7 +49,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_set_password(
+            revoked = services.user_set_password(
                 actor=user,
                 user=user,
                 password=form.cleaned_data["new_password1"],
@@ -60,7 +60,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
             form.add_error(field if field in form.fields else None, exc.message)
         else:
             update_session_auth_hash(request, user)
-            messages.success(request, "密码已修改。")
+            note = f"您的 {revoked} 个 API 令牌已一并吊销，如仍需要请重新创建。" if revoked else ""
+            messages.success(request, "密码已修改。" + note)
             return redirect("accounts:profile")
     return render(request, "accounts/password_change.html", {"form": form})
 

@@ -2,8 +2,10 @@ from typing import Any
 
 from django.utils.translation import gettext_noop as _
 
+from linli.core.access import section
 from linli.core.modules import HomeCard, ModuleConfig
 from linli.core.navigation import NavItem
+from linli.core.permissions import Capability
 
 
 def _figures(user: Any) -> dict[str, Any]:
@@ -45,8 +47,9 @@ class AreasConfig(ModuleConfig):
     name = "linli.areas"
     label = "areas"
     verbose_name = "区域网格"
-    nav_items = (NavItem(_("区域网格"), "areas:tree", "/areas/", icon="▦"),)
+    nav_items = (NavItem(_("区域网格"), "areas:tree", "/areas/", Capability.READ_SCOPE, icon="▦"),)
     home_cards = (
-        HomeCard("areas/home_figures.html", _figures, section="summary"),
-        HomeCard("areas/home_grids.html", _grids, section="lists"),
+        HomeCard("areas/home_figures.html", _figures, section="summary", capability=Capability.READ_SCOPE),
+        HomeCard("areas/home_grids.html", _grids, section="lists", capability=Capability.READ_SCOPE),
     )
+    access_sections = (section(r"^/areas/"), section(r"^/api/v1/areas(/|$)"))

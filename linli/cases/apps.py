@@ -3,7 +3,8 @@ from typing import Any
 
 from django.utils.translation import gettext_noop as _
 
-from linli.core.modules import ModuleConfig
+from linli.core.access import section
+from linli.core.modules import HomeCard, ModuleConfig
 from linli.core.navigation import BADGE_MAX, NavItem
 from linli.core.permissions import Capability
 
@@ -29,6 +30,18 @@ class CasesConfig(ModuleConfig):
             Capability.CONFIGURE,
             icon="⚙",
             section="settings",
+        ),
+    )
+    # A department handler files no cases: one they filed would be one they may not see.
+    access_sections = (section(r"^/cases/new/"), section(r"^/api/v1/cases/?$", Capability.READ_SCOPE, "POST"))
+    # Department handlers see no areas, grids or visits: their home page points to their cases.
+    home_cards = (
+        HomeCard(
+            "cases/home_department.html",
+            lambda user: {},
+            section="summary",
+            capability=Capability.READ_SCOPE,
+            lacking=True,
         ),
     )
 

@@ -14,6 +14,9 @@ from typing import TYPE_CHECKING, Protocol
 from django.conf import settings
 from django.utils.module_loading import import_string
 
+from linli.core.logs import redact
+from linli.registry.idnumber import mask_phone
+
 if TYPE_CHECKING:
     from linli.cases.models import Notification
 
@@ -27,13 +30,17 @@ class Channel(Protocol):
 
 
 class ConsoleChannel:
-    """Writes each message to the server log: the default, and what a test deployment wants."""
+    """Writes each message to the server log: the default, and what a test deployment wants.
+
+    The log is no place for personal data: the recipient's phone is masked, and so is any phone or
+    identity number in the text (reasons and notes are free text a resident may have written)."""
 
     name = "console"
 
     def send(self, notification: Notification) -> bool:
         user = notification.user
-        log.info("notify %s (%s): %s", user.username, user.phone or "no phone", notification.text)
+        phone = mask_phone(user.phone) if user.phone else "no phone"
+        log.info("notify %s (%s): %s", user.username, phone, redact(notification.text))
         return True
 
 

@@ -1,7 +1,8 @@
 """Residents file and follow their own case without an account: tracking number + phone.
 
-Failed lookups count against the sign-in lockout (per number and per address), so the
-phone check cannot be brute-forced; submissions are limited per address per hour.
+Failed lookups lock further lookups (per number and per address, in their own lockout bucket,
+apart from staff sign-in), so the phone check cannot be brute-forced; submissions are limited per
+address per hour.
 """
 
 from __future__ import annotations
@@ -50,11 +51,11 @@ def track(request: HttpRequest) -> HttpResponseBase:
     if request.method == "POST" and form.is_valid():
         number = form.cleaned_data["number"].strip()
         key = f"track:{number}"
-        if lockout.is_locked(key, _ip()):
+        if lockout.is_locked(key, _ip(), bucket=lockout.Bucket.TRACK):
             form.add_error(None, "查询失败次数过多，请 15 分钟后再试。")
         else:
             case = services.tracking_match(number, form.cleaned_data["phone"])
-            lockout.record(key, _ip(), succeeded=case is not None)
+            lockout.record(key, _ip(), succeeded=case is not None, bucket=lockout.Bucket.TRACK)
             if case is None:
                 form.add_error(None, "工单编号或手机号不正确。")
             else:

@@ -8,6 +8,7 @@ from linli.core.scoping import ScopedQuerySet
 
 class CaseQuerySet(ScopedQuerySet):
     scope_lookup = "area__path"
+    department_lookup = "department"
 
     def open(self) -> Self:
         return self.filter(status__in=OPEN_STATUSES)
@@ -15,10 +16,12 @@ class CaseQuerySet(ScopedQuerySet):
 
 class CaseChildQuerySet(ScopedQuerySet):
     scope_lookup = "case__area__path"
+    department_lookup = "case__department"
 
 
 class DepartmentQuerySet(ScopedQuerySet):
     scope_lookup = "area__path"
+    department_lookup = "pk"
 
 
 class NotificationQuerySet(ScopedQuerySet):

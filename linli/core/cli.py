@@ -144,6 +144,17 @@ def xlsx_output(path: str) -> Path:
     return out
 
 
+def cmd_audit_archive(args: argparse.Namespace) -> None:
+    from linli.core.archive import audit_archive
+
+    try:
+        before = date.fromisoformat(args.before)
+    except ValueError as exc:
+        raise CliError(f"--before {args.before!r} is not a date (YYYY-MM-DD)") from exc
+    count = audit_archive(before=before, path=Path(args.out))
+    print(f"{count} audit entries before {before} moved to {args.out}")
+
+
 def cmd_backup(args: argparse.Namespace) -> None:
     from linli.core.audit import Action, audit_record
     from linli.core.backup import backup
@@ -388,6 +399,13 @@ def build_parser() -> Parser:
         "--loop", type=int, metavar="SECONDS", help="keep sweeping every SECONDS (serve does this)"
     )
     p.set_defaults(sweeps=cli.sweeps)
+
+    audit = cli.group("audit", "the audit log")
+    p = audit.command(
+        "archive", cmd_audit_archive, "move entries older than a date to a file (docs/security.md)"
+    )
+    p.add_argument("--before", required=True, help="YYYY-MM-DD; at least six months ago")
+    p.add_argument("--out", required=True, help="new .jsonl.gz file")
 
     p = command("backup", cmd_backup, "write a portable backup of all data to FILE")
     p.add_argument("file")

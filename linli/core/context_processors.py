@@ -5,6 +5,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import reverse
 
+from linli.core.access import may_enter
 from linli.core.modules import nav_items
 from linli.core.navigation import badge_label
 
@@ -13,7 +14,11 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    visible = [item for item in nav_items() if not item.capability or user.can(item.capability)]
+    visible = [
+        item
+        for item in nav_items()
+        if (not item.capability or user.can(item.capability)) and may_enter(user, "GET", item.prefix)
+    ]
 
     def matches(prefix: str) -> bool:
         return request.path == "/" if prefix == "/" else request.path.startswith(prefix)

@@ -14,7 +14,9 @@ from typing import Any
 
 from django.apps import AppConfig, apps
 
+from linli.core.access import Section
 from linli.core.navigation import NAV_SECTIONS, NavItem
+from linli.core.permissions import Capability
 
 # The home page runs in sections, each in the order of INSTALLED_APPS: who you are, the figures of your
 # area, then the lists to act on.
@@ -26,6 +28,12 @@ class HomeCard:
     template: str  # rendered with `card` = context(user) and the page's context
     context: Callable[[Any], dict[str, Any]]
     section: str = "summary"  # one of HOME_SECTIONS
+    # Shown only to users who have it (or, with `lacking`, only to those who do not).
+    capability: Capability | None = None
+    lacking: bool = False
+
+    def shown_to(self, user: Any) -> bool:
+        return self.capability is None or user.can(self.capability) != self.lacking
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,8 @@ class ModuleConfig(AppConfig):
 
     nav_items: Sequence[NavItem] = ()
     home_cards: Sequence[HomeCard] = ()
+    # Parts of the site a user needs a capability to enter at all (core.access): 403 before any object.
+    access_sections: Sequence[Section] = ()
 
     def search(self, user: Any, query: str) -> list[SearchHit]:
         """The module's matches for the global search, already scoped and masked for `user`."""
@@ -68,8 +78,8 @@ def nav_items() -> list[NavItem]:
     return sorted(items, key=lambda item: NAV_SECTIONS.index(item.section))  # stable: app order within
 
 
-def home_cards() -> list[HomeCard]:
-    cards = [card for config in module_configs() for card in config.home_cards]
+def home_cards(user: Any) -> list[HomeCard]:
+    cards = [card for config in module_configs() for card in config.home_cards if card.shown_to(user)]
     return sorted(cards, key=lambda card: HOME_SECTIONS.index(card.section))
 
 

@@ -46,6 +46,9 @@ def path_in_scope(path: str, scope: Iterable[str]) -> bool:
 class ScopedQuerySet(models.QuerySet):
     #: lookup from this model to the path of the area it belongs to, e.g. "grid__path"
     scope_lookup: ClassVar[str] = "area__path"
+    #: lookup from this model to the department a case was dispatched to, for the models a user
+    #: without READ_SCOPE (a department handler) may see at all; None: they see none of it.
+    department_lookup: ClassVar[str | None] = None
 
     def visible_to(self, user: User | AnonymousUser | Any) -> Self:
         if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -53,7 +56,17 @@ class ScopedQuerySet(models.QuerySet):
         paths: list[str] = user.scope_paths()  # type: ignore[union-attr]  # anonymous users returned above
         if not paths:
             return self.none()
-        return self.filter(scope_q(paths, self.scope_lookup))
+        scoped = self.filter(scope_q(paths, self.scope_lookup))
+        from linli.accounts.roles import Capability
+
+        if user.can(Capability.READ_SCOPE):  # type: ignore[union-attr]
+            return scoped
+        # Minimum access (PIPL art. 6): the cases dispatched to their departments, and those
+        # cases' own records; nothing else in their area.
+        if self.department_lookup is None:
+            return self.none()
+        departments = list(user.departments.values_list("pk", flat=True))  # type: ignore[union-attr]
+        return scoped.filter(**{f"{self.department_lookup}__in": departments})
 
 
 def scope_q(paths: Iterable[str], lookup: str) -> Q:

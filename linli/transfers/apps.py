@@ -1,5 +1,6 @@
 from django.utils.translation import gettext_noop as _
 
+from linli.core.access import section
 from linli.core.modules import ModuleConfig
 from linli.core.navigation import NavItem
 from linli.core.permissions import Capability
@@ -10,3 +11,4 @@ class TransfersConfig(ModuleConfig):
     label = "transfers"
     verbose_name = "导入导出"
     nav_items = (NavItem(_("台账导入"), "transfers:imports", "/transfers/", Capability.EXPORT, icon="⇪"),)
+    access_sections = (section(r"^/transfers/"),)

@@ -2,8 +2,10 @@ from typing import Any
 
 from django.utils.translation import gettext_noop as _
 
+from linli.core.access import section
 from linli.core.modules import HomeCard, ModuleConfig
 from linli.core.navigation import NavItem
+from linli.core.permissions import Capability
 
 
 def _todo_count(user: Any) -> int:
@@ -27,7 +29,16 @@ class VisitsConfig(ModuleConfig):
     name = "linli.visits"
     verbose_name = "走访"
     nav_items = (
-        NavItem(_("走访"), "visits:todo", "/visits/", icon="♥", badge=_todo_count),
-        NavItem(_("民情日记"), "visits:diary", "/visits/diary/", icon="✎"),
+        NavItem(_("走访"), "visits:todo", "/visits/", Capability.READ_SCOPE, icon="♥", badge=_todo_count),
+        NavItem(_("民情日记"), "visits:diary", "/visits/diary/", Capability.READ_SCOPE, icon="✎"),
     )
-    home_cards = (HomeCard("visits/home_coverage.html", _coverage, section="summary"),)
+    home_cards = (
+        HomeCard("visits/home_coverage.html", _coverage, section="summary", capability=Capability.READ_SCOPE),
+    )
+    access_sections = (
+        section(r"^/visits/"),
+        section(r"^/api/v1/visit"),  # visits, visit-targets, visit-tasks, visit-coverage, visits-todo
+        section(r"^/api/v1/care-plans(/|$)"),
+        section(r"^/api/v1/pairings(/|$)"),
+        section(r"^/api/v1/diary(/|$)"),
+    )

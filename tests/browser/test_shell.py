@@ -52,7 +52,7 @@ def test_sign_in_navigate_the_shell_and_sign_out(live_world, page_factory):
     expect(page.get_by_text("网格责任人").first).to_be_visible()
 
     page.get_by_role("link", name="审计日志").click()
-    expect(page.get_by_role("cell", name="登录").first).to_be_visible()
+    expect(page.get_by_test_id("audit-ledger")).to_contain_text("王建国（街道管理员）")
 
     page.get_by_test_id("user-menu").click()
     page.get_by_label("令牌用途").fill("统计大屏")

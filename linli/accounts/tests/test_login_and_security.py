@@ -197,3 +197,27 @@ def test_profile_edit_validates_and_audits(world, client_for):
     )
     assert ok.status_code == 302
     assert AuditEntry.objects.filter(action="update", object_id=str(world.c01_worker.pk)).exists()
+
+
+def test_failed_tracking_lookups_do_not_lock_staff_sign_in_from_that_address(world, password):
+    # A street office's hall: residents mistype tracking numbers behind the same address as the staff.
+    for i in range(20):
+        Client().post(
+            "/track/", {"number": f"20261116-{i:04d}", "phone": "13000000000"}, REMOTE_ADDR="198.51.100.9"
+        )
+    assert sign_in(Client(), "c01-worker", password, ip="198.51.100.9").status_code == 302
+    # The lookups themselves are still locked for that address.
+    locked = Client().post(
+        "/track/", {"number": "20261116-0099", "phone": "13000000000"}, REMOTE_ADDR="198.51.100.9"
+    )
+    assert "次数过多" in locked.content.decode()
+
+
+def test_failed_sign_ins_do_not_lock_tracking_lookups_from_that_address(world):
+    for i in range(20):
+        sign_in(Client(), f"nobody{i}", "wrong-password-1", ip="198.51.100.10")
+    response = Client().post(
+        "/track/", {"number": "20261116-0001", "phone": "13000000000"}, REMOTE_ADDR="198.51.100.10"
+    )
+    assert "次数过多" not in response.content.decode()
+    assert "工单编号或手机号不正确" in response.content.decode()

@@ -77,9 +77,55 @@ def test_audit_page_htmx_request_gets_only_the_results(world, client_for):
     assert "<html" not in body
 
 
-def test_failed_logins_for_unknown_names_are_visible_to_root_admins(world, client_for):
+def test_failed_sign_ins_under_unknown_names_are_for_deployment_operators_only_and_masked(world, client_for):
     from django.test import Client
 
-    Client().post("/accounts/login/", {"username": "ghost", "password": "bad-password-9"})
-    body = client_for(world.street_admin).get(reverse("core:audit"), {"q": "ghost"}).content.decode()
-    assert "ghost" in body
+    from linli.accounts.services import user_set_operator
+
+    # A password typed into the username box: the log must not keep it, nor show it to every street.
+    Client().post("/accounts/login/", {"username": "Secret-pass-99", "password": "bad-password-9"})
+    entry = AuditEntry.objects.get(action="login_failed")
+    assert entry.area_path == ""
+    assert "secret-pass-99" not in str(entry.__dict__).lower()
+    assert entry.actor_label == "s***"
+    for admin in (world.street_admin, world.other_street_admin):
+        body = client_for(admin).get(reverse("core:audit"), {"action": "login_failed"}).content.decode()
+        assert "共 0 条" in body
+    operator = user_set_operator(actor=None, user=world.street_admin, operator=True)
+    body = client_for(operator).get(reverse("core:audit"), {"action": "login_failed"}).content.decode()
+    assert "共 1 条" in body
+    assert "s***" in body
+    assert "secret-pass-99" not in body.lower()
+    # Operators still see their own street's entries, and only those.
+    assert "东湖社区" not in client_for(operator).get(reverse("core:audit"), {"q": "东湖"}).content.decode()
+
+
+def test_the_same_unknown_name_tried_twice_has_the_same_fingerprint(world):
+    from django.test import Client
+
+    for name in ("ghost", "ghost", "gremlin"):
+        Client().post("/accounts/login/", {"username": name, "password": "bad-password-9"})
+    prints = [
+        e.changes["fingerprint"] for e in AuditEntry.objects.filter(action="login_failed").order_by("id")
+    ]
+    assert prints[0] == prints[1] != prints[2]
+
+
+def test_only_the_console_makes_a_deployment_operator(world):
+    from linli.accounts.services import user_set_operator
+    from linli.core.errors import Forbidden
+
+    with pytest.raises(Forbidden):
+        user_set_operator(actor=world.street_admin, user=world.c01_leader, operator=True)
+
+
+def test_linli_user_operator_grants_and_withdraws(world, capsys):
+    from linli.core.cli import main
+
+    assert main(["user", "operator", "admin"]) == 0
+    assert "admin is a deployment operator" in capsys.readouterr().out
+    world.street_admin.refresh_from_db()
+    assert world.street_admin.is_operator
+    assert main(["user", "operator", "admin", "--off"]) == 0
+    world.street_admin.refresh_from_db()
+    assert not world.street_admin.is_operator

@@ -130,7 +130,7 @@ def test_the_cycle_finder_finds_a_circle():
     assert _cycles({"a": {"b"}, "b": set()}) == []
 
 
-def test_the_modules_parts_are_found_in_the_order_of_installed_apps():
+def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
     from linli.core.cli import build_parser
     from linli.core.demo import demo_steps
     from linli.core.modules import home_cards, nav_items
@@ -154,11 +154,16 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps():
         "cases:categories",
         "core:audit",
     ]
-    assert [card.template for card in home_cards()] == [
+    assert [card.template for card in home_cards(world.street_admin)] == [
         "accounts/home_me.html",
         "areas/home_figures.html",
         "visits/home_coverage.html",
         "areas/home_grids.html",
+    ]
+    # A department handler reads no areas or visits: their home page points to their cases instead.
+    assert [card.template for card in home_cards(world.department)] == [
+        "accounts/home_me.html",
+        "cases/home_department.html",
     ]
     import argparse
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('areas', '0001_area_tree_and_grid_assignments'),
-        ('cases', '0012_case_event_relocate'),
+        ('cases', '0013_case_event_relocate'),
         ('registry', '0009_initials_pinyin_index'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('cases', '0011_notification_kind_security'),
+        ('cases', '0012_case_events_refuse_delete_and_truncate'),
     ]
 
     operations = [

@@ -1,0 +1,275 @@
+"""The audit log read as a ledger: who (a person's name and role), did what, to which object
+(its kind and name), where (area names), and each changed field as 中文名：旧 → 新.
+
+Identity numbers and phones are masked here unless the reader may reveal them and asked to
+(which is itself audited by the view): the audit page must not undo the registry's masking."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.apps import apps
+from django.core.exceptions import FieldDoesNotExist
+from django.db import models
+
+from linli.accounts.auth_audit import mask_unknown_username
+from linli.core.logs import redact
+from linli.core.models import AuditEntry
+from linli.registry.idnumber import mask_id, mask_phone
+
+# Chinese names for change keys that are not model fields, or whose field has no verbose_name.
+LABELS = {
+    "action": "操作",
+    "status": "状态",
+    "name": "名称",
+    "full_name": "姓名",
+    "username": "用户名",
+    "role": "角色",
+    "areas": "管辖区域",
+    "members": "成员",
+    "is_active": "启用",
+    "is_operator": "部署运维",
+    "email": "电子邮箱",
+    "phone": "手机号",
+    "reporter_phone": "反映人电话",
+    "reporter_name": "反映人",
+    "id_number": "身份证号",
+    "gender": "性别",
+    "birth_date": "出生日期",
+    "ethnicity": "民族",
+    "education": "文化程度",
+    "political_status": "政治面貌",
+    "residence_type": "人口类型",
+    "relation_to_head": "与户主关系",
+    "grid": "网格",
+    "house": "房屋",
+    "household": "户",
+    "building": "楼栋",
+    "area": "区域",
+    "category": "类别",
+    "department": "部门",
+    "assignee": "处置人",
+    "tags": "标签",
+    "added": "新增",
+    "removed": "移除",
+    "reason": "原因",
+    "note": "说明",
+    "user": "用户",
+    "code": "编码",
+    "sensitive": "敏感",
+    "interval_days": "走访间隔（天）",
+    "fingerprint": "指纹",
+    "rows": "行数",
+    "file": "文件",
+    "count": "条数",
+    "archived": "归档条数",
+    "before": "截止日期",
+    "boundary": "边界",
+    "kind": "类型",
+    "path": "编码路径",
+    "parent": "上级区域",
+    "latitude": "纬度",
+    "longitude": "经度",
+    "description": "说明",
+    "duty": "职责",
+    "start_date": "开始日期",
+    "end_date": "结束日期",
+}
+# Where one kind of object names a key differently.
+KIND_LABELS = {("registry.resident", "name"): "姓名", ("accounts.user", "full_name"): "姓名"}
+PERSONAL_KEYS = {"id_number": mask_id, "phone": mask_phone, "reporter_phone": mask_phone}
+
+
+@dataclass
+class Change:
+    label: str
+    old: str | None  # None: a single value, not a change
+    new: str
+
+
+@dataclass
+class LedgerRow:
+    entry: AuditEntry
+    who: str
+    object_kind: str
+    object_name: str
+    area: str
+    via: str
+    changes: list[Change] = field(default_factory=list)
+
+
+def _model(object_type: str) -> type[models.Model] | None:
+    try:
+        return apps.get_model(object_type) if "." in object_type else None
+    except (LookupError, ValueError):
+        return None
+
+
+def _field(model: type[models.Model] | None, key: str) -> models.Field[Any, Any] | None:
+    if model is None:
+        return None
+    try:
+        found = model._meta.get_field(key)
+    except FieldDoesNotExist:
+        return None
+    return found if isinstance(found, models.Field) else None
+
+
+def _label(model: type[models.Model] | None, key: str) -> str:
+    if model is not None and (model._meta.label_lower, key) in KIND_LABELS:
+        return KIND_LABELS[(model._meta.label_lower, key)]
+    f = _field(model, key)
+    verbose = str(f.verbose_name) if f is not None else ""
+    # A field without an explicit verbose_name gets its own name with spaces: not Chinese.
+    if verbose and verbose != key.replace("_", " "):
+        return verbose
+    return LABELS.get(key, key)
+
+
+def _text(value: Any, key: str, model: type[models.Model] | None, reveal: bool) -> str:
+    if value is None or value == "":
+        return "（空）"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, list):
+        return "、".join(_text(v, key, model, reveal) for v in value) or "（空）"
+    if isinstance(value, dict):
+        return "；".join(f"{_label(model, k)}：{_text(v, k, model, reveal)}" for k, v in value.items())
+    text = str(value)
+    f = _field(model, key)
+    if f is not None and f.choices:
+        text = str(dict(f.flatchoices).get(value, text))
+    if model is not None and model._meta.label_lower == "cases.case" and key == "action":
+        from linli.cases.models import CaseEvent
+
+        text = str(dict(CaseEvent.Action.choices).get(text, text))
+    if key == "role":
+        from linli.accounts.roles import Role
+
+        text = str(dict(Role.choices).get(text, text))
+    if reveal or text == "***":
+        return text
+    if key in PERSONAL_KEYS:
+        return PERSONAL_KEYS[key](text)
+    return redact(text)
+
+
+def _changes(entry: AuditEntry, model: type[models.Model] | None, reveal: bool) -> list[Change]:
+    out = []
+    changes = entry.changes if isinstance(entry.changes, dict) else {"": entry.changes}
+    for key, value in changes.items():
+        label = _label(model, key)
+        if (
+            isinstance(value, list)
+            and len(value) == 2
+            and key not in ("areas", "members", "added", "removed")
+        ):
+            out.append(
+                Change(label, _text(value[0], key, model, reveal), _text(value[1], key, model, reveal))
+            )
+        else:
+            out.append(Change(label, None, _text(value, key, model, reveal)))
+    return out
+
+
+def _people(entries: Sequence[AuditEntry]) -> dict[int, str]:
+    from linli.accounts.models import User
+    from linli.accounts.roles import Role
+
+    ids = {e.actor_id for e in entries if e.actor_id}
+    roles = dict(Role.choices)
+    return {
+        pk: f"{full_name or username}（{roles.get(role, role)}）"
+        for pk, full_name, username, role in User.objects.filter(pk__in=ids).values_list(
+            "pk", "full_name", "username", "role"
+        )
+    }
+
+
+def _residents(ids: Iterable[str]) -> dict[str, str]:
+    from linli.registry.models import Resident
+
+    pks = [int(i) for i in ids if i.isdigit()]
+    found = Resident.objects.filter(pk__in=pks).select_related("house__building", "house__entrance")
+    return {str(r.pk): f"{r.name}（{_place(r.house)}）" if r.house else r.name for r in found}
+
+
+def _place(house: Any) -> str:
+    """3栋2单元501, as a ledger writes an address."""
+    entrance = f"{house.entrance.number}单元" if house.entrance_id else ""
+    return f"{house.building.number}栋{entrance}{house.room_number}"
+
+
+def _users(ids: Iterable[str]) -> dict[str, str]:
+    from linli.accounts.models import User
+
+    pks = [int(i) for i in ids if i.isdigit()]
+    return {
+        str(pk): full or name
+        for pk, full, name in User.objects.filter(pk__in=pks).values_list("pk", "full_name", "username")
+    }
+
+
+# Object kinds whose name is better told from the live row than from the stored repr.
+NAMERS = {"registry.resident": _residents, "accounts.user": _users}
+
+
+def _area_names(paths: Iterable[str]) -> dict[str, str]:
+    from linli.areas.models import Area
+
+    wanted: set[str] = set()
+    for path in paths:
+        parts = path.split("/")
+        wanted |= {"/".join(parts[: i + 1]) for i in range(len(parts)) if path}
+    names = dict(Area.objects.filter(path__in=wanted).values_list("path", "name"))
+    out: dict[str, str] = {}
+    for path in paths:
+        if not path:
+            out[path] = "（不属于任何辖区）"
+            continue
+        parts = path.split("/")
+        chain = [names.get("/".join(parts[: i + 1]), parts[i]) for i in range(len(parts))]
+        out[path] = " · ".join(chain)
+    return out
+
+
+def ledger(entries: Sequence[AuditEntry], *, reveal: bool) -> list[LedgerRow]:
+    people = _people(entries)
+    by_type: dict[str, set[str]] = defaultdict(set)
+    for e in entries:
+        if e.object_type in NAMERS and e.object_id:
+            by_type[e.object_type].add(e.object_id)
+    names = {t: NAMERS[t](ids) for t, ids in by_type.items()}
+    areas = _area_names({e.area_path for e in entries})
+    rows = []
+    for e in entries:
+        model = _model(e.object_type)
+        who = people.get(e.actor_id or 0) or _console_label(e.actor_label)
+        name = names.get(e.object_type, {}).get(e.object_id) or e.object_repr
+        if e.action in (AuditEntry.Action.LOGIN_FAILED, AuditEntry.Action.LOCKED_OUT) and not e.object_type:
+            # Entries written before names were masked at sign-in still hold what was typed.
+            who = name = mask_unknown_username(e.actor_label)
+        rows.append(
+            LedgerRow(
+                entry=e,
+                who=who,
+                object_kind=str(model._meta.verbose_name) if model is not None else "",
+                object_name=name if reveal else redact(name),
+                area=areas.get(e.area_path, e.area_path),
+                via=VIA.get(e.via, e.via),
+                changes=_changes(e, model, reveal),
+            )
+        )
+    return rows
+
+
+VIA = {"web": "网页", "api": "API", "cli": "控制台", "system": "系统"}
+
+
+def _console_label(label: str) -> str:
+    if label.startswith("cli:"):
+        return f"控制台（{label.removeprefix('cli:')}）"
+    return "系统" if label in ("", "system") else label

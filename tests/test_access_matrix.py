@@ -1,0 +1,498 @@
+"""Who can reach what: every page, API operation and export, probed as every role.
+
+The table below is the decision for each endpoint (docs/security.md prints it). The test walks the
+URL resolver and the OpenAPI schema, so an endpoint added without a row here fails, and probes each
+row over real HTTP as each of the six roles of the test street (a case dispatched to the street's
+城管 department, a second case not dispatched, a resident, a visit, an import …). Every probe runs
+in a savepoint that is rolled back, so one role's POST does not change what the next one finds.
+
+"Reach" means the request got past the gates: anything but 401, 403 and 404 (a form answered 400
+for its empty input was reached; a 403 from the service was not).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.contrib.messages import get_messages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from linli.accounts.models import User
+from linli.accounts.roles import Role
+from linli.accounts.services import token_create
+from linli.api.v1 import api
+from linli.cases import services as cases
+from linli.cases.tests.conftest import build_case_world, new_case
+from linli.core.errors import Forbidden
+from linli.registry.models import Household
+from linli.registry.services import resident_create
+from linli.transfers.services import import_job_create, import_job_run
+from linli.visits import services as visits
+from tests.factories import make_id_number
+
+ROLES = [r.value for r in Role]
+ALL = frozenset(ROLES)
+NONE: frozenset[str] = frozenset()
+SA = frozenset({"street_admin"})
+READERS = ALL - {"department_handler"}
+WRITERS = READERS - {"viewer"}
+DISPATCHERS = frozenset({"street_admin", "community_leader", "community_worker"})
+LEADERS = frozenset({"street_admin", "community_leader"})
+COMMUNITY_UP = READERS - {"grid_worker"}  # objects of a community, not of one grid
+HANDLERS = frozenset({"street_admin", "community_leader", "department_handler"})  # handler or supervisor
+CALLERS = frozenset({"street_admin", "community_leader", "community_worker", "department_handler"})
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str  # URL name, or "METHOD /api/v1/path" as in the OpenAPI schema
+    method: str
+    path: str  # formatted with the objects of `street`
+    reach: frozenset[str]
+    data: dict[str, Any] | None = None
+
+
+def page(key: str, path: str, reach: frozenset[str], method: str = "GET", **data: Any) -> Row:
+    return Row(key, method, path, reach, data or None)
+
+
+def op(method: str, template: str, path: str, reach: frozenset[str], **data: Any) -> Row:
+    return Row(f"{method} {template}", method, path, reach, data or None)
+
+
+TABLE: list[Row] = [
+    # core, accounts
+    page("core:home", "/", ALL),
+    page("core:audit", "/audit/", SA),
+    page("accounts:login", "/accounts/login/", ALL),
+    page("accounts:logout", "/accounts/logout/", ALL, "POST"),
+    page("accounts:profile", "/accounts/profile/", ALL),
+    page("accounts:password_change", "/accounts/password/", ALL),
+    page("accounts:token_create", "/accounts/tokens/", ALL, "POST"),
+    page("accounts:token_revoke", "/accounts/tokens/{own_token}/revoke/", ALL, "POST"),
+    # areas
+    page("areas:tree", "/areas/", READERS),
+    page("areas:detail", "/areas/{grid}/", READERS),
+    page("areas:children", "/areas/{grid}/children/", READERS),
+    page("areas:create_child", "/areas/{grid}/create/", SA, "POST", kind="grid", code="G09", name="子网格"),
+    page("areas:edit", "/areas/{grid}/edit/", SA, "POST", name="第一网格"),
+    page(
+        "areas:assign",
+        "/areas/{grid}/assign/",
+        SA,
+        "POST",
+        username="c01g01",
+        duty="leader",
+        start_date="2026-11-16",
+    ),
+    # registry
+    page("registry:residents", "/registry/residents/", READERS),
+    page("registry:export", "/registry/residents/export/", DISPATCHERS, "POST"),
+    page("registry:resident", "/registry/residents/{resident}/", READERS),
+    page("registry:reveal", "/registry/residents/{resident}/reveal/", LEADERS, "POST"),
+    page("registry:household", "/registry/households/{household}/", READERS),
+    page("registry:house", "/registry/houses/{house}/", READERS),
+    # transfers
+    page("transfers:imports", "/transfers/imports/", READERS),
+    page("transfers:import_new", "/transfers/imports/new/", WRITERS),
+    page("transfers:import", "/transfers/imports/{import_job}/", COMMUNITY_UP),
+    page("transfers:import_report", "/transfers/imports/{import_job}/report.xlsx", COMMUNITY_UP),
+    # cases
+    page("cases:list", "/cases/", ALL),
+    page("cases:new", "/cases/new/", WRITERS),
+    page("cases:questions", "/cases/new/questions/", READERS),
+    page("cases:inbox", "/cases/inbox/", ALL),
+    page("cases:inbox_read", "/cases/inbox/read/", ALL, "POST"),
+    page("cases:indicators", "/cases/indicators/", ALL),
+    page("cases:categories", "/cases/categories/", ALL),
+    page("cases:category_limits", "/cases/categories/{category}/limits/", SA, "POST"),
+    page("cases:calendar", "/cases/calendar/", ALL),
+    page("cases:photo", "/cases/photos/{case_photo}/", ALL),
+    page(
+        "cases:extension_decide", "/cases/extensions/{extension}/decide/", LEADERS, "POST", decision="approve"
+    ),
+    page("cases:detail", "/cases/{case}/", ALL),
+    page("cases:reveal", "/cases/{case}/reveal/", CALLERS, "POST"),
+    page("cases:comment", "/cases/{case}/comment/", ALL - {"viewer"}, "POST"),
+    page("cases:photo_add", "/cases/{case}/photos/", ALL, "POST"),
+    page("cases:act", "/cases/{case}/accept/", HANDLERS, "POST"),
+    # visits
+    page("visits:todo", "/visits/", READERS),
+    page("visits:new", "/visits/new/", WRITERS),
+    page("visits:list", "/visits/log/", READERS),
+    page("visits:detail", "/visits/{visit}/", READERS),
+    page("visits:to_case", "/visits/{visit}/case/", WRITERS, "POST"),
+    page("visits:photo", "/visits/photos/{visit_photo}/", READERS),
+    page("visits:targets", "/visits/targets/", READERS),
+    page("visits:coverage", "/visits/coverage/", READERS),
+    page("visits:tasks", "/visits/tasks/", READERS),
+    page("visits:task_cancel", "/visits/tasks/{task}/cancel/", WRITERS, "POST", reason="已出院"),
+    page("visits:task_new", "/visits/residents/{resident}/task/", WRITERS),
+    page("visits:resident_care", "/visits/residents/{resident}/care/", WRITERS),
+    page("visits:plans", "/visits/plans/", READERS),
+    page("visits:plan_set", "/visits/plans/{plan}/", SA, "POST", interval_days="14"),
+    page("visits:diary", "/visits/diary/", READERS),
+    page("visits:diary_edit", "/visits/diary/{diary}/", frozenset({"community_worker"})),
+    # residents following a case, and Open311: no account needed
+    page("track", "/track/", ALL),
+    page("track_submit", "/track/new/", ALL),
+    page("track_case", "/track/{case_number}/", NONE),
+    page("track_verdict", "/track/{case_number}/verdict/", NONE, "POST"),
+    page("open311:discovery", "/open311/v2/discovery.json", ALL),
+    page("open311:services", "/open311/v2/services.json", ALL),
+    page("open311:service", "/open311/v2/services/T-NOISE.json", ALL),
+    page("open311:requests", "/open311/v2/requests.json", ALL),
+    page("open311:request", "/open311/v2/requests/{case_number}.json", ALL),
+    page("open311:token", "/open311/v2/tokens/unknown.json", NONE),
+    page("set_language", "/i18n/setlang/", ALL, "POST"),
+    # API
+    op("GET", "/api/v1/health", "/api/v1/health", ALL),
+    op("GET", "/api/v1/me", "/api/v1/me", ALL),
+    op("GET", "/api/v1/areas", "/api/v1/areas", READERS),
+    op(
+        "POST",
+        "/api/v1/areas",
+        "/api/v1/areas",
+        SA,
+        parent_id="{grid}",
+        kind="grid",
+        code="G09",
+        name="子网格",
+    ),
+    op("GET", "/api/v1/areas/{area_id}", "/api/v1/areas/{grid}", READERS),
+    op("PATCH", "/api/v1/areas/{area_id}", "/api/v1/areas/{grid}", SA),
+    op("GET", "/api/v1/areas/{area_id}/assignments", "/api/v1/areas/{grid}/assignments", READERS),
+    op("GET", "/api/v1/residents", "/api/v1/residents", READERS),
+    op(
+        "POST",
+        "/api/v1/residents",
+        "/api/v1/residents",
+        WRITERS,
+        grid="S01/C01/G01",
+        name="李四",
+        id_number="{new_id}",
+    ),
+    op("GET", "/api/v1/residents/{resident_id}", "/api/v1/residents/{resident}", READERS),
+    op(
+        "PATCH",
+        "/api/v1/residents/{resident_id}",
+        "/api/v1/residents/{resident}",
+        WRITERS,
+        phone="13700000000",
+    ),
+    op("GET", "/api/v1/resident-counts", "/api/v1/resident-counts", READERS),
+    op("GET", "/api/v1/case-categories", "/api/v1/case-categories", ALL),
+    op("GET", "/api/v1/case-indicators", "/api/v1/case-indicators", ALL),
+    op("GET", "/api/v1/cases", "/api/v1/cases", ALL),
+    op(
+        "POST",
+        "/api/v1/cases",
+        "/api/v1/cases",
+        WRITERS,
+        category="T-STALL",
+        channel="walk_in",
+        title="占道",
+        description="门口占道",
+        area="S01/C01/G01",
+    ),
+    op("GET", "/api/v1/cases/{case_id}", "/api/v1/cases/{case}", ALL),
+    op("POST", "/api/v1/cases/{case_id}/actions", "/api/v1/cases/{case}/actions", HANDLERS, action="accept"),
+    op(
+        "POST", "/api/v1/cases/{case_id}/comments", "/api/v1/cases/{case}/comments", ALL - {"viewer"}, note=""
+    ),
+    op(
+        "POST",
+        "/api/v1/case-extensions/{extension_id}/decision",
+        "/api/v1/case-extensions/{extension}/decision",
+        LEADERS,
+        approve=True,
+    ),
+    op("GET", "/api/v1/inbox", "/api/v1/inbox", ALL),
+    op("POST", "/api/v1/inbox/read", "/api/v1/inbox/read", ALL),
+    op("GET", "/api/v1/visits", "/api/v1/visits", READERS),
+    op(
+        "POST",
+        "/api/v1/visits",
+        "/api/v1/visits",
+        WRITERS,
+        observations="好",
+        resident_id="{resident}",
+        mode="phone",
+    ),
+    op("GET", "/api/v1/visits/{visit_id}", "/api/v1/visits/{visit}", READERS),
+    op(
+        "POST",
+        "/api/v1/visits/{visit_id}/case",
+        "/api/v1/visits/{visit}/case",
+        WRITERS,
+        category="T-STALL",
+        title="占道",
+    ),
+    op("GET", "/api/v1/visits-todo", "/api/v1/visits-todo", READERS),
+    op("GET", "/api/v1/visit-targets", "/api/v1/visit-targets", READERS),
+    op("GET", "/api/v1/visit-coverage", "/api/v1/visit-coverage", READERS),
+    op("GET", "/api/v1/visit-tasks", "/api/v1/visit-tasks", READERS),
+    op(
+        "POST",
+        "/api/v1/visit-tasks",
+        "/api/v1/visit-tasks",
+        WRITERS,
+        resident_id="{resident}",
+        trigger="hardship",
+        note="困难",
+    ),
+    op(
+        "POST",
+        "/api/v1/visit-tasks/{task_id}/cancel",
+        "/api/v1/visit-tasks/{task}/cancel",
+        WRITERS,
+        reason="出院",
+    ),
+    op("GET", "/api/v1/care-plans", "/api/v1/care-plans", READERS),
+    op(
+        "POST", "/api/v1/care-plans", "/api/v1/care-plans", WRITERS, interval_days=7, resident_id="{resident}"
+    ),
+    op("PATCH", "/api/v1/care-plans/{plan_id}", "/api/v1/care-plans/{plan}", SA, interval_days=14),
+    op("POST", "/api/v1/pairings", "/api/v1/pairings", WRITERS, resident_id="{resident}", visitor="c01g01"),
+    op("POST", "/api/v1/pairings/{pairing_id}/end", "/api/v1/pairings/{pairing}/end", WRITERS),
+    op("GET", "/api/v1/diary", "/api/v1/diary", READERS),
+    op("POST", "/api/v1/diary", "/api/v1/diary", WRITERS, text="巡查"),
+]
+# Served by the same views as pages above, or not pages at all.
+NOT_ENDPOINTS = {"api_v1:openapi-json", "api_v1:openapi-view"}
+
+
+def _url_names(patterns: list[Any], namespace: str = "") -> Iterator[str]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if str(p.pattern).startswith("api/"):
+                continue  # the API is walked through its OpenAPI schema
+            ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+            yield from _url_names(p.url_patterns, ns)
+        elif isinstance(p, URLPattern) and p.name:
+            yield f"{namespace}{p.name}"
+
+
+def _api_operations() -> set[str]:
+    schema = api.get_openapi_schema()
+    return {f"{method.upper()} {path}" for path, ops in schema["paths"].items() for method in ops}
+
+
+def test_every_endpoint_has_a_decision():
+    """A page or API operation added without a row in TABLE fails here: decide who may reach it."""
+    decided = {row.key for row in TABLE}
+    found = set(_url_names(get_resolver().url_patterns)) | _api_operations()
+    assert found - decided - NOT_ENDPOINTS == set(), "endpoints without an access decision"
+    assert decided - found == set(), "decisions for endpoints that no longer exist"
+
+
+@pytest.fixture
+def street(world, tmp_path) -> dict[str, Any]:
+    """One of everything, placed so that the department handler's case is the first one."""
+    cw = build_case_world(world)
+    w = world
+    dept_case = cases.case_register(
+        actor=w.c01_worker, case=new_case(cw, category=cw.dept_category, attributes={})
+    )
+    dept_case = cases.case_dispatch(actor=w.c01_worker, case=dept_case, department=cw.department)
+    cases.case_accept(actor=w.department, case=dept_case)
+    extension = cases.extension_request(
+        actor=w.department, case=dept_case, amount=1, unit="days", reason="待配件"
+    )
+    photo = cases.photo_add(
+        actor=w.c01_worker, case=dept_case, upload=SimpleUploadedFile("p.png", PNG, content_type="image/png")
+    )
+    new_case(cw, title="另一件：未派给部门")
+    household = Household.objects.create(house=cw.house, number="H1")
+    resident = resident_create(
+        actor=None,
+        grid=w.c01_g01,
+        name="王芳",
+        id_number=make_id_number(),
+        house=cw.house,
+        household=household,
+    )
+    visit = visits.visit_create(
+        actor=w.grid_worker_c01_g01,
+        mode="in_person",
+        observations="身体尚好",
+        resident=resident,
+        photo=SimpleUploadedFile("v.png", PNG, content_type="image/png"),
+    )
+    task = visits.task_create(actor=w.c01_worker, resident=resident, trigger="hospitalised", note="住院")
+    plan = visits.care_plan_create(actor=None, area=w.s01, tag=_tag(), interval_days=7)
+    pairing = visits.pairing_create(actor=None, resident=resident, visitor=w.grid_worker_c01_g01)
+    diary = visits.diary_create(actor=w.c01_worker, text="今日巡查")
+    ledger = tmp_path / "ledger.csv"
+    ledger.write_text("姓名,身份证号\n", encoding="utf-8")
+    job = import_job_create(actor=None, community=w.c01, path=Path(ledger))
+    import_job_run(actor=None, job=job)
+    return {
+        "new_id": make_id_number("19900101", 77),
+        "case": dept_case.pk,
+        "case_number": dept_case.number,
+        "extension": extension.pk,
+        "case_photo": photo.pk,
+        "category": cw.category.pk,
+        "resident": resident.pk,
+        "household": household.pk,
+        "house": cw.house.pk,
+        "grid": w.c01_g01.pk,
+        "community": w.c01.pk,
+        "visit": visit.pk,
+        "visit_photo": visit.photos.get().pk,
+        "task": task.pk,
+        "plan": plan.pk,
+        "pairing": pairing.pk,
+        "diary": diary.pk,
+        "import_job": job.pk,
+    }
+
+
+def _tag() -> Any:
+    from linli.registry.models import Tag, TagGroup
+
+    group, _ = TagGroup.objects.get_or_create(code="care", defaults={"name": "关爱服务对象"})
+    return Tag.objects.get_or_create(code="elderly_alone", defaults={"name": "独居老人", "group": group})[0]
+
+
+def _user(world: Any, role: str) -> User:
+    return {
+        "street_admin": world.street_admin,
+        "community_leader": world.c01_leader,
+        "community_worker": world.c01_worker,
+        "grid_worker": world.grid_worker_c01_g01,
+        "department_handler": world.department,
+        "viewer": world.viewer,
+    }[role]
+
+
+def _fill(value: Any, objects: dict[str, Any]) -> Any:
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return objects[value[1:-1]]
+    return value
+
+
+def _reached(client: Client, row: Row, path: str, objects: dict[str, Any]) -> bool:
+    api_call = path.startswith("/api/")
+    data = {k: _fill(v, objects) for k, v in (row.data or {}).items()}
+    kwargs: dict[str, Any] = {}
+    if row.method != "GET":
+        if api_call:
+            import json
+
+            kwargs = {"data": json.dumps(data), "content_type": "application/json"}
+        else:
+            kwargs = {"data": data}
+    with transaction.atomic():
+        response = getattr(client, row.method.lower())(path, **kwargs)
+        transaction.set_rollback(True)
+    assert response.status_code not in (405, 500), (
+        f"{row.key}: {response.status_code} (wrong method in TABLE?)"
+    )
+    if response.status_code in (401, 403, 404):
+        return False
+    # Some forms report a refusal as a message on the page they redirect to.
+    if any(str(m) == Forbidden().message for m in get_messages(response.wsgi_request)):
+        return False
+    # Sent to sign in (login_required adds ?next=); signing out also lands there, reached.
+    return not (response.status_code == 302 and "/accounts/login/?next=" in response.get("Location", ""))
+
+
+def observed(world: Any, street: dict[str, Any]) -> dict[str, frozenset[str]]:
+    out: dict[str, frozenset[str]] = {}
+    users = {role: _user(world, role) for role in ROLES}
+    for row in TABLE:
+        reached = set()
+        for role in ROLES:
+            objects = dict(street)
+            if "{own_token}" in row.path:
+                objects["own_token"] = token_create(actor=None, user=_user(world, role), name="probe")[0].pk
+            client = Client()  # fresh each time: a probed sign-out must not sign the next probe out
+            client.force_login(users[role])
+            if _reached(client, row, row.path.format(**objects), objects):
+                reached.add(role)
+        out[row.key] = frozenset(reached)
+    return out
+
+
+def test_each_role_reaches_exactly_what_the_table_says(clock_at_monday, world, street):
+    seen = observed(world, street)
+    wrong = {
+        row.key: {"expected": sorted(row.reach), "seen": sorted(seen[row.key])}
+        for row in TABLE
+        if seen[row.key] != row.reach
+    }
+    for key, sets in wrong.items():
+        print(f"{key}: expected {sets['expected']}, seen {sets['seen']}")  # noqa: T201
+    assert wrong == {}
+
+
+@pytest.fixture
+def clock_at_monday():
+    import time_machine
+
+    from linli.cases.tests.conftest import MONDAY_9AM
+
+    with time_machine.travel(MONDAY_9AM, tick=False):
+        yield
+
+
+def markdown_table() -> str:
+    """The role × endpoint table as docs/security.md prints it."""
+    head = "| endpoint | " + " | ".join(ROLES) + " |\n| --- |" + " :-: |" * len(ROLES) + "\n"
+    lines = [
+        f"| `{row.key}` | " + " | ".join("✓" if r in row.reach else "·" for r in ROLES) + " |"
+        for row in TABLE
+    ]
+    return head + "\n".join(lines) + "\n"
+
+
+def test_docs_print_the_same_table():
+    docs = (Path(__file__).resolve().parent.parent / "docs" / "security.md").read_text(encoding="utf-8")
+    assert markdown_table() in docs, "docs/security.md: paste tests.test_access_matrix.markdown_table()"
+
+
+def test_a_department_handler_sees_their_departments_cases_and_no_other(
+    clock_at_monday, world, street, bearer
+):
+    from linli.cases.models import Case
+
+    handler = world.department
+    other = Case.objects.exclude(pk=street["case"]).get()
+    client = Client()
+    client.force_login(handler)
+    listing = client.get("/cases/").content.decode()
+    assert street["case_number"] in listing
+    assert other.number not in listing
+    assert client.get(f"/cases/{other.pk}/").status_code == 404
+    api_list = Client().get("/api/v1/cases", **bearer(handler)).json()
+    assert [c["number"] for c in api_list["items"]] == [street["case_number"]]
+    assert Client().get(f"/api/v1/cases/{other.pk}", **bearer(handler)).status_code == 404
+    # The people on the case, masked: the reporter's name and phone, not the registry behind them.
+    detail = client.get(f"/cases/{street['case']}/").content.decode()
+    assert "赵女士" in detail
+    assert "13800138000" not in detail
+    assert Client().get("/api/v1/residents", **bearer(handler)).status_code == 403
+
+
+def test_a_department_handler_has_no_registry_visits_or_imports_in_the_menu(world):
+    client = Client()
+    client.force_login(world.department)
+    menu = client.get("/").content.decode()
+    for label in ("人口台账", "台账导入", "走访", "民情日记", "区域网格"):
+        assert f">{label}<" not in menu
+    assert "诉求工单" in menu
+    assert 'data-testid="home-department"' in menu  # the home page points to their cases, not empty areas
+    assert "走访覆盖" not in menu
+    worker = Client()
+    worker.force_login(world.c01_worker)
+    assert ">人口台账<" in worker.get("/").content.decode()
