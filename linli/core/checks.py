@@ -63,7 +63,8 @@ def run_checks() -> Iterator[tuple[bool, str]]:
         yield True, "debug off"
 
     yield from _case_calendar_checks()
-    yield from worker_checks()
+    if not pending:
+        yield from worker_checks()
 
 
 def worker_checks() -> Iterator[tuple[bool, str]]:
