@@ -14,7 +14,6 @@ import pytest
 from django.db import connection, transaction
 
 from linli.core.cli import main
-from linli.transfers.models import ImportJob
 from linli.transfers.services import import_job_create
 from linli.transfers.tasks import run_import
 from tests.factories import make_id_number
