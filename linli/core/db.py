@@ -157,4 +157,4 @@ def is_busy(exc: BaseException) -> bool:
     if getattr(cause, "sqlstate", None) in {"40P01", "40001", "55P03"}:
         return True
     text = str(exc).lower()
-    return "database is locked" in text or "database table is locked" in text or "busy" in text
+    return "database is locked" in text or "database table is locked" in text
