@@ -110,6 +110,8 @@ class Supervisor:
 
     def stop(self) -> None:
         self.stopping.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=5)  # so it cannot start a child after the ones below are stopped
         for child in self.children:
             if child is not None and child.poll() is None:
                 child.terminate()
