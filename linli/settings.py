@@ -232,6 +232,18 @@ NINJA_PAGINATION_PER_PAGE = 50
 # Background jobs (imports): kept in the database, run by `linli worker` (which `linli serve` starts).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
 LINLI_MAX_UPLOAD_MB = int(os.environ.get("LINLI_MAX_UPLOAD_MB", "200"))
+# What one import may cost (docs/security.md, hostile files): rows read, seconds, the first sheet and its
+# shared strings decompressed (the strings, held in memory, an eighth of it), and the compression ratio of
+# any part above 8 MB. A job over a limit fails with the reason; its earlier batches stay written.
+LINLI_IMPORT_MAX_ROWS = int(os.environ.get("LINLI_IMPORT_MAX_ROWS", "1000000"))
+LINLI_IMPORT_MAX_SECONDS = int(os.environ.get("LINLI_IMPORT_MAX_SECONDS", "3600"))
+LINLI_IMPORT_MAX_UNZIPPED_MB = int(os.environ.get("LINLI_IMPORT_MAX_UNZIPPED_MB", "2048"))
+LINLI_IMPORT_MAX_RATIO = int(os.environ.get("LINLI_IMPORT_MAX_RATIO", "200"))
+# Background-job worker processes `linli serve` starts (and restarts if one dies): more than one, so one
+# long import does not hold up everyone else's.
+LINLI_TASK_WORKERS = int(os.environ.get("LINLI_TASK_WORKERS", "2"))
+# A running job whose worker has not been heard from for this long is shown as stalled (and may be resumed).
+LINLI_WORKER_STALL_SECONDS = int(os.environ.get("LINLI_WORKER_STALL_SECONDS", "120"))
 # A resident search by one or two characters of a name, or by pinyin, counts its matches up to this many
 # and then answers "more than" (API: count_exact false); see docs/registry.md.
 LINLI_SEARCH_COUNT_CAP = 10_000

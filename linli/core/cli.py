@@ -96,11 +96,9 @@ def cmd_serve(args: argparse.Namespace) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> None:
-    from django.core.management import call_command
+    from linli.core.worker import run_worker
 
-    call_command(
-        "db_worker", batch=args.batch, no_startup_delay=args.batch, interval=args.interval, verbosity=1
-    )
+    run_worker(batch=args.batch, interval=args.interval)
 
 
 def cmd_demo(args: argparse.Namespace) -> None:

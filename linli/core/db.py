@@ -144,3 +144,17 @@ def insert_objects(model: Any, objects: Sequence[Any], *, ignore_conflicts: bool
         ([getattr(obj, f.attname) for f in fields] for obj in objects),
         ignore_conflicts=ignore_conflicts,
     )
+
+
+def is_busy(exc: BaseException) -> bool:
+    """Whether a database error means "try again shortly": SQLite's lock (its busy timeout ran out while
+    another process wrote), PostgreSQL's deadlock, serialization failure or lock timeout."""
+    from django.db import OperationalError
+
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) in {"40P01", "40001", "55P03"}:
+        return True
+    text = str(exc).lower()
+    return "database is locked" in text or "database table is locked" in text

@@ -1,10 +1,14 @@
-"""The production server: gunicorn with threaded workers, started from `linli serve`."""
+"""The production server: gunicorn with threaded workers, started from `linli serve`, and beside it the
+background processes — task workers and the deadline sweep — kept running by a supervisor."""
 
 from __future__ import annotations
 
+import logging
 import os
 import subprocess
 import sys
+import threading
+import time
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
@@ -56,19 +60,96 @@ def default_workers() -> int:
     return max(2, (os.cpu_count() or 1))
 
 
-def start_task_worker() -> subprocess.Popen[bytes]:
-    """The background-job worker (imports …) as a child process of the server."""
-    return subprocess.Popen([sys.executable, "-m", "linli.core.cli", "worker"])  # noqa: S603  (our own module)
+logger = logging.getLogger("linli.server")
 
 
-def start_sweeper() -> subprocess.Popen[bytes] | None:
+def task_worker_command() -> list[str]:
+    """The background-job worker (imports …), a child process of the server."""
+    return [sys.executable, "-m", "linli.core.cli", "worker"]
+
+
+def sweeper_command() -> list[str] | None:
     """The case deadline sweep (`linli tick --loop`), every LINLI_TICK_SECONDS; none if that is 0."""
     from django.conf import settings
 
     if settings.LINLI_TICK_SECONDS <= 0:
         return None
-    command = [sys.executable, "-m", "linli.core.cli", "tick", "--loop", str(settings.LINLI_TICK_SECONDS)]
-    return subprocess.Popen(command)  # noqa: S603  (our own module)
+    return [sys.executable, "-m", "linli.core.cli", "tick", "--loop", str(settings.LINLI_TICK_SECONDS)]
+
+
+class Supervisor:
+    """Starts each command as a child process and starts it again whenever it exits — a worker that died
+    on a database error, was killed by the OOM killer or by hand. One that keeps dying is restarted after
+    a pause that doubles up to a minute (and is forgotten once it has run for a minute)."""
+
+    POLL_SECONDS = 1.0
+    MAX_PAUSE = 60.0
+
+    def __init__(self, commands: list[list[str]]) -> None:
+        self.commands = commands
+        self.children: list[subprocess.Popen[bytes] | None] = [None] * len(commands)
+        self.started = [0.0] * len(commands)
+        self.pause = [1.0] * len(commands)
+        self.due = [0.0] * len(commands)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=self._watch, name="linli-supervisor", daemon=True)
+
+    def start(self) -> None:
+        for slot in range(len(self.commands)):
+            self._spawn(slot)
+        self.thread.start()
+
+    def _spawn(self, slot: int) -> None:
+        self.children[slot] = subprocess.Popen(self.commands[slot])  # noqa: S603  (our own module)
+        self.started[slot] = time.monotonic()
+
+    def _watch(self) -> None:
+        while not self.stopping.wait(self.POLL_SECONDS):
+            for slot, child in enumerate(self.children):
+                if child is None or child.poll() is None or self.stopping.is_set():
+                    continue
+                now = time.monotonic()
+                if not self.due[slot]:
+                    lived = now - self.started[slot]
+                    self.pause[slot] = (
+                        1.0 if lived > self.MAX_PAUSE else min(self.MAX_PAUSE, self.pause[slot] * 2)
+                    )
+                    self.due[slot] = now + (0 if lived > self.MAX_PAUSE else self.pause[slot])
+                    logger.warning(
+                        "%s exited (code %s) after %.0f s; starting it again in %.0f s",
+                        " ".join(self.commands[slot][2:]),
+                        child.returncode,
+                        lived,
+                        self.due[slot] - now,
+                    )
+                if now >= self.due[slot]:
+                    self.due[slot] = 0.0
+                    self._spawn(slot)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        if self.thread.is_alive():
+            self.thread.join(timeout=5)  # so it cannot start a child after the ones below are stopped
+        for child in self.children:
+            if child is not None and child.poll() is None:
+                child.terminate()
+        for child in self.children:
+            if child is not None:
+                try:
+                    child.wait(timeout=30)
+                except subprocess.TimeoutExpired:
+                    child.kill()
+
+
+def background_commands() -> list[list[str]]:
+    """What `serve` keeps running: LINLI_TASK_WORKERS workers (so one long import does not hold up the
+    others) and the sweep."""
+    from django.conf import settings
+
+    commands = [task_worker_command() for _ in range(max(1, settings.LINLI_TASK_WORKERS))]
+    if sweep := sweeper_command():
+        commands.append(sweep)
+    return commands
 
 
 def serve(*, host: str, port: int, workers: int | None, threads: int, task_worker: bool = True) -> None:
@@ -94,15 +175,9 @@ def serve(*, host: str, port: int, workers: int | None, threads: int, task_worke
     # instances on one host would fight over it, and nothing of ours uses it.
     if "control_socket_disable" in _Gunicorn.known_settings():
         options["control_socket_disable"] = True
-    children = [start_task_worker(), start_sweeper()] if task_worker else []
-
-    def stop_background(_server: Any) -> None:
-        for child in children:
-            if child is not None and child.poll() is None:
-                child.terminate()
-                child.wait(timeout=30)
-
-    options["on_exit"] = stop_background
+    supervisor = Supervisor(background_commands() if task_worker else [])
+    supervisor.start()
+    options["on_exit"] = lambda _server: supervisor.stop()
     print(
         f"Linli serving at http://{host}:{port}/ (workers={options['workers']}, threads={threads}); Ctrl-C stops"
     )

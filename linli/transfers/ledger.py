@@ -10,7 +10,8 @@ from __future__ import annotations
 import csv
 import itertools
 import re
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,7 @@ from linli.registry import normalise
 
 HEADER_SEARCH_ROWS = 10
 HEADER_MAX_ROWS = 3
+CSV_FIELD_LIMIT = csv.field_size_limit()  # Python's 131,072 characters: far above any real cell
 
 RESIDENT_COLUMNS: dict[str, list[str]] = {
     "name": ["姓名", "名字", "居民姓名"],
@@ -74,19 +76,55 @@ class Sheet:
     blank_rows: int = 0  # counted as the rows are read
 
 
-def iter_cells(path: Path) -> tuple[Iterator[list[Any]], int]:
+@dataclass(frozen=True)
+class Bounds:
+    """How much reading one file may cost (settings LINLI_IMPORT_*): rows read and a deadline. `tick`
+    is called at each check (the job's heartbeat)."""
+
+    max_rows: int
+    max_seconds: int
+    deadline: float  # time.monotonic()
+    tick: Callable[[], None] | None = None
+
+    @classmethod
+    def from_settings(cls, tick: Callable[[], None] | None = None) -> Bounds:
+        seconds = settings.LINLI_IMPORT_MAX_SECONDS
+        return cls(settings.LINLI_IMPORT_MAX_ROWS, seconds, time.monotonic() + seconds, tick)
+
+    def out_of_time(self) -> DomainError:
+        minutes = f"{self.max_seconds // 60} 分钟" if self.max_seconds >= 60 else f"{self.max_seconds} 秒"
+        return DomainError(
+            f"导入超过 {minutes}的时间上限，已停止：文件过大或内容异常，请拆分或检查后再导入。"
+        )
+
+    def check_time(self) -> None:
+        if self.tick is not None:
+            self.tick()
+        if time.monotonic() > self.deadline:
+            raise self.out_of_time()
+
+
+def iter_cells(path: Path, bounds: Bounds | None = None) -> tuple[Iterator[list[Any]], int]:
     """The first sheet's rows, lazily, and how many there are."""
+    bounds = bounds or Bounds.from_settings()
     suffix = path.suffix.lower()
     if suffix == ".csv":
         return _iter_csv(path)
     if suffix in {".xlsx", ".xlsm"}:
         # Streamed: a whole sheet in memory was 290 MB at 260,000 rows (see transfers/xlsx.py).
-        from linli.transfers.xlsx import XlsxError, read_first_sheet
+        from linli.transfers.xlsx import Limits, XlsxError, read_first_sheet
 
+        limits = Limits(
+            max_unzipped=settings.LINLI_IMPORT_MAX_UNZIPPED_MB << 20,
+            max_ratio=settings.LINLI_IMPORT_MAX_RATIO,
+            deadline=bounds.deadline,
+            tick=bounds.tick,
+        )
         try:
-            return read_first_sheet(path)
+            rows, total = read_first_sheet(path, limits)
         except XlsxError as exc:
-            raise DomainError(f"无法读取 Excel 文件 {path.name}：{exc}") from exc
+            raise _unreadable(path, exc, bounds) from exc
+        return _reraised(rows, path, bounds), total
     if suffix in {".xls", ".xlsb", ".ods"}:
         from python_calamine import CalamineWorkbook
 
@@ -98,12 +136,33 @@ def iter_cells(path: Path) -> tuple[Iterator[list[Any]], int]:
     raise DomainError(f"不支持的文件类型 {suffix or '(无扩展名)'}：请使用 .xlsx、.xls 或 .csv。")
 
 
+def _unreadable(path: Path, exc: Exception, bounds: Bounds) -> DomainError:
+    from linli.transfers.xlsx import TimeLimit
+
+    if isinstance(exc, TimeLimit):
+        return bounds.out_of_time()
+    return DomainError(f"无法读取 Excel 文件 {path.name}：{exc}")
+
+
+def _reraised(rows: Iterator[list[Any]], path: Path, bounds: Bounds) -> Iterator[list[Any]]:
+    """The rows, with the reader's errors halfway through worded as the ones before the first row."""
+    from linli.transfers.xlsx import XlsxError
+
+    try:
+        yield from rows
+    except XlsxError as exc:
+        raise _unreadable(path, exc, bounds) from exc
+
+
 def _iter_csv(path: Path) -> tuple[Iterator[list[Any]], int]:
     # One pass to find an encoding that reads the whole file (and count its lines), then read it lazily.
+    # Read in blocks, not lines: a file of one endless line would otherwise be one string in memory.
     for encoding in ("utf-8-sig", "gb18030"):
         try:
             with path.open(encoding=encoding, newline="") as fh:
-                lines = sum(1 for _ in fh)
+                lines = 0
+                while block := fh.read(1 << 20):
+                    lines += block.count("\n")
             break
         except UnicodeDecodeError:
             continue
@@ -112,12 +171,25 @@ def _iter_csv(path: Path) -> tuple[Iterator[list[Any]], int]:
 
     def rows() -> Iterator[list[Any]]:
         with path.open(encoding=encoding, newline="") as fh:
-            yield from csv.reader(fh)
+            reader = csv.reader(fh)
+            try:
+                yield from reader
+            except csv.Error as exc:
+                # The csv module refuses a cell over its field limit (and stray quotes in strict files);
+                # left to itself the error ended the job with nothing said and nothing to show.
+                if "field larger than field limit" in str(exc):
+                    raise DomainError(
+                        f"第 {reader.line_num} 行有单元格超过 {CSV_FIELD_LIMIT:,} 个字符，"
+                        "不像是台账内容，请检查文件后再导入。"
+                    ) from exc
+                raise DomainError(f"第 {reader.line_num} 行无法按 CSV 读取：{exc}") from exc
 
     return rows(), lines
 
 
-def find_header(cells: Iterator[list[Any]] | list[list[Any]], total: int | None = None) -> Sheet:
+def find_header(
+    cells: Iterator[list[Any]] | list[list[Any]], total: int | None = None, bounds: Bounds | None = None
+) -> Sheet:
     rows_iter = iter(cells)
     head = list(itertools.islice(rows_iter, HEADER_SEARCH_ROWS))
     table = synonyms()
@@ -167,6 +239,14 @@ def find_header(cells: Iterator[list[Any]] | list[list[Any]], total: int | None 
     def data() -> Iterator[tuple[int, list[str]]]:
         remaining = itertools.chain(head[end + 1 :], rows_iter)
         for index, row in enumerate(remaining, start=end + 1):
+            if bounds is not None:
+                # Blank rows count too: they cost reading, and a sheet can declare a million of them.
+                if index - end > bounds.max_rows:
+                    raise DomainError(
+                        f"文件超过 {bounds.max_rows:,} 行的上限，已停止：请拆分成几个文件分批导入。"
+                    )
+                if index % 256 == 0:
+                    bounds.check_time()
             texts = [normalise.text(c) for c in row]
             if not any(texts):
                 sheet.blank_rows += 1
@@ -177,9 +257,10 @@ def find_header(cells: Iterator[list[Any]] | list[list[Any]], total: int | None 
     return sheet
 
 
-def read_ledger(path: Path) -> Sheet:
-    cells, total = iter_cells(path)
-    return find_header(cells, total)
+def read_ledger(path: Path, bounds: Bounds | None = None) -> Sheet:
+    bounds = bounds or Bounds.from_settings()
+    cells, total = iter_cells(path, bounds)
+    return find_header(cells, total, bounds)
 
 
 def records(sheet: Sheet) -> Iterator[tuple[int, dict[str, str], dict[str, str]]]:

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import ClassVar
 
 from django.conf import settings
@@ -42,6 +43,11 @@ class ImportJob(models.Model):
     created_by_label = models.CharField(max_length=150, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
+    # Liveness: whoever runs the job (worker or CLI) writes heartbeat_at while it reads and writes; a
+    # running job whose heartbeat is older than LINLI_WORKER_STALL_SECONDS has lost its worker. `attempt`
+    # counts resumptions: a runner keeps writing only while the job is still at the attempt it started.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    attempt = models.PositiveIntegerField(default=0)
 
     objects: ClassVar[ImportJobQuerySet] = ImportJobQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -59,6 +65,20 @@ class ImportJob(models.Model):
     @property
     def audit_area_path(self) -> str:
         return self.community.path
+
+    @property
+    def stalled(self) -> bool:
+        """Running without a heartbeat for LINLI_WORKER_STALL_SECONDS, or waiting that long with no
+        worker alive to take it: the worker died (or none runs). Such a job may be resumed."""
+        cutoff = timezone.now() - timedelta(seconds=settings.LINLI_WORKER_STALL_SECONDS)
+        last_sign = self.heartbeat_at or self.created_at  # a resumed job is queued with a fresh heartbeat
+        if self.status == ImportStatus.RUNNING:
+            return last_sign < cutoff
+        if self.status == ImportStatus.PENDING and last_sign < cutoff:
+            return not ImportJob.objects.filter(
+                status=ImportStatus.RUNNING, heartbeat_at__gte=cutoff
+            ).exists()
+        return False
 
 
 class RowOutcome(models.TextChoices):

@@ -2,15 +2,55 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from linli.core.xlsx import open_workbook
+from linli.registry.idnumber import mask_id, mask_phone
+from linli.transfers import ledger
 from linli.transfers.models import ImportJob, RowOutcome
 
+# A run of seven or more digits (spaces or hyphens between them, an X at the end): an identity number or a
+# phone wherever it stands — in a column Linli ignored, or quoted back in a warning.
+_NUMBER = re.compile(r"\d(?:[ -]?\d){6,}[Xx]?")
 
-def write_import_report(job: ImportJob, path: Path) -> int:
-    """Write the report workbook; returns how many rows it lists."""
+
+def mask_text(text: str) -> str:
+    """`text` with every number that could be an identity number or a phone masked as the lists mask them."""
+
+    def masked(found: re.Match[str]) -> str:
+        digits = re.sub(r"[ -]", "", found.group(0))
+        return mask_id(digits) if len(digits) >= 15 else mask_phone(digits)
+
+    return _NUMBER.sub(masked, text)
+
+
+def masked_values(values: dict[str, str]) -> dict[str, str]:
+    """A row's original values as someone without the reveal permission may see them."""
+    keys = ledger.synonyms()
+    out = {}
+    for header, value in values.items():
+        key = keys.get(ledger.header_text(header))
+        text = str(value)
+        if key == "id_number" and text:
+            out[header] = mask_id(re.sub(r"\s", "", text))
+        elif key == "phone" and text:
+            out[header] = mask_phone(re.sub(r"\D", "", text) or text)
+        else:
+            out[header] = mask_text(text)
+    return out
+
+
+def write_import_report(job: ImportJob, path: Path, *, reveal: bool = True) -> int:
+    """Write the report workbook; returns how many rows it lists. Without `reveal`, identity numbers and
+    phones are masked — in their columns, in every other column and in the reasons. (The default is the
+    CLI's: the operator's own file, written back to the operator; pages always say.)"""
     rows = [r for r in job.rows.order_by("row_number").iterator() if r.errors or r.warnings]
+    if not reveal:
+        for row in rows:
+            row.values = masked_values(row.values)
+            row.errors = [mask_text(e) for e in row.errors]
+            row.warnings = [mask_text(w) for w in row.warnings]
     headers: list[str] = []
     for row in rows:
         for key in row.values:

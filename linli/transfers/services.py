@@ -4,12 +4,19 @@ A job keeps the original file and the outcome of every row. Rows are written in
 batches; each batch is one transaction, so a crash leaves no half-written rows,
 and because an import is idempotent (same ID → update or unchanged) simply
 running it again resumes where it stopped.
+
+A batch holds the database's write lock for a fraction of a second, and a dry run
+rolls back each batch as it goes rather than holding one transaction for the whole
+file: on SQLite that transaction held the lock for minutes, and sign-in (which
+writes the session) waited out its 20 s busy timeout and failed. A batch that finds
+the database busy is rolled back and tried again.
 """
 
 from __future__ import annotations
 
 import itertools
 import shutil
+import time
 import uuid
 from collections.abc import Callable, Iterable
 from datetime import date
@@ -17,14 +24,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
 from linli.accounts.roles import Capability
 from linli.areas.models import Area
 from linli.core.audit import Action, audit_record
 from linli.core.context import current_origin
-from linli.core.db import insert_objects, insert_rows, refresh_statistics
+from linli.core.db import insert_objects, insert_rows, is_busy, refresh_statistics
 from linli.core.errors import DomainError
 from linli.core.permissions import require, require_path_in_scope
 from linli.core.scoping import path_in_scope
@@ -46,6 +53,8 @@ if TYPE_CHECKING:
     from linli.accounts.models import User
 
 BATCH_SIZE = 1000
+BUSY_RETRIES = 8  # a batch that finds the database busy is tried again, waiting 0.5, 1, 2 … 10 s between
+HEARTBEAT_SECONDS = 10
 # What an import compares and may change on an existing resident.
 COMPARED = (
     "name",
@@ -62,7 +71,12 @@ COMPARED = (
 
 
 class _DryRun(Exception):
-    pass
+    def __init__(self, outcomes: dict[int, tuple[str, int | None]]) -> None:
+        self.outcomes = outcomes
+
+
+class _Superseded(Exception):
+    """The job was resumed elsewhere while this runner was away: it stops without writing more."""
 
 
 def _store(path: Path) -> Path:
@@ -96,40 +110,36 @@ def import_job_create(
 def import_job_run(
     *, actor: User | None, job: ImportJob, progress: Callable[[int, int], None] | None = None
 ) -> dict[str, Any]:
-    """Run a registered job; returns the summary (also kept on the job). Unreadable files fail the job."""
+    """Run a registered job; returns the summary (also kept on the job). A file that cannot be read, or
+    that goes over a limit (LINLI_IMPORT_*), fails the job with the reason; so does any other error. A
+    failed job is audited too, with what it had written (its earlier batches stay)."""
+    claimed = ImportJob.objects.filter(
+        pk=job.pk, status=ImportJob.Status.PENDING, attempt=job.attempt
+    ).update(status=ImportJob.Status.RUNNING, error="", heartbeat_at=timezone.now())
+    if not claimed:
+        # Another runner has it (a resumed job's old task, a second worker): nothing to do here.
+        job.refresh_from_db()
+        return {"skipped": True, "job": job.pk, "status": job.status}
     job.status, job.error = ImportJob.Status.RUNNING, ""
-    job.save(update_fields=["status", "error"])
-    try:
-        sheet = ledger.read_ledger(Path(job.stored_file))
-    except DomainError as exc:
-        _finish(job, ImportJob.Status.FAILED, error=exc.message)
-        raise
-    job.rows_total = sheet.total_hint
-    job.save(update_fields=["rows_total"])
-    may_sensitive = actor is None or actor.can(Capability.VIEW_SENSITIVE)
-    ctx = RowContext(job.community, may_set_sensitive=may_sensitive)
+    beat = _Heartbeat(job)
+    bounds = ledger.Bounds.from_settings(tick=beat)
     counts = {"rows": 0, "created": 0, "updated": 0, "unchanged": 0, "errors": 0, "warnings": 0}
-    # Rows are read, checked and written a batch at a time: a large ledger is never all in memory.
-    plans: Iterable[RowPlan] = (
-        plan_row(n, values, original, ctx) for n, values, original in ledger.records(sheet)
-    )
     try:
-        if job.dry_run:
-            plans = list(plans)  # a dry run keeps every row for its preview, written after the rollback
-            outcomes: dict[int, tuple[str, int | None]] = {}
-            try:
-                with transaction.atomic():
-                    outcomes = _write_all(actor, job, plans, counts, progress)
-                    raise _DryRun
-            except _DryRun:
-                pass
-            # The per-row outcomes of a dry run are kept as a preview; the residents were rolled back.
-            preview: dict[int, tuple[str, int | None]] = {n: (o, None) for n, (o, _) in outcomes.items()}
-            insert_rows(ImportRow, ROW_FIELDS, _row_records(job, plans, preview))
-        else:
-            _write_all(actor, job, plans, counts, progress)
+        sheet = ledger.read_ledger(Path(job.stored_file), bounds)
+        job.rows_total = sheet.total_hint
+        ImportJob.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
+        may_sensitive = actor is None or actor.can(Capability.VIEW_SENSITIVE)
+        ctx = RowContext(job.community, may_set_sensitive=may_sensitive)
+        # Rows are read, checked and written a batch at a time: a large ledger is never all in memory.
+        plans: Iterable[RowPlan] = (
+            plan_row(n, values, original, ctx) for n, values, original in ledger.records(sheet)
+        )
+        _write_all(actor, job, plans, counts, progress, bounds)
+    except _Superseded:
+        return {"skipped": True, "job": job.pk, "status": "resumed elsewhere"}
     except Exception as exc:
-        _finish(job, ImportJob.Status.FAILED, error=f"{type(exc).__name__}: {exc}")
+        reason = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
+        _fail(actor, job, reason, counts)
         raise
     summary = {
         **counts,
@@ -147,9 +157,102 @@ def import_job_run(
     return summary
 
 
+def import_job_resume(*, actor: User | None, job: ImportJob) -> ImportJob:
+    """Queue a stalled or failed job again (the caller enqueues the task on commit). It starts over from
+    the first row: the rows already written come back unchanged, which is what resuming means here."""
+    require(actor, Capability.WRITE)
+    require_path_in_scope(actor, job.community.path)
+    with transaction.atomic():
+        job = ImportJob.objects.select_for_update().select_related("community").get(pk=job.pk)
+        if not (job.status == ImportJob.Status.FAILED or job.stalled):
+            raise DomainError("这个导入正在进行或已完成，不能继续导入。")
+        before = job.status
+        job.rows.all().delete()
+        job.status, job.error, job.rows_done, job.summary = ImportJob.Status.PENDING, "", 0, {}
+        job.attempt += 1
+        job.heartbeat_at, job.finished_at = timezone.now(), None
+        job.save(
+            update_fields=[
+                "status",
+                "error",
+                "rows_done",
+                "summary",
+                "attempt",
+                "heartbeat_at",
+                "finished_at",
+            ]
+        )
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=job,
+            changes={"status": [before, job.status], "resumed": True, "attempt": job.attempt},
+        )
+    return job
+
+
+class _Heartbeat:
+    """Tells the world the job's runner is alive: at most every HEARTBEAT_SECONDS, from the runner's own
+    thread between batches and while reading (a thread of its own would need a second connection, and on
+    SQLite would queue for the lock behind the very batches it vouches for)."""
+
+    def __init__(self, job: ImportJob) -> None:
+        self.job, self.last = job, time.monotonic()
+
+    def __call__(self) -> None:
+        if time.monotonic() - self.last < HEARTBEAT_SECONDS or connection.in_atomic_block:
+            return
+        self.last = time.monotonic()
+        try:
+            alive = ImportJob.objects.filter(pk=self.job.pk, attempt=self.job.attempt).update(
+                heartbeat_at=timezone.now()
+            )
+        except OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            return  # a missed beat; the next one will do
+        if not alive:
+            raise _Superseded
+
+
 def _finish(job: ImportJob, status: str, error: str = "") -> None:
     job.status, job.error, job.finished_at = status, error, timezone.now()
-    job.save(update_fields=["status", "error", "finished_at", "summary"])
+    _retrying(lambda: job.save(update_fields=["status", "error", "finished_at", "summary"]))
+
+
+def _fail(actor: User | None, job: ImportJob, reason: str, counts: dict[str, int]) -> None:
+    """Fail the job with `reason` and audit it: what was asked, why it stopped, how much was written."""
+    job.rows_done = ImportJob.objects.filter(pk=job.pk).values_list("rows_done", flat=True).first() or 0
+    _finish(job, ImportJob.Status.FAILED, error=reason)
+
+    def audit() -> None:
+        with transaction.atomic():
+            audit_record(
+                actor=actor,
+                action=Action.IMPORT,
+                obj=job,
+                changes={
+                    "status": "failed",
+                    "error": reason[:500],
+                    "dry_run": job.dry_run,
+                    "rows_written": 0 if job.dry_run else job.rows_done,
+                    **{k: v for k, v in counts.items() if v},
+                },
+            )
+
+    _retrying(audit)
+
+
+def _retrying(write: Callable[[], Any]) -> Any:
+    """Run `write` (a transaction of its own), again after a pause while the database is busy."""
+    for attempt in range(BUSY_RETRIES + 1):
+        try:
+            return write()
+        except OperationalError as exc:
+            if not is_busy(exc) or attempt == BUSY_RETRIES or connection.in_atomic_block:
+                raise
+            time.sleep(min(10.0, 0.5 * 2**attempt))
+    raise AssertionError("unreachable")
 
 
 def _write_all(
@@ -158,24 +261,67 @@ def _write_all(
     plans: Iterable[RowPlan],
     counts: dict[str, int],
     progress: Callable[[int, int], None] | None,
-) -> dict[int, tuple[str, int | None]]:
+    bounds: ledger.Bounds,
+) -> None:
     places = _PlaceCache(job.community)
-    all_outcomes: dict[int, tuple[str, int | None]] = {}
     rows = iter(plans)
     done = 0
     while batch := list(itertools.islice(rows, BATCH_SIZE)):
-        with transaction.atomic():
-            outcomes = _write_batch(actor, job, batch, places, counts)
-            if job.dry_run:
-                all_outcomes |= outcomes  # only a dry run needs them all, for its preview
-            else:
-                insert_rows(ImportRow, ROW_FIELDS, _row_records(job, batch, outcomes))
+        bounds.check_time()
+
+        def write(batch: list[RowPlan] = batch) -> dict[int, tuple[str, int | None]]:
+            return _commit_batch(actor, job, batch, places, counts)
+
+        outcomes = _retrying(write)
+        if job.dry_run:
+            # The per-row outcomes of a dry run are kept as a preview (the residents were rolled back),
+            # a batch at a time as well: 60,000 rows written at the end kept sign-in waiting 21 s.
+            preview: dict[int, tuple[str, int | None]] = {n: (o, None) for n, (o, _) in outcomes.items()}
+
+            def keep(batch: list[RowPlan] = batch, preview: dict[int, Any] = preview) -> None:
+                with transaction.atomic():
+                    insert_rows(ImportRow, ROW_FIELDS, _row_records(job, batch, preview))
+
+            _retrying(keep)
         done += len(batch)
         counts["rows"] = done
-        ImportJob.objects.filter(pk=job.pk).update(rows_done=done)
+
+        def record(done: int = done) -> None:
+            ImportJob.objects.filter(pk=job.pk).update(rows_done=done)
+
+        _retrying(record)
         if progress:
             progress(done, max(done, job.rows_total))
-    return all_outcomes
+
+
+def _commit_batch(
+    actor: User | None, job: ImportJob, batch: list[RowPlan], places: _PlaceCache, counts: dict[str, int]
+) -> dict[int, tuple[str, int | None]]:
+    """One batch in one transaction (rolled back again in a dry run). If it fails, what it changed in
+    memory — the counts, the places it cached, the errors it added to rows — is put back, so it can be
+    tried again."""
+    saved_counts, mark, errors = dict(counts), places.mark(), [len(p.errors) for p in batch]
+    try:
+        with transaction.atomic():
+            # Still this runner's job? (A resumed job's old runner must not write beside the new one.)
+            if not ImportJob.objects.filter(pk=job.pk, attempt=job.attempt).update(
+                heartbeat_at=timezone.now()
+            ):
+                raise _Superseded
+            outcomes = _write_batch(actor, job, batch, places, counts)
+            if job.dry_run:
+                raise _DryRun(outcomes)
+            insert_rows(ImportRow, ROW_FIELDS, _row_records(job, batch, outcomes))
+        return outcomes
+    except _DryRun as rolled_back:
+        places.undo(mark)  # the places it made are gone again; the next batch makes its own
+        return rolled_back.outcomes
+    except BaseException:
+        counts.update(saved_counts)
+        places.undo(mark)
+        for plan, n in zip(batch, errors, strict=True):
+            del plan.errors[n:]
+        raise
 
 
 ROW_FIELDS = ["job_id", "row_number", "outcome", "errors", "warnings", "values", "resident_id"]
@@ -222,11 +368,26 @@ class _PlaceCache:
         }
         self.households: dict[int, int] = {}  # house id → its household's id
         self.headed: set[int] = set()  # households that have a head
+        self.headed_since_mark: set[int] = set()
         households = Household.objects.filter(house__building__grid__path__startswith=under)
         for house, pk, head in households.order_by("-pk").values_list("house_id", "pk", "head_id"):
             self.households[house] = pk  # the oldest household of a house wins
             if head is not None:
                 self.headed.add(pk)
+
+    def mark(self) -> tuple[int, ...]:
+        """Where the cache stands: `undo` forgets what was added after it (a batch rolled back)."""
+        self.headed_since_mark = set()
+        return (len(self.buildings), len(self.entrances), len(self.houses), len(self.households))
+
+    def undo(self, mark: tuple[int, ...]) -> None:
+        # Entries are only ever added, and dicts keep insertion order: the newest are the batch's.
+        caches: tuple[dict[Any, int], ...] = (self.buildings, self.entrances, self.houses, self.households)
+        for cache, size in zip(caches, mark, strict=True):
+            for key in list(itertools.islice(reversed(cache.keys()), len(cache) - size)):
+                del cache[key]
+        self.headed -= self.headed_since_mark
+        self.headed_since_mark = set()
 
     def prepare(self, plans: list[RowPlan]) -> None:
         # Each new place is built once, not once per resident who names it (a house has ~3).
@@ -425,6 +586,7 @@ def _write_batch(
     for household, plan in heads:
         if household not in places.headed:
             places.headed.add(household)
+            places.headed_since_mark.add(household)
             first_heads.append((outcomes[plan.number][1], household))
     if first_heads:
         # One statement for the batch; "still headless" keeps a head set meanwhile by someone else.

@@ -3,6 +3,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -16,8 +17,8 @@ from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user
 from linli.transfers.forms import ImportForm
 from linli.transfers.models import ImportJob
-from linli.transfers.report import write_import_report
-from linli.transfers.services import import_job_create
+from linli.transfers.report import mask_text, write_import_report
+from linli.transfers.services import import_job_create, import_job_resume
 from linli.transfers.tasks import run_import
 
 
@@ -68,19 +69,54 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
     problems = (
         job.rows.exclude(errors=[], warnings=[]).order_by("row_number")[:200] if job.status == "done" else []
     )
-    context = {"job": job, "problems": [p for p in problems if p.errors or p.warnings]}
+    rows = [p for p in problems if p.errors or p.warnings]
+    if not user.can(Capability.REVEAL_PERSONAL):
+        for row in rows:  # a warning may quote the phone it could not read
+            row.errors = [mask_text(e) for e in row.errors]
+            row.warnings = [mask_text(w) for w in row.warnings]
+    context = {
+        "job": job,
+        "problems": rows,
+        "can_download": user.can(Capability.EXPORT),
+        "can_resume": user.can(Capability.WRITE),
+    }
     template = "transfers/import_detail.html#status" if request.htmx else "transfers/import_detail.html"
     return render(request, template, context)
 
 
 @login_required
 def import_report(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """The problem rows as a workbook to fix and re-import. It holds original values: audited as an export."""
+    """The problem rows as a workbook to fix and re-import. It holds original values, so it is an export:
+    only for those who may export, numbers masked unless they may reveal, every download audited."""
     user = acting_user(request)
     job = get_object_or_404(ImportJob.objects.visible_to(user).select_related("community"), pk=pk)
+    if not user.can(Capability.EXPORT):
+        raise PermissionDenied("只读账号不能下载导入文件。")
     if job.status != ImportJob.Status.DONE:
         raise PermissionDenied("导入尚未完成。")
+    reveal = user.can(Capability.REVEAL_PERSONAL)
     path = Path(tempfile.mkdtemp(prefix="linli-report-")) / f"import-{job.pk}-report.xlsx"
-    count = write_import_report(job, path)
-    audit_record(actor=user, action=Action.EXPORT, obj=job, changes={"what": "import report", "rows": count})
+    count = write_import_report(job, path, reveal=reveal)
+    audit_record(
+        actor=user,
+        action=Action.EXPORT,
+        obj=job,
+        changes={"what": "import report", "rows": count, "masked": not reveal},
+    )
     return FileResponse(path.open("rb"), as_attachment=True, filename=f"导入问题行-{job.pk}.xlsx")
+
+
+@login_required
+def import_resume(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """继续导入: queue a stalled or failed job again (POST)."""
+    user = acting_user(request)
+    job = get_object_or_404(ImportJob.objects.visible_to(user).select_related("community"), pk=pk)
+    if request.method != "POST":
+        return redirect("transfers:import", pk=job.pk)
+    try:
+        with transaction.atomic():
+            job = import_job_resume(actor=user, job=job)
+            transaction.on_commit(lambda: run_import.enqueue(job.pk, user.pk))
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    return redirect("transfers:import", pk=job.pk)

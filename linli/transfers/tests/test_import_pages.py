@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import io
+from datetime import timedelta
 from pathlib import Path
 
 import openpyxl
@@ -95,3 +96,106 @@ def test_imports_are_scoped(
     other = upload(client_for(world.grid_worker_c02_g01), sample_community, sample_ledger)
     assert other.status_code == 400  # C01 is not among the communities they may choose
     assert client_for(world.viewer).get(reverse("transfers:import_new")).status_code == 403
+
+
+ID_NUMBER = "110101199003077777"  # invalid check character: refused, and shown back in the report
+PHONE = "13912345678"
+
+
+@pytest.fixture
+def problem_job(world, tmp_path):
+    """A finished import by the community worker whose problem rows carry an identity number, an
+    unreadable phone (quoted back in its warning) and a phone in a column Linli does not know."""
+    from linli.transfers.services import import_job_create, import_job_run
+    from tests.factories import make_id_number
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["姓名", "身份证号", "联系电话", "网格", "监护人电话"])
+    wb.active.append(["甲", ID_NUMBER, PHONE, "G01", PHONE])
+    wb.active.append(["乙", make_id_number("19900101", 3), "1380013800", "G01", ""])
+    path = tmp_path / "problems.xlsx"
+    wb.save(path)
+    job = import_job_create(actor=world.c01_worker, community=world.c01, path=path)
+    import_job_run(actor=world.c01_worker, job=job)
+    return job
+
+
+def report_text(client, job) -> tuple[int, str]:
+    response = client.get(reverse("transfers:import_report", args=[job.pk]))
+    if response.status_code != 200:
+        return response.status_code, ""
+    book = openpyxl.load_workbook(io.BytesIO(b"".join(response.streaming_content)))
+    return 200, " ".join(str(v) for ws in book for row in ws.values for v in row if v is not None)
+
+
+def test_a_viewer_cannot_download_import_reports(world, client_for, problem_job):
+    client = client_for(world.viewer)
+    assert report_text(client, problem_job)[0] == 403
+    page = client.get(reverse("transfers:import", args=[problem_job.pk])).content.decode()
+    assert "report.xlsx" not in page
+    assert not [n for n in ("1380013800", PHONE) if n in page]  # the warnings it may read are masked too
+    assert not AuditEntry.objects.filter(action="export").exists()
+
+
+def test_import_reports_are_masked_for_a_community_worker_and_audited(world, client_for, problem_job):
+    status, text = report_text(client_for(world.c01_worker), problem_job)
+    assert status == 200
+    assert not [n for n in (ID_NUMBER, PHONE, "1380013800") if n in text]
+    assert "1101**********7777" in text
+    assert "139****5678" in text  # in its own column and in the unknown one
+    page = client_for(world.c01_worker).get(reverse("transfers:import", args=[problem_job.pk]))
+    assert "1380013800" not in page.content.decode()
+    entry = AuditEntry.objects.get(action="export", object_id=str(problem_job.pk))
+    assert entry.changes["masked"] is True
+
+
+def test_import_reports_show_full_numbers_to_those_who_may_reveal(world, client_for, problem_job):
+    status, text = report_text(client_for(world.c01_leader), problem_job)
+    assert status == 200
+    assert [n for n in (ID_NUMBER, PHONE, "1380013800") if n in text] == [ID_NUMBER, PHONE, "1380013800"]
+    entry = AuditEntry.objects.get(action="export", object_id=str(problem_job.pk))
+    assert (entry.actor, entry.changes["masked"]) == (world.c01_leader, False)
+
+
+# The worker commits and closes its connection as in production, so this test runs on committed data.
+@pytest.mark.django_db(transaction=True)
+def test_a_job_whose_worker_died_is_shown_stalled_and_can_be_resumed(
+    world, sample_community, sample_ledger, client_for, django_capture_on_commit_callbacks, expected
+):
+    import time_machine
+    from django.utils import timezone
+
+    from linli.transfers.checks import worker_checks
+
+    client = client_for(world.c01_worker)
+    with django_capture_on_commit_callbacks(execute=True):
+        upload(client, sample_community, sample_ledger)
+    job = ImportJob.objects.get()
+    # What a worker killed mid-import leaves behind: the job running, its last heartbeat at the kill.
+    started = timezone.now()
+    ImportJob.objects.filter(pk=job.pk).update(status="running", heartbeat_at=started, rows_done=0)
+    url = reverse("transfers:import", args=[job.pk])
+    assert "已停滞" not in client.get(url).content.decode()
+    assert all(ok for ok, _ in worker_checks())
+    with time_machine.travel(started + timedelta(seconds=121), tick=False):
+        page = client.get(url).content.decode()
+        assert "导入已停滞" in page
+        assert "继续导入" in page
+        assert "已停滞" in client.get(reverse("transfers:imports")).content.decode()
+        assert [ok for ok, _ in worker_checks()] == [False]
+        assert (
+            client_for(world.viewer).post(reverse("transfers:import_resume", args=[job.pk])).status_code
+            == 302
+        )
+        job.refresh_from_db()
+        assert job.status == "running"  # a viewer cannot resume
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(reverse("transfers:import_resume", args=[job.pk]))
+        assert response.status_code == 302
+    job.refresh_from_db()
+    assert (job.status, job.attempt) == ("pending", 1)
+    call_command("db_worker", batch=True, no_startup_delay=True, verbosity=0)
+    job.refresh_from_db()
+    assert job.status == "done"
+    assert job.summary["created"] == expected["created"]
+    assert AuditEntry.objects.filter(action="update", object_id=str(job.pk), changes__resumed=True).exists()

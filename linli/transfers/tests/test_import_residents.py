@@ -239,6 +239,10 @@ def test_a_crash_mid_import_leaves_whole_batches_and_a_rerun_resumes(
     ]  # batch 1 only, whole
     job = ImportJob.objects.get()
     assert job.status == "failed"
+    # The failed job is in the audit log too, with the batch it did write.
+    entry = AuditEntry.objects.get(action="import", object_id=str(job.pk))
+    assert (entry.changes["status"], entry.changes["rows_written"]) == ("failed", 2)
+    assert "disk full" in entry.changes["error"]
     page = client_for(world.c01_worker).get(reverse("transfers:import", args=[job.pk])).content.decode()
     assert "前 2 行已写入" in page  # the whole first batch, and where a rerun picks up
     assert "从中断处继续" in page
