@@ -105,7 +105,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "linli.core.context_processors.navigation",
-                "linli.core.context_processors.print_header",
+                "linli.areas.context_processors.print_header",
             ],
         },
     },

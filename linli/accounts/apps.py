@@ -1,6 +1,32 @@
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from linli.core.modules import HomeCard, ModuleConfig
+
+
+def _actors(ids: Iterable[str]) -> dict[str, str]:
+    """Who acted, as the audit page names them: "刘芳（社区工作者）", never a login alone."""
+    from linli.accounts.models import User
+    from linli.accounts.roles import Role
+
+    roles = dict(Role.choices)
+    pks = [int(i) for i in ids if i.isdigit()]
+    return {
+        str(pk): f"{full_name or username}（{roles.get(role, role)}）"
+        for pk, full_name, username, role in User.objects.filter(pk__in=pks).values_list(
+            "pk", "full_name", "username", "role"
+        )
+    }
+
+
+def _users(ids: Iterable[str]) -> dict[str, str]:
+    from linli.accounts.models import User
+
+    pks = [int(i) for i in ids if i.isdigit()]
+    return {
+        str(pk): full or name
+        for pk, full, name in User.objects.filter(pk__in=pks).values_list("pk", "full_name", "username")
+    }
 
 
 def _my_areas(user: Any) -> dict[str, Any]:
@@ -19,3 +45,11 @@ class AccountsConfig(ModuleConfig):
 
     def ready(self) -> None:
         from linli.accounts import auth_audit  # noqa: F401  (connects Django's auth signals to the audit log)
+
+    def audit_names(self) -> dict[str, Callable[[Iterable[str]], dict[str, str]]]:
+        return {"@actor": _actors, "accounts.user": _users}
+
+    def audit_value_labels(self) -> dict[tuple[str, str], dict[str, str]]:
+        from linli.accounts.roles import Role
+
+        return {("*", "role"): {k: str(v) for k, v in Role.choices}}

@@ -16,6 +16,7 @@ from django.dispatch import receiver
 
 from linli.accounts import lockout
 from linli.core.audit import Action, audit_record
+from linli.core.masking import EMPTY, mask_unknown_username  # noqa: F401  (re-exported)
 
 
 @receiver(user_logged_in, dispatch_uid="linli_audit_login")
@@ -27,19 +28,6 @@ def _logged_in(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
 def _logged_out(sender: Any, request: Any, user: Any, **kwargs: Any) -> None:
     if user is not None:
         audit_record(actor=user, action=Action.LOGOUT, obj=user)
-
-
-EMPTY = "(空)"
-
-
-def mask_unknown_username(name: str) -> str:
-    """What the log keeps of a name that matches no account: its first character.
-
-    Such a name is often a password typed into the wrong box; the append-only log must not keep
-    it. The first character is enough to tell "admin" mistyped from a guessing run."""
-    if not name or name == EMPTY:
-        return EMPTY
-    return f"{name[0]}***"
 
 
 def username_fingerprint(name: str) -> str:

@@ -1,9 +1,9 @@
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from django.utils.translation import gettext_noop as _
 
-from linli.core.access import section
-from linli.core.modules import HomeCard, ModuleConfig
+from linli.core.modules import HomeCard, ModuleConfig, section
 from linli.core.navigation import NavItem
 from linli.core.permissions import Capability
 
@@ -43,6 +43,23 @@ def _grids(user: Any) -> dict[str, Any]:
     }
 
 
+def _area_names(paths: Iterable[str]) -> dict[str, str]:
+    """Area paths as the audit page names them: "望江街道 · 锦绣社区 · 第一网格"."""
+    from linli.areas.models import Area
+
+    paths = list(paths)
+    wanted: set[str] = set()
+    for path in paths:
+        parts = path.split("/")
+        wanted |= {"/".join(parts[: i + 1]) for i in range(len(parts))}
+    names = dict(Area.objects.filter(path__in=wanted).values_list("path", "name"))
+    out: dict[str, str] = {}
+    for path in paths:
+        parts = path.split("/")
+        out[path] = " · ".join(names.get("/".join(parts[: i + 1]), parts[i]) for i in range(len(parts)))
+    return out
+
+
 class AreasConfig(ModuleConfig):
     name = "linli.areas"
     label = "areas"
@@ -53,3 +70,6 @@ class AreasConfig(ModuleConfig):
         HomeCard("areas/home_grids.html", _grids, section="lists", capability=Capability.READ_SCOPE),
     )
     access_sections = (section(r"^/areas/"), section(r"^/api/v1/areas(/|$)"))
+
+    def audit_names(self) -> dict[str, Callable[[Iterable[str]], dict[str, str]]]:
+        return {"@area": _area_names}

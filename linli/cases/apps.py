@@ -3,8 +3,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop as _
 
-from linli.core.access import section
-from linli.core.modules import HomeCard, ModuleConfig
+from linli.core.modules import HomeCard, ModuleConfig, section
 from linli.core.navigation import BADGE_MAX, NavItem
 from linli.core.permissions import Capability
 
@@ -49,3 +48,8 @@ class CasesConfig(ModuleConfig):
         from linli.cases.checks import calendar_checks
 
         return calendar_checks()
+
+    def audit_value_labels(self) -> dict[tuple[str, str], dict[str, str]]:
+        from linli.cases.models import CaseEvent
+
+        return {("cases.case", "action"): {k: str(v) for k, v in CaseEvent.Action.choices}}

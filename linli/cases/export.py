@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
@@ -12,21 +12,13 @@ from django.utils import timezone
 from linli.areas.models import Area
 from linli.cases import selectors
 from linli.cases.models import OPEN_STATUSES, Case
+from linli.cases.selectors import period_bounds
 from linli.core.audit import Action, audit_record
 from linli.core.scoping import subtree_q
 from linli.core.xlsx import open_workbook, write_figures
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
-
-
-def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
-    """[start 00:00, the day after end 00:00) in local time."""
-    tz = timezone.get_current_timezone()
-    return (
-        timezone.make_aware(datetime.combine(start, time.min), tz),
-        timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz),
-    )
 
 
 def export_indicators(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import connection
@@ -122,7 +122,6 @@ def filter_cases(
     """The list filters the page, its export and the API share. `status` may be "open" for every open
     status; `area` is a code path (its subtree); `alert` is "overdue" (overdue now) or "red" (a red
     card: overdue past the first supervision step); `start`/`end` bound the day received (inclusive)."""
-    from linli.cases.export import period_bounds
     from linli.core.scoping import scope_q
 
     term = search.strip()
@@ -439,3 +438,12 @@ def indicator_text(row: IndicatorRow, name: str) -> str:
     if name.endswith("_rate"):
         return f"{value * 100:.1f}%"
     return str(value)
+
+
+def period_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    """[start 00:00, the day after end 00:00) in local time."""
+    tz = timezone.get_current_timezone()
+    return (
+        timezone.make_aware(datetime.combine(start, time.min), tz),
+        timezone.make_aware(datetime.combine(end + timedelta(days=1), time.min), tz),
+    )

@@ -14,45 +14,17 @@ URL and API operation as every role and fails on any endpoint without a decision
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 
-from linli.core.permissions import Capability
-
-
-@dataclass(frozen=True)
-class Section:
-    pattern: re.Pattern[str]
-    capability: Capability
-    methods: frozenset[str] | None = None  # None: every method
-
-    def covers(self, method: str, path: str) -> bool:
-        return (self.methods is None or method in self.methods) and bool(self.pattern.match(path))
-
-
-def _section(regex: str, capability: Capability, *methods: str) -> Section:
-    return Section(re.compile(regex), capability, frozenset(methods) if methods else None)
-
-
-def section(regex: str, capability: Capability = Capability.READ_SCOPE, *methods: str) -> Section:
-    """A part of the site (a path pattern, optionally only some methods) that needs `capability`.
-    Each module declares its own on its AppConfig (`access_sections`); core only applies them."""
-    return Section(re.compile(regex), capability, frozenset(methods) if methods else None)
-
-
-def sections() -> list[Section]:
-    from linli.core.modules import module_configs
-
-    return [s for config in module_configs() for s in config.access_sections]
-
 
 def may_enter(user: Any, method: str, path: str) -> bool:
     """False if `path` lies in a section the user's capabilities keep them out of."""
-    return all(user.can(s.capability) for s in sections() if s.covers(method, path))
+    from linli.core.modules import access_sections
+
+    return all(user.can(s.capability) for s in access_sections() if s.covers(method, path))
 
 
 class SectionAccessMiddleware:

@@ -7,7 +7,7 @@ Identity numbers and phones are masked here unless the reader may reveal them an
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,10 +15,10 @@ from django.apps import apps
 from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 
-from linli.accounts.auth_audit import mask_unknown_username
 from linli.core.logs import redact
+from linli.core.masking import mask_id, mask_phone, mask_unknown_username
 from linli.core.models import AuditEntry
-from linli.registry.idnumber import mask_id, mask_phone
+from linli.core.modules import module_configs
 
 # Chinese names for change keys that are not model fields, or whose field has no verbose_name.
 LABELS = {
@@ -142,14 +142,10 @@ def _text(value: Any, key: str, model: type[models.Model] | None, reveal: bool) 
     f = _field(model, key)
     if f is not None and f.choices:
         text = str(dict(f.flatchoices).get(value, text))
-    if model is not None and model._meta.label_lower == "cases.case" and key == "action":
-        from linli.cases.models import CaseEvent
-
-        text = str(dict(CaseEvent.Action.choices).get(text, text))
-    if key == "role":
-        from linli.accounts.roles import Role
-
-        text = str(dict(Role.choices).get(text, text))
+    kind = model._meta.label_lower if model is not None else ""
+    for labels in (_value_labels().get((kind, key)), _value_labels().get(("*", key))):
+        if labels:
+            text = labels.get(text, text)
     if reveal or text == "***":
         return text
     if key in PERSONAL_KEYS:
@@ -175,79 +171,33 @@ def _changes(entry: AuditEntry, model: type[models.Model] | None, reveal: bool) 
     return out
 
 
-def _people(entries: Sequence[AuditEntry]) -> dict[int, str]:
-    from linli.accounts.models import User
-    from linli.accounts.roles import Role
-
-    ids = {e.actor_id for e in entries if e.actor_id}
-    roles = dict(Role.choices)
-    return {
-        pk: f"{full_name or username}（{roles.get(role, role)}）"
-        for pk, full_name, username, role in User.objects.filter(pk__in=ids).values_list(
-            "pk", "full_name", "username", "role"
-        )
-    }
+def _namers() -> dict[str, Callable[[Iterable[str]], dict[str, str]]]:
+    return {kind: namer for config in module_configs() for kind, namer in config.audit_names().items()}
 
 
-def _residents(ids: Iterable[str]) -> dict[str, str]:
-    from linli.registry.models import Resident
-
-    pks = [int(i) for i in ids if i.isdigit()]
-    found = Resident.objects.filter(pk__in=pks).select_related("house__building", "house__entrance")
-    return {str(r.pk): f"{r.name}（{_place(r.house)}）" if r.house else r.name for r in found}
+def _value_labels() -> dict[tuple[str, str], dict[str, str]]:
+    return {k: v for config in module_configs() for k, v in config.audit_value_labels().items()}
 
 
-def _place(house: Any) -> str:
-    """3栋2单元501, as a ledger writes an address."""
-    entrance = f"{house.entrance.number}单元" if house.entrance_id else ""
-    return f"{house.building.number}栋{entrance}{house.room_number}"
-
-
-def _users(ids: Iterable[str]) -> dict[str, str]:
-    from linli.accounts.models import User
-
-    pks = [int(i) for i in ids if i.isdigit()]
-    return {
-        str(pk): full or name
-        for pk, full, name in User.objects.filter(pk__in=pks).values_list("pk", "full_name", "username")
-    }
-
-
-# Object kinds whose name is better told from the live row than from the stored repr.
-NAMERS = {"registry.resident": _residents, "accounts.user": _users}
-
-
-def _area_names(paths: Iterable[str]) -> dict[str, str]:
-    from linli.areas.models import Area
-
-    wanted: set[str] = set()
-    for path in paths:
-        parts = path.split("/")
-        wanted |= {"/".join(parts[: i + 1]) for i in range(len(parts)) if path}
-    names = dict(Area.objects.filter(path__in=wanted).values_list("path", "name"))
-    out: dict[str, str] = {}
-    for path in paths:
-        if not path:
-            out[path] = "（不属于任何辖区）"
-            continue
-        parts = path.split("/")
-        chain = [names.get("/".join(parts[: i + 1]), parts[i]) for i in range(len(parts))]
-        out[path] = " · ".join(chain)
-    return out
+def _named(kind: str, ids: Iterable[str]) -> dict[str, str]:
+    namer = _namers().get(kind)
+    return namer(ids) if namer else {}
 
 
 def ledger(entries: Sequence[AuditEntry], *, reveal: bool) -> list[LedgerRow]:
-    people = _people(entries)
+    namers = _namers()
+    people = _named("@actor", {str(e.actor_id) for e in entries if e.actor_id})
     by_type: dict[str, set[str]] = defaultdict(set)
     for e in entries:
-        if e.object_type in NAMERS and e.object_id:
+        if e.object_type in namers and e.object_id:
             by_type[e.object_type].add(e.object_id)
-    names = {t: NAMERS[t](ids) for t, ids in by_type.items()}
-    areas = _area_names({e.area_path for e in entries})
+    names = {t: namers[t](ids) for t, ids in by_type.items()}
+    paths = {e.area_path for e in entries}
+    areas = {**_named("@area", paths - {""}), "": "（不属于任何辖区）"}
     rows = []
     for e in entries:
         model = _model(e.object_type)
-        who = people.get(e.actor_id or 0) or _console_label(e.actor_label)
+        who = people.get(str(e.actor_id or "")) or _console_label(e.actor_label)
         name = names.get(e.object_type, {}).get(e.object_id) or e.object_repr
         if e.action in (AuditEntry.Action.LOGIN_FAILED, AuditEntry.Action.LOCKED_OUT) and not e.object_type:
             # Entries written before names were masked at sign-in still hold what was typed.

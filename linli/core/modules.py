@@ -8,15 +8,36 @@ commands and demo data are in its own `cli.py` and `demo.py`: see core.cli and c
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.apps import AppConfig, apps
 
-from linli.core.access import Section
 from linli.core.navigation import NAV_SECTIONS, NavItem
 from linli.core.permissions import Capability
+
+
+@dataclass(frozen=True)
+class Section:
+    pattern: re.Pattern[str]
+    capability: Capability
+    methods: frozenset[str] | None = None  # None: every method
+
+    def covers(self, method: str, path: str) -> bool:
+        return (self.methods is None or method in self.methods) and bool(self.pattern.match(path))
+
+
+def _section(regex: str, capability: Capability, *methods: str) -> Section:
+    return Section(re.compile(regex), capability, frozenset(methods) if methods else None)
+
+
+def section(regex: str, capability: Capability = Capability.READ_SCOPE, *methods: str) -> Section:
+    """A part of the site (a path pattern, optionally only some methods) that needs `capability`.
+    Each module declares its own on its AppConfig (`access_sections`); core only applies them."""
+    return Section(re.compile(regex), capability, frozenset(methods) if methods else None)
+
 
 # The home page runs in sections, each in the order of INSTALLED_APPS: who you are, the figures of your
 # area, then the lists to act on.
@@ -60,6 +81,16 @@ class ModuleConfig(AppConfig):
     # Parts of the site a user needs a capability to enter at all (core.access): 403 before any object.
     access_sections: Sequence[Section] = ()
 
+    def audit_names(self) -> dict[str, Callable[[Iterable[str]], dict[str, str]]]:
+        """What this module names on the audit page from the live rows (core.ledger): object kind
+        ("registry.resident") → function(ids) → {id: name}. Two kinds are not models: "@actor" names the
+        people who acted, by user id ("刘芳（社区工作者）"), "@area" names area paths ("望江街道 · 锦绣社区")."""
+        return {}
+
+    def audit_value_labels(self) -> dict[tuple[str, str], dict[str, str]]:
+        """Labels for stored values on the audit page: (object kind, or "*" for any, change key) → {value: label}."""
+        return {}
+
     def search(self, user: Any, query: str) -> list[SearchHit]:
         """The module's matches for the global search, already scoped and masked for `user`."""
         return []
@@ -76,6 +107,10 @@ def module_configs() -> list[ModuleConfig]:
 def nav_items() -> list[NavItem]:
     items = [item for config in module_configs() for item in config.nav_items]
     return sorted(items, key=lambda item: NAV_SECTIONS.index(item.section))  # stable: app order within
+
+
+def access_sections() -> list[Section]:
+    return [s for config in module_configs() for s in config.access_sections]
 
 
 def home_cards(user: Any) -> list[HomeCard]:

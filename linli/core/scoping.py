@@ -57,7 +57,7 @@ class ScopedQuerySet(models.QuerySet):
         if not paths:
             return self.none()
         scoped = self.filter(scope_q(paths, self.scope_lookup))
-        from linli.accounts.roles import Capability
+        from linli.core.capabilities import Capability
 
         if user.can(Capability.READ_SCOPE):  # type: ignore[union-attr]
             return scoped

@@ -1,9 +1,26 @@
+from collections.abc import Callable, Iterable
+from typing import Any
+
 from django.utils.translation import gettext_noop as _
 
-from linli.core.access import section
-from linli.core.modules import ModuleConfig
+from linli.core.modules import ModuleConfig, section
 from linli.core.navigation import NavItem
 from linli.core.permissions import Capability
+
+
+def _residents(ids: Iterable[str]) -> dict[str, str]:
+    """A resident as the audit page names them: "王芳（3栋2单元501）"."""
+    from linli.registry.models import Resident
+
+    pks = [int(i) for i in ids if i.isdigit()]
+    found = Resident.objects.filter(pk__in=pks).select_related("house__building", "house__entrance")
+    return {str(r.pk): f"{r.name}（{_place(r.house)}）" if r.house else r.name for r in found}
+
+
+def _place(house: Any) -> str:
+    """3栋2单元501, as a ledger writes an address."""
+    entrance = f"{house.entrance.number}单元" if house.entrance_id else ""
+    return f"{house.building.number}栋{entrance}{house.room_number}"
 
 
 class RegistryConfig(ModuleConfig):
@@ -18,3 +35,6 @@ class RegistryConfig(ModuleConfig):
         section(r"^/api/v1/residents?(/|$)"),
         section(r"^/api/v1/resident-counts(/|$)"),
     )
+
+    def audit_names(self) -> dict[str, Callable[[Iterable[str]], dict[str, str]]]:
+        return {"registry.resident": _residents}

@@ -28,6 +28,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from linli.core.masking import mask_id, mask_phone  # noqa: F401  (re-exported: callers mask through the registry)
 from linli.registry.normalise import text
 
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -136,18 +137,3 @@ def parse(raw: object, *, today: date | None = None) -> IdNumber:
         raise InvalidIdNumber("身份证号校验位不正确，请核对是否录错。")
     gender = "male" if int(value[16]) % 2 == 1 else "female"
     return IdNumber(value=value, birth_date=birth, gender=gender, converted_from_legacy=legacy, kind=kind)
-
-
-def mask_id(value: str) -> str:
-    """`370502199001011234` → `3705**********1234`: region and the last four stay for recognition."""
-    if len(value) <= 8:
-        return "*" * len(value)
-    return value[:4] + "*" * (len(value) - 8) + value[-4:]
-
-
-def mask_phone(value: str) -> str:
-    """`13800138000` → `138****8000`."""
-    digits = value.strip()
-    if len(digits) < 7:
-        return "*" * len(digits)
-    return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]

@@ -2,8 +2,7 @@ from collections.abc import Iterator
 
 from django.utils.translation import gettext_noop as _
 
-from linli.core.access import section
-from linli.core.modules import ModuleConfig
+from linli.core.modules import ModuleConfig, section
 from linli.core.navigation import NavItem
 from linli.core.permissions import Capability
 

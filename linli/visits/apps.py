@@ -2,8 +2,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop as _
 
-from linli.core.access import section
-from linli.core.modules import HomeCard, ModuleConfig
+from linli.core.modules import HomeCard, ModuleConfig, section
 from linli.core.navigation import NavItem
 from linli.core.permissions import Capability
 

@@ -49,7 +49,9 @@ LIST_PAGES: dict[str, list[str]] = {
     "/accounts/profile/": [DEPARTMENT, GRID_WORKER],
 }
 # Pages whose list is never empty in the demo street: the test insists on seeing cards there.
-WITH_ROWS = {"/registry/residents/", "/visits/log/", "/visits/targets/", "/visits/coverage/", "/audit/"}
+WITH_ROWS = {"/registry/residents/", "/visits/log/", "/visits/targets/", "/visits/coverage/"}
+# Pages that are no table at all: the audit log reads as a ledger, one block an entry at every width.
+LEDGERS = {"/audit/": "audit-ledger"}
 
 
 # Data the migrations seed, which a transactional test before this one may have flushed.
@@ -102,6 +104,8 @@ def test_every_list_page_is_cards_on_a_phone_and_a_table_on_a_desk(demo_street, 
         rows = assert_rows_are_cards(phone)
         if path in WITH_ROWS:
             assert rows > 0, f"{path} shows no rows for {role}"
+        if path in LEDGERS:
+            expect(phone.get_by_test_id(LEDGERS[path]).locator("li.ledger-entry").first).to_be_visible()
 
     desk = page_factory(1366, 860)
     _sign_in(desk, base, role)

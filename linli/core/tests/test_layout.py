@@ -184,5 +184,5 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
             "holiday",
             "care-plan",
         ],
-        *["tick", "backup", "restore", "check", "bench"],
+        *["tick", "audit", "backup", "restore", "check", "bench"],
     ]

@@ -1,0 +1,33 @@
+"""The vocabulary of what an actor may do; which role holds which is accounts' table."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Capability(StrEnum):
+    """What an actor may do: the one vocabulary every module checks (`user.can(…)`, `require`).
+
+    Which role holds which is accounts' table (accounts.roles.ROLE_CAPABILITIES).
+    """
+
+    # Read the domain data in scope: the registry, visits, the area tree and every case. Without it
+    # (department handlers) a user sees only the cases dispatched to their departments.
+    READ_SCOPE = "read_scope"
+    WRITE = "write"  # create or change domain data in scope
+    # Register, edit, move, move out, record deaths, merge and tag residents; create houses and
+    # households. Not a department handler's: their task is the cases sent to them (PIPL: need to know).
+    KEEP_REGISTRY = "keep_registry"
+    REVEAL_PERSONAL = "reveal_personal"  # see identity numbers and phones unmasked (audited)
+    VIEW_SENSITIVE = "view_sensitive"  # see sensitive key-group tags (低保, 残疾 …)
+    EXPORT = "export"  # export ledgers (audited)
+    MANAGE_AREAS = "manage_areas"
+    MANAGE_USERS = "manage_users"
+    VIEW_AUDIT = "view_audit"
+    DISPATCH = "dispatch"  # register, reject, dispatch, verify and follow up cases
+    SUPERVISE = "supervise"  # approve case extensions, receive escalations
+    CONFIGURE = "configure"  # case categories, departments, working calendar
+    # Deployment operator (部署运维): sees the audit entries that belong to no area — failed sign-ins
+    # under unknown names, console backups and restores. Not a role: a flag on a person's account
+    # (`linli user operator`), granted only at the console, on top of whatever role they hold.
+    OPERATE = "operate"
