@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -14,11 +13,7 @@ from pathlib import Path
 
 import pytest
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from tests.processes import free_port, wait_until_listening
 
 
 def test_the_access_log_masks_api_keys_in_urls_and_referers(tmp_path: Path) -> None:
@@ -29,22 +24,19 @@ def test_the_access_log_masks_api_keys_in_urls_and_referers(tmp_path: Path) -> N
     env["LINLI_ACCESS_LOG"] = str(log)
     linli = str(Path(sys.executable).with_name("linli"))
     subprocess.run([linli, "init"], env=env, check=True, capture_output=True, timeout=120)
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [linli, "serve", "--port", str(port), "--workers", "1"],
         env=env,
-        stdout=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
+        text=True,
     )
     token = "linli_" + "Q7x_-Z" * 7 + "k"  # the shape of a real token; whether it is valid does not matter
     try:
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2).close()
-                break
-            except OSError:
-                time.sleep(0.3)
+        wait_until_listening(proc, timeout=60)
+        # Bound means connections queue until a worker has booted: one request, a generous timeout.
+        urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=60).close()  # noqa: S310
         request = urllib.request.Request(
             f"http://127.0.0.1:{port}/open311/v2/requests.json?api_key={token}&status=open",
             headers={"Referer": f"http://127.0.0.1:{port}/somewhere?api_key={token}"},

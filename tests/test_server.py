@@ -5,55 +5,12 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import urllib.request
 from pathlib import Path
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _descendant_commands(pid: int) -> list[str]:
-    """Command lines of the processes below `pid` (Linux /proc)."""
-    found: list[str] = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found.append(cmdline)
-            found.extend(_descendant_commands(int(entry.name)))
-    return found
-
-
-def _wait_until_listening(proc: subprocess.Popen, timeout: float) -> None:
-    """Wait until gunicorn says it has bound its socket (no polling, no fixed sleep). A thread reads the
-    server's log to its end, so the pipe never fills and blocks the server."""
-    assert proc.stdout is not None
-    stdout = proc.stdout
-    seen: list[str] = []
-    listening = threading.Event()
-
-    def read() -> None:
-        for line in stdout:
-            seen.append(line)
-            if "Listening at:" in line:
-                listening.set()
-        listening.set()  # the server exited: stop waiting, the check below says so
-
-    threading.Thread(target=read, daemon=True).start()
-    assert listening.wait(timeout), "".join(seen)
-    assert any("Listening at:" in line for line in seen), "".join(seen)
+from tests.processes import descendant_commands, free_port, wait_until_listening
 
 
 def test_serve_runs_gunicorn_and_answers_health_and_pages(tmp_path: Path):
@@ -62,7 +19,7 @@ def test_serve_runs_gunicorn_and_answers_health_and_pages(tmp_path: Path):
     env["LINLI_TICK_SECONDS"] = "1"
     linli = str(Path(sys.executable).with_name("linli"))
     subprocess.run([linli, "init"], env=env, check=True, capture_output=True, timeout=120)
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(
         [linli, "serve", "--port", str(port), "--workers", "1"],
         env=env,
@@ -71,14 +28,14 @@ def test_serve_runs_gunicorn_and_answers_health_and_pages(tmp_path: Path):
         text=True,
     )
     try:
-        _wait_until_listening(proc, timeout=60)
+        wait_until_listening(proc, timeout=60)
         # Bound means connections queue until a worker has booted: one request, a generous timeout.
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=60) as response:
             body = json.loads(response.read())
             server = response.headers["Server"]
         assert body == {"status": "ok", "database": "ok", "version": body["version"]}
         # The background-job worker and the deadline sweep run beside the server.
-        children = _descendant_commands(proc.pid)
+        children = descendant_commands(proc.pid)
         assert any(" worker" in c for c in children), children
         assert any("tick --loop 1" in c for c in children), children
         assert "gunicorn" in server

@@ -17,6 +17,7 @@ from linli.core.cli import main
 from linli.transfers.services import import_job_create
 from linli.transfers.tasks import run_import
 from tests.factories import make_id_number
+from tests.processes import children, free_port
 
 
 def _hold_write_lock(seconds: float, ready: threading.Event) -> None:
@@ -60,24 +61,8 @@ def test_a_worker_that_finds_the_database_locked_waits_and_finishes_the_import(w
     assert job.summary["created"] == 2
 
 
-def _children(pid: int) -> dict[int, str]:
-    """pid → command line of the processes directly below `pid` (Linux /proc)."""
-    found = {}
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            cmdline = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode()
-        except OSError:
-            continue
-        if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-            found[int(entry.name)] = cmdline
-    return found
-
-
 def _workers(pid: int) -> set[int]:
-    return {p for p, command in _children(pid).items() if command.rstrip().endswith("cli worker")}
+    return {p for p, command in children(pid).items() if command.rstrip().endswith("cli worker")}
 
 
 def _two_workers(pid: int) -> set[int] | None:
@@ -99,21 +84,19 @@ def test_serve_starts_a_killed_worker_again(tmp_path: Path):
     env |= {"LINLI_VAR_DIR": str(tmp_path), "LINLI_TICK_SECONDS": "0", "LINLI_TASK_WORKERS": "2"}
     linli = str(Path(sys.executable).with_name("linli"))
     subprocess.run([linli, "init"], env=env, check=True, capture_output=True, timeout=120)
-    from tests.test_server import _free_port
-
     proc = subprocess.Popen(
-        [linli, "serve", "--port", str(_free_port()), "--workers", "1"],
+        [linli, "serve", "--port", str(free_port()), "--workers", "1"],
         env=env,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     try:
         first = _until(lambda: _two_workers(proc.pid), 30)
-        assert first, _children(proc.pid)  # two workers, so one long import does not block the rest
+        assert first, children(proc.pid)  # two workers, so one long import does not block the rest
         victim = min(first)
         os.kill(victim, signal.SIGKILL)
         again = _until(lambda: victim not in (w := _two_workers(proc.pid) or {victim}) and w, 20)
-        assert again, _children(proc.pid)
+        assert again, children(proc.pid)
         assert victim not in again
     finally:
         proc.send_signal(signal.SIGTERM)

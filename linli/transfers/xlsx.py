@@ -93,6 +93,16 @@ class XlsxError(Exception):
 
 
 DAMAGED = "文件已损坏或不完整，请在 Excel 中重新另存后再导入"
+# What a damaged or truncated archive raises while it is read: each one means "not a workbook we can read".
+DAMAGED_FILE_ERRORS = (
+    KeyError,
+    IndexError,
+    zipfile.BadZipFile,
+    UnicodeDecodeError,
+    ValueError,
+    OSError,
+    EOFError,
+)
 
 
 @dataclass(frozen=True)
@@ -159,15 +169,7 @@ def read_first_sheet(path: Path, limits: Limits | None = None) -> tuple[Iterator
     except XlsxError:
         archive.close()
         raise
-    except (
-        KeyError,
-        IndexError,
-        zipfile.BadZipFile,
-        UnicodeDecodeError,
-        ValueError,
-        OSError,
-        EOFError,
-    ) as exc:
+    except DAMAGED_FILE_ERRORS as exc:
         archive.close()
         raise XlsxError(DAMAGED) from exc
     found = _DIMENSION.search(head[:4096])
@@ -472,15 +474,7 @@ def _rows(
                     yield []
                 number = at
                 yield _cells(body, ctx) if body else []
-    except (
-        KeyError,
-        IndexError,
-        zipfile.BadZipFile,
-        UnicodeDecodeError,
-        ValueError,
-        OSError,
-        EOFError,
-    ) as exc:
+    except DAMAGED_FILE_ERRORS as exc:
         raise XlsxError(DAMAGED) from exc
     finally:
         rest.close()

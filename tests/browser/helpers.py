@@ -98,3 +98,15 @@ def assert_rows_are_table_rows(page: Page) -> None:
     page.wait_for_load_state("load")
     for table in page.evaluate(_TABLES):
         assert table["displays"] in ([], ["table-row"]), f"{page.url}: {table}"
+
+
+def wait_for_htmx(page: Page) -> None:
+    """Wait until htmx has nothing in flight and has settled what it swapped in.
+
+    A select htmx has just swapped in is visible before htmx has bound its own `change` handler (it does
+    so as the swap settles); a test that picks an option at once, on a busy machine, picks it unheard and
+    the next part of the form never comes. A person is never that fast; a test must wait."""
+    page.wait_for_function(
+        """() => document.readyState === "complete" && !document.querySelector(
+            ".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")"""
+    )

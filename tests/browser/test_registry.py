@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from linli.core.models import AuditEntry
 from linli.registry.models import Building, House, Resident, Tag, TagGroup
 from linli.registry.services import resident_create
-from tests.browser.helpers import assert_fits_screen
+from tests.browser.helpers import assert_fits_screen, wait_for_htmx
 from tests.browser.test_shell import sign_in
 from tests.factories import build_world, make_id_number
 
@@ -103,7 +103,9 @@ def test_a_grid_worker_registers_a_resident_on_a_phone_in_under_a_minute(live_re
     step(lambda: page.get_by_label("楼栋").select_option(label="8栋"))
     # htmx re-renders the place: the building's houses appear.
     expect(page.get_by_label("房屋")).to_be_visible()
+    wait_for_htmx(page)
     step(lambda: page.get_by_label("房屋").select_option(label="8-1401"))
+    wait_for_htmx(page)
     expect(page.get_by_label("户", exact=True)).to_have_value("new")  # no household yet: a new one
     shot(page, "register-375")
     step(lambda: page.get_by_role("button", name="登记", exact=True).click())
@@ -121,6 +123,7 @@ def test_a_grid_worker_registers_a_resident_on_a_phone_in_under_a_minute(live_re
     page.get_by_role("button", name="＋ 标签").click()
     expect(page.get_by_test_id("tags").locator(".badge")).to_have_text(["独居老人×"])
     shot(page, "resident-375")
+    wait_for_htmx(page)
     page.get_by_role("button", name="移除标签 独居老人").click()
     expect(page.get_by_test_id("tags").locator(".badge")).to_have_count(0)
 
