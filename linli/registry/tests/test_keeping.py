@@ -123,7 +123,7 @@ def test_a_refused_registration_writes_nothing_not_even_the_new_house(world, val
 
 def test_a_duplicate_id_number_is_refused_after_the_house_would_have_been_made(world, wang):
     before = counts()
-    with pytest.raises(DomainError, match="该身份证号已登记（第一网格，王芳）"):
+    with pytest.raises(DomainError, match="该身份证号已登记（锦绣社区 · 第一网格，王芳）"):
         resident_create(
             actor=world.c01_worker,
             grid=world.c01_g01,
