@@ -247,6 +247,10 @@ def case_location(request: HttpRequest, pk: int) -> HttpResponseBase:
     """更正位置: set or correct where a case is; the grid (and the routing suggestion) follow."""
     user = acting_user(request)
     case = _case(request, pk)
+    if not user.can(Capability.DISPATCH):
+        # Before the form: a department handler has no areas to choose, so the form alone would answer
+        # with a form error, as if they might relocate a case with another choice.
+        raise PermissionDenied("只有派单的社区或街道工作人员可以更正位置。")
     form = LocationForm(request.POST, user=user)
     if form.is_valid():
         place = form.place()

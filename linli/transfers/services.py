@@ -90,8 +90,9 @@ def _store(path: Path) -> Path:
 def import_job_create(
     *, actor: User | None, community: Area, path: Path, original_name: str = "", dry_run: bool = False
 ) -> ImportJob:
-    """Register an import of `path` into `community`: the file is copied next to the job and kept."""
-    require(actor, Capability.WRITE)
+    """Register an import of `path` into `community`: the file is copied next to the job and kept.
+    An import registers and changes residents: it is registry keeping, not a department handler's."""
+    require(actor, Capability.KEEP_REGISTRY)
     require_path_in_scope(actor, community.path)
     if community.kind != Area.Kind.COMMUNITY:
         raise DomainError("请选择要导入到的社区。", field="community")
@@ -160,7 +161,7 @@ def import_job_run(
 def import_job_resume(*, actor: User | None, job: ImportJob) -> ImportJob:
     """Queue a stalled or failed job again (the caller enqueues the task on commit). It starts over from
     the first row: the rows already written come back unchanged, which is what resuming means here."""
-    require(actor, Capability.WRITE)
+    require(actor, Capability.KEEP_REGISTRY)
     require_path_in_scope(actor, job.community.path)
     with transaction.atomic():
         job = ImportJob.objects.select_for_update().select_related("community").get(pk=job.pk)

@@ -27,14 +27,16 @@ def import_list(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     jobs = ImportJob.objects.visible_to(user).select_related("community")[:100]
     return render(
-        request, "transfers/import_list.html", {"jobs": jobs, "can_import": user.can(Capability.WRITE)}
+        request,
+        "transfers/import_list.html",
+        {"jobs": jobs, "can_import": user.can(Capability.KEEP_REGISTRY)},
     )
 
 
 @login_required
 def import_new(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
-    if not user.can(Capability.WRITE):
+    if not user.can(Capability.KEEP_REGISTRY):
         raise PermissionDenied
     form = ImportForm(request.POST or None, request.FILES or None, user=user)
     if request.method == "POST" and form.is_valid():
@@ -78,7 +80,7 @@ def import_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "job": job,
         "problems": rows,
         "can_download": user.can(Capability.EXPORT),
-        "can_resume": user.can(Capability.WRITE),
+        "can_resume": user.can(Capability.KEEP_REGISTRY),
     }
     template = "transfers/import_detail.html#status" if request.htmx else "transfers/import_detail.html"
     return render(request, template, context)

@@ -118,6 +118,26 @@ def test_only_dispatchers_set_the_place_and_only_within_their_scope(
         services.case_relocate(actor=cw.w.c01_worker, case=rejected, address="别处")
 
 
+def test_a_department_handler_is_refused_the_place_form_not_shown_a_form_error(
+    cw: CaseWorld, client_for
+) -> None:
+    case = services.case_dispatch(
+        actor=cw.w.c01_worker,
+        case=services.case_register(
+            actor=cw.w.c01_worker, case=new_case(cw, category=cw.dept_category, attributes={})
+        ),
+        department=cw.department,
+    )
+    handler = client_for(cw.w.department)
+    assert handler.get(f"/cases/{case.pk}/").status_code == 200  # their case: they see it
+    # They have no areas to choose from, so the form alone would answer 400 as if another choice would do.
+    response = handler.post(f"/cases/{case.pk}/location/", {"area": cw.w.c01_g01.pk, "address": "别处"})
+    assert response.status_code == 403
+    case.refresh_from_db()
+    assert case.address != "别处"
+    assert not CaseEvent.objects.filter(case=case, action="relocate").exists()
+
+
 def test_an_open311_case_gets_its_place_over_the_api(cw: CaseWorld, client: Client, bearer) -> None:
     case = new_case(cw, house=None, area=cw.w.c01, address="锦绣路北口")
     headers = bearer(cw.w.c01_leader)

@@ -199,3 +199,18 @@ def test_a_job_whose_worker_died_is_shown_stalled_and_can_be_resumed(
     assert job.status == "done"
     assert job.summary["created"] == expected["created"]
     assert AuditEntry.objects.filter(action="update", object_id=str(job.pk), changes__resumed=True).exists()
+
+
+def test_a_department_handler_may_not_import_or_resume_even_outside_the_pages(world, problem_job, tmp_path):
+    """An import registers residents: keep_registry, which a department handler lacks though they may
+    write (on their cases). The pages keep them out of /transfers/; the services must too."""
+    from linli.core.errors import Forbidden
+    from linli.transfers.services import import_job_create, import_job_resume
+
+    path = tmp_path / "ledger.csv"
+    path.write_text("姓名,身份证号\n", encoding="utf-8")
+    with pytest.raises(Forbidden):
+        import_job_create(actor=world.department, community=world.c01, path=path)
+    with pytest.raises(Forbidden):
+        import_job_resume(actor=world.department, job=problem_job)
+    assert ImportJob.objects.count() == 1
