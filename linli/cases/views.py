@@ -58,6 +58,7 @@ def case_list(request: HttpRequest) -> HttpResponseBase:
             return _case_workbook(user, selectors.ordered(qs, sort), form.describe())
     qs = selectors.ordered(qs, sort).select_related("area__parent", "category", "assignee", "department")
     page, querystring = paginate(request, qs, PAGE_SIZE)
+    Area.qualify(c.area for c in page)  # "滨河社区 · 第四网格西片": the page's places named in one query
     context = {
         "form": form,
         "page": page,
