@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -58,3 +60,22 @@ def wait_until_listening(proc: subprocess.Popen, timeout: float) -> None:
     threading.Thread(target=read, daemon=True).start()
     assert listening.wait(timeout), "".join(seen)
     assert any("Listening at:" in line for line in seen), "".join(seen)
+
+
+def start_serve(var_dir: Path, *, log: bool = True, **settings: str) -> tuple[subprocess.Popen, int]:
+    """`linli init` then `linli serve` (one web worker) on a free loopback port, in `var_dir` on SQLite, with
+    `settings` as extra environment. With `log`, the server's log is a text pipe (for
+    `wait_until_listening`); without, it is discarded. The caller stops the server."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env |= {"LINLI_VAR_DIR": str(var_dir), **settings}
+    linli = str(Path(sys.executable).with_name("linli"))
+    subprocess.run([linli, "init"], env=env, check=True, capture_output=True, timeout=120)
+    port = free_port()
+    proc = subprocess.Popen(
+        [linli, "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.PIPE if log else subprocess.DEVNULL,
+        stderr=subprocess.STDOUT if log else subprocess.DEVNULL,
+        text=True,
+    )
+    return proc, port

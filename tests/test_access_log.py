@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -13,25 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.processes import free_port, wait_until_listening
+from tests.processes import start_serve, wait_until_listening
 
 
 def test_the_access_log_masks_api_keys_in_urls_and_referers(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["LINLI_VAR_DIR"] = str(tmp_path)
-    env["LINLI_TICK_SECONDS"] = "0"
     log = tmp_path / "access.log"
-    env["LINLI_ACCESS_LOG"] = str(log)
-    linli = str(Path(sys.executable).with_name("linli"))
-    subprocess.run([linli, "init"], env=env, check=True, capture_output=True, timeout=120)
-    port = free_port()
-    proc = subprocess.Popen(
-        [linli, "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc, port = start_serve(tmp_path, LINLI_TICK_SECONDS="0", LINLI_ACCESS_LOG=str(log))
     token = "linli_" + "Q7x_-Z" * 7 + "k"  # the shape of a real token; whether it is valid does not matter
     try:
         wait_until_listening(proc, timeout=60)

@@ -3,30 +3,15 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
-from tests.processes import descendant_commands, free_port, wait_until_listening
+from tests.processes import descendant_commands, start_serve, wait_until_listening
 
 
 def test_serve_runs_gunicorn_and_answers_health_and_pages(tmp_path: Path):
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env["LINLI_VAR_DIR"] = str(tmp_path)
-    env["LINLI_TICK_SECONDS"] = "1"
-    linli = str(Path(sys.executable).with_name("linli"))
-    subprocess.run([linli, "init"], env=env, check=True, capture_output=True, timeout=120)
-    port = free_port()
-    proc = subprocess.Popen(
-        [linli, "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    proc, port = start_serve(tmp_path, LINLI_TICK_SECONDS="1")
     try:
         wait_until_listening(proc, timeout=60)
         # Bound means connections queue until a worker has booted: one request, a generous timeout.

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -17,7 +15,7 @@ from linli.core.cli import main
 from linli.transfers.services import import_job_create
 from linli.transfers.tasks import run_import
 from tests.factories import make_id_number
-from tests.processes import children, free_port
+from tests.processes import children, start_serve
 
 
 def _hold_write_lock(seconds: float, ready: threading.Event) -> None:
@@ -80,16 +78,7 @@ def _until(condition, seconds: float):  # noqa: ANN001, ANN202  (a small polling
 
 
 def test_serve_starts_a_killed_worker_again(tmp_path: Path):
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env |= {"LINLI_VAR_DIR": str(tmp_path), "LINLI_TICK_SECONDS": "0", "LINLI_TASK_WORKERS": "2"}
-    linli = str(Path(sys.executable).with_name("linli"))
-    subprocess.run([linli, "init"], env=env, check=True, capture_output=True, timeout=120)
-    proc = subprocess.Popen(
-        [linli, "serve", "--port", str(free_port()), "--workers", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    proc, _ = start_serve(tmp_path, log=False, LINLI_TICK_SECONDS="0", LINLI_TASK_WORKERS="2")
     try:
         first = _until(lambda: _two_workers(proc.pid), 30)
         assert first, children(proc.pid)  # two workers, so one long import does not block the rest
