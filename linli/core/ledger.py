@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from django.apps import apps
@@ -171,10 +172,13 @@ def _changes(entry: AuditEntry, model: type[models.Model] | None, reveal: bool) 
     return out
 
 
+# What the modules declare is fixed once Django is set up; the ledger reads the labels once per value shown.
+@cache
 def _namers() -> dict[str, Callable[[Iterable[str]], dict[str, str]]]:
     return {kind: namer for config in module_configs() for kind, namer in config.audit_names().items()}
 
 
+@cache
 def _value_labels() -> dict[tuple[str, str], dict[str, str]]:
     return {k: v for config in module_configs() for k, v in config.audit_value_labels().items()}
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.apps import AppConfig, apps
@@ -109,8 +110,9 @@ def nav_items() -> list[NavItem]:
     return sorted(items, key=lambda item: NAV_SECTIONS.index(item.section))  # stable: app order within
 
 
-def access_sections() -> list[Section]:
-    return [s for config in module_configs() for s in config.access_sections]
+@cache  # the modules' declarations do not change once Django is set up; read on every request
+def access_sections() -> tuple[Section, ...]:
+    return tuple(s for config in module_configs() for s in config.access_sections)
 
 
 def home_cards(user: Any) -> list[HomeCard]:
