@@ -44,8 +44,9 @@ def clean(value: Any) -> str:
 class Document(FPDF):
     """An A4 page set with Linli's header and footer. Sizes are millimetres."""
 
-    def __init__(self, title: str, *, scope: str, printed_at: datetime | None = None,
-                 landscape: bool = False) -> None:
+    def __init__(
+        self, title: str, *, scope: str, printed_at: datetime | None = None, landscape: bool = False
+    ) -> None:
         super().__init__(orientation="L" if landscape else "P", unit="mm", format="A4")
         self.title_text = clean(title)
         self.scope_text = clean(scope)
@@ -106,20 +107,39 @@ class Document(FPDF):
             self.set_text_color(0)
             self.multi_cell(0, 6.5, clean(value) or "—", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
 
-    def table_rows(self, headers: Sequence[str], rows: Iterable[Sequence[Any]], *,
-              widths: Sequence[float] | None = None, size: float = 9.5) -> None:
+    def table_rows(
+        self,
+        headers: Sequence[str],
+        rows: Iterable[Sequence[Any]],
+        *,
+        widths: Sequence[float] | None = None,
+        size: float = 9.5,
+    ) -> None:
         """A bordered table whose header repeats on every page; cells wrap."""
         self.set_font(FONT, size=size)
         col_widths = tuple(widths) if widths else None
-        with FPDF.table(self, col_widths=col_widths, line_height=size * 0.6, text_align="LEFT",
-                        first_row_as_headings=True, repeat_headings=1) as table:
+        with FPDF.table(
+            self,
+            col_widths=col_widths,
+            line_height=size * 0.6,
+            text_align="LEFT",
+            first_row_as_headings=True,
+            repeat_headings=1,
+        ) as table:
             table.row([clean(h) for h in headers])
             for row in rows:
                 table.row([clean(cell) for cell in row])
         self.set_font(FONT, size=10.5)
 
-    def qr(self, data: str, *, size: float = 28, x: float | None = None, y: float | None = None,
-           caption: str = "") -> None:
+    def qr(
+        self,
+        data: str,
+        *,
+        size: float = 28,
+        x: float | None = None,
+        y: float | None = None,
+        caption: str = "",
+    ) -> None:
         """A QR code of `data` (size in mm), by default at the right margin of the current line."""
         import segno
 

@@ -14,8 +14,17 @@ def svg(data: str, *, scale: int = 4, title: str = "") -> str:
     import segno
 
     buf = io.BytesIO()
-    segno.make(data, error="m").save(buf, kind="svg", scale=scale, border=2, xmldecl=False,
-                                      svgns=True, svgclass="qr", lineclass=None, title=None)
+    segno.make(data, error="m").save(
+        buf,
+        kind="svg",
+        scale=scale,
+        border=2,
+        xmldecl=False,
+        svgns=True,
+        svgclass="qr",
+        lineclass=None,
+        title=None,
+    )
     markup = buf.getvalue().decode("ascii")
     if title:
         from django.utils.html import escape

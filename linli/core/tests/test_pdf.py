@@ -14,8 +14,11 @@ def build() -> bytes:
     doc = pdf.Document("志愿服务证明", scope="幸福街道 · 阳光社区")
     doc.heading("基本信息")
     doc.fields([("姓名", "欧阳龘龘"), ("服务时长", "12.5 小时"), ("备注", "a\x00b\u202ec")])
-    doc.table_rows(["日期", "内容", "时长"], [[f"2026-01-{i % 28 + 1:02d}", "陪同就医" * (i % 5 + 1), i] for i in range(80)],
-              widths=[30, 110, 30])
+    doc.table_rows(
+        ["日期", "内容", "时长"],
+        [[f"2026-01-{i % 28 + 1:02d}", "陪同就医" * (i % 5 + 1), i] for i in range(80)],
+        widths=[30, 110, 30],
+    )
     doc.qr("https://linli.example/verify/V2026-000123", caption="扫码核验")
     doc.seal_box()
     return doc.bytes()
@@ -50,8 +53,11 @@ def test_the_font_is_embedded_so_a_machine_without_chinese_fonts_renders_it(tmp_
         print(dark)
     """)
     env = {"PATH": "/usr/bin:/bin", "FONTCONFIG_FILE": "/dev/null", "HOME": str(tmp_path)}
-    dark = float(subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True,
-                                check=True).stdout)
+    dark = float(
+        subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+        ).stdout
+    )
     assert dark > 0.002
 
 
