@@ -22,6 +22,17 @@ def _quick_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["linli.accounts.hashers.QuickArgon2PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def sms_outbox(settings):
+    """Text messages stay in memory during tests: `sms_outbox` is the list of what was sent."""
+    from linli.core import sms
+
+    settings.LINLI_SMS_BACKEND = "memory"
+    sms.outbox.clear()
+    yield sms.outbox
+    sms.outbox.clear()
+
+
 @pytest.fixture
 def world(db) -> World:
     return build_world()

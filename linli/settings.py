@@ -241,6 +241,9 @@ LINLI_IMPORT_MAX_UNZIPPED_MB = int(os.environ.get("LINLI_IMPORT_MAX_UNZIPPED_MB"
 LINLI_IMPORT_MAX_RATIO = int(os.environ.get("LINLI_IMPORT_MAX_RATIO", "200"))
 # Background-job worker processes `linli serve` starts (and restarts if one dies): more than one, so one
 # long import does not hold up everyone else's.
+# Text messages (one-time codes, rating links): "console" writes them to var/sms-outbox.log, "memory" keeps
+# them for tests, or a dotted path to a gateway function(phone, text, purpose) (core/sms.py).
+LINLI_SMS_BACKEND = os.environ.get("LINLI_SMS_BACKEND", "console")
 LINLI_TASK_WORKERS = int(os.environ.get("LINLI_TASK_WORKERS", "2"))
 # A running job whose worker has not been heard from for this long is shown as stalled (and may be resumed).
 LINLI_WORKER_STALL_SECONDS = int(os.environ.get("LINLI_WORKER_STALL_SECONDS", "120"))
