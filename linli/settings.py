@@ -243,6 +243,9 @@ LINLI_IMPORT_MAX_RATIO = int(os.environ.get("LINLI_IMPORT_MAX_RATIO", "200"))
 # long import does not hold up everyone else's.
 # Text messages (one-time codes, rating links): "console" writes them to var/sms-outbox.log, "memory" keeps
 # them for tests, or a dotted path to a gateway function(phone, text, purpose) (core/sms.py).
+# `linli check`: the least free space on the data disk, and the oldest a last backup may be.
+LINLI_MIN_FREE_DISK_MB = int(os.environ.get("LINLI_MIN_FREE_DISK_MB", "1024"))
+LINLI_BACKUP_MAX_AGE_HOURS = int(os.environ.get("LINLI_BACKUP_MAX_AGE_HOURS", "26"))
 LINLI_SMS_BACKEND = os.environ.get("LINLI_SMS_BACKEND", "console")
 LINLI_TASK_WORKERS = int(os.environ.get("LINLI_TASK_WORKERS", "2"))
 # A running job whose worker has not been heard from for this long is shown as stalled (and may be resumed).

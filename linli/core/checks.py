@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -62,7 +65,112 @@ def run_checks() -> Iterator[tuple[bool, str]]:
     else:
         yield True, "debug off"
 
+    yield from deployment_checks()
+
     from linli.core.modules import module_configs
 
     for config in module_configs():
         yield from config.operator_checks()
+
+
+# "testserver" is what Django's test client calls itself.
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "[::1]", "::1", "testserver"}
+
+
+def deployment_checks() -> Iterator[tuple[bool, str]]:
+    """Secret key, HTTPS, disk space, sweeps, backups: what a server left as installed gets wrong."""
+    from django.utils import timezone
+
+    from linli.core.models import AuditEntry, Heartbeat
+
+    key = settings.SECRET_KEY
+    if len(key) < 50 or len(set(key)) < 5:
+        yield False, "SECRET_KEY is too short or too simple: set at least 50 random characters"
+    elif os.environ.get("SECRET_KEY"):
+        yield True, "SECRET_KEY set in the environment"
+    else:
+        yield (
+            True,
+            "SECRET_KEY generated in var/secret_key (set SECRET_KEY when several servers share a database)",
+        )
+
+    public = sorted(h for h in settings.ALLOWED_HOSTS if h not in LOCAL_HOSTS)
+    if settings.LINLI_HTTPS:
+        yield True, "HTTPS settings on (secure cookies, HSTS)"
+    elif public:
+        yield False, f"served as {public[0]} over plain HTTP: put TLS in front and set LINLI_HTTPS=1"
+    else:
+        yield True, "served on this machine only (ALLOWED_HOSTS local): HTTPS not needed yet"
+
+    var = settings.VAR_DIR
+    if var.exists():
+        free_mb = shutil.disk_usage(var).free // 2**20
+        need = settings.LINLI_MIN_FREE_DISK_MB
+        yield (
+            free_mb >= need,
+            f"{free_mb:,} MB free on the data disk"
+            + (
+                ""
+                if free_mb >= need
+                else f": below {need:,} MB (LINLI_MIN_FREE_DISK_MB); free space or grow it"
+            ),
+        )
+
+    now = timezone.now()
+    if settings.LINLI_TICK_SECONDS > 0 or Heartbeat.last("tick") is not None:
+        last = Heartbeat.last("tick")
+        quiet = timedelta(seconds=max(3 * settings.LINLI_TICK_SECONDS, 900))
+        if last is None:
+            yield True, "sweeps have not run yet: 'linli serve' runs them (or cron 'linli tick')"
+        elif now - last > quiet:
+            yield (
+                False,
+                f"sweeps last ran {_ago(now - last)} ago: is 'linli serve' (or cron 'linli tick') running?",
+            )
+        else:
+            yield True, f"sweeps ran {_ago(now - last)} ago"
+
+    max_age = timedelta(hours=settings.LINLI_BACKUP_MAX_AGE_HOURS)
+    last_backup = (
+        AuditEntry.objects.filter(action=AuditEntry.Action.BACKUP)
+        .order_by("-at")
+        .values_list("at", flat=True)
+        .first()
+    )
+    if last_backup is not None:
+        old = now - last_backup > max_age
+        yield (
+            not old,
+            f"last backup {_ago(now - last_backup)} ago"
+            + (
+                f": older than {settings.LINLI_BACKUP_MAX_AGE_HOURS} h; schedule 'linli backup'"
+                if old
+                else ""
+            ),
+        )
+    else:
+        installed = _installed_at()
+        age = now - installed if installed is not None else timedelta(0)
+        yield (
+            age <= max_age,
+            "no backup yet: schedule 'linli backup' (docs/deployment.md)"
+            + ("" if age <= max_age else f"; this database is {_ago(age)} old"),
+        )
+
+
+def _installed_at() -> datetime | None:
+    """When the database was created: the first migration's time."""
+    from django.db.migrations.recorder import MigrationRecorder
+
+    return MigrationRecorder.Migration.objects.order_by("applied").values_list("applied", flat=True).first()
+
+
+def _ago(delta: timedelta) -> str:
+    seconds = int(delta.total_seconds())
+    if seconds < 120:
+        return f"{seconds} s"
+    if seconds < 7200:
+        return f"{seconds // 60} min"
+    if seconds < 172800:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} days"

@@ -248,11 +248,14 @@ def cmd_tick(args: argparse.Namespace) -> None:
 
     if args.loop is not None and args.loop < 1:
         raise CliError("--loop needs at least 1 second")
+    from linli.core.models import Heartbeat
+
     steps = [sweep.start() for sweep in args.sweeps]
     while True:
         for step in steps:
             if (line := step(args.loop is not None)) is not None:
                 print(line, flush=True)
+        Heartbeat.beat("tick")  # `linli check` reports sweeps that went quiet
         if args.loop is None:
             return
         time.sleep(args.loop)

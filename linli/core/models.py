@@ -92,3 +92,27 @@ class AuditEntry(models.Model):
 
     def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
         raise TypeError("The audit log is append-only.")
+
+
+class Heartbeat(models.Model):
+    """When a periodic job last ran (`linli tick`, the sweeps): `linli check` reports one that went quiet.
+
+    One row per job name, overwritten each round; with several app servers each one's sweep writes the same row.
+    """
+
+    name = models.CharField(max_length=80, primary_key=True)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = "心跳"
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.at:%Y-%m-%d %H:%M}"
+
+    @classmethod
+    def beat(cls, name: str) -> None:
+        cls.objects.update_or_create(name=name, defaults={"at": timezone.now()})
+
+    @classmethod
+    def last(cls, name: str) -> Any:
+        return cls.objects.filter(name=name).values_list("at", flat=True).first()
