@@ -155,11 +155,25 @@ def cmd_audit_archive(args: argparse.Namespace) -> None:
 
 def cmd_backup(args: argparse.Namespace) -> None:
     from linli.core.audit import Action, audit_record
-    from linli.core.backup import backup
+    from linli.core.backup import backup, backup_into
 
+    if (args.file is None) == (args.dir is None):
+        raise CliError("give either FILE or --dir DIR")
+    if args.dir is not None:
+        directory = Path(args.dir)
+        if not directory.is_dir():
+            raise CliError(f"directory {directory} does not exist")
+        if args.keep < 1:
+            raise CliError("--keep must be at least 1")
+        audit_record(actor=None, action=Action.BACKUP, object_repr=str(directory))
+        path, counts, removed = backup_into(directory, keep=args.keep)
+        print(f"backup written to {path}: {sum(counts.values())} rows, {path.stat().st_size:,} bytes")
+        for old in removed:
+            print(f"removed {old} (keeping the newest {args.keep})")
+        return
     path = Path(args.file)
     if path.is_dir():
-        raise CliError(f"{path} is a directory")
+        raise CliError(f"{path} is a directory (use --dir for dated backups with retention)")
     if not path.parent.exists():
         raise CliError(f"directory {path.parent} does not exist")
     audit_record(actor=None, action=Action.BACKUP, object_repr=str(path))
@@ -408,8 +422,10 @@ def build_parser() -> Parser:
     p.add_argument("--before", required=True, help="YYYY-MM-DD; at least six months ago")
     p.add_argument("--out", required=True, help="new .jsonl.gz file")
 
-    p = command("backup", cmd_backup, "write a portable backup of all data to FILE")
-    p.add_argument("file")
+    p = command("backup", cmd_backup, "write a portable backup of all data to FILE (online: one snapshot)")
+    p.add_argument("file", nargs="?")
+    p.add_argument("--dir", help="write linli-YYYYMMDD-HHMMSS.jsonl.gz into DIR instead of FILE")
+    p.add_argument("--keep", type=int, default=14, help="with --dir: keep the newest N such files (14)")
     p = command("restore", cmd_restore, "replace all data with the backup in FILE")
     p.add_argument("file")
     p.add_argument("--yes", action="store_true", help="do not ask for confirmation")

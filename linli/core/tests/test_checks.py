@@ -40,7 +40,9 @@ def test_a_short_secret_key_fails(db, settings):
 
 def test_a_public_host_without_https_fails_and_with_https_passes(db, settings):
     settings.ALLOWED_HOSTS = ["127.0.0.1", "linli.street.gov.cn"]
-    assert failures() == ["served as linli.street.gov.cn over plain HTTP: put TLS in front and set LINLI_HTTPS=1"]
+    assert failures() == [
+        "served as linli.street.gov.cn over plain HTTP: put TLS in front and set LINLI_HTTPS=1"
+    ]
     settings.LINLI_HTTPS = True
     assert failures() == []
 
@@ -68,7 +70,9 @@ def test_the_tick_command_leaves_a_heartbeat(db, capsys):
 
 def test_backups_must_be_recent_once_the_database_is_older_than_the_limit(installed_long_ago, settings):
     (failure,) = failures()
-    assert failure == "no backup yet: schedule 'linli backup' (docs/deployment.md); this database is 30 days old"
+    assert (
+        failure == "no backup yet: schedule 'linli backup' (docs/deployment.md); this database is 30 days old"
+    )
     audit_record(actor=None, action=Action.BACKUP, object_repr="/backups/a.json.gz")
     assert failures() == []
     with time_machine.travel(timezone.now() + timedelta(hours=27), tick=False):
