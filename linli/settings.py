@@ -204,6 +204,12 @@ STORAGES = {
     },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Production: `linli init` collects the static files here under content-hashed names with .gz beside them, and
+# nginx serves them with a year's cache (deploy/nginx/linli.conf). Unset, Linli serves them itself.
+STATIC_ROOT = Path(os.environ["LINLI_STATIC_ROOT"]).resolve() if os.environ.get("LINLI_STATIC_ROOT") else None
+if STATIC_ROOT is not None:
+    WHITENOISE_USE_FINDERS = False
+    STORAGES["staticfiles"] = {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"}
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 

@@ -81,6 +81,10 @@ def cmd_init(args: argparse.Namespace) -> None:
         refresh_statistics()
     where = connection.settings_dict["NAME"]
     print(f"database ready ({connection.vendor}: {where})")
+    if settings.STATIC_ROOT:
+        # Hashed names, so nginx may cache them for a year (docs/deployment.md).
+        call_command("collectstatic", interactive=False, verbosity=0)
+        print(f"static files collected into {settings.STATIC_ROOT}")
 
 
 def cmd_serve(args: argparse.Namespace) -> None:
