@@ -27,7 +27,7 @@ COOKIE_PATH = "/portal/"
 def current_session(request: HttpRequest) -> PortalSession | None:
     if not hasattr(request, "_portal_session"):
         request._portal_session = services.session_for(request.COOKIES.get(COOKIE))  # type: ignore[attr-defined]
-    return request._portal_session  # type: ignore[attr-defined, no-any-return]
+    return request._portal_session  # type: ignore[attr-defined]
 
 
 def set_cookie(response: HttpResponse, key: str) -> None:

@@ -6,6 +6,7 @@ from django import forms
 
 from linli.areas.models import Area
 from linli.cases.forms import leaf_categories
+from linli.cases.models import Category
 from linli.portal.models import CorrectionRequest
 
 
@@ -44,13 +45,15 @@ class CorrectionForm(forms.Form):
 class CaseForm(forms.Form):
     WHERE = (("home", "在我家（登记的住址）"), ("address", "在别处（填写地点）"))
 
-    category = forms.ModelChoiceField(
-        label="是什么问题？", queryset=None, widget=forms.RadioSelect, empty_label=None
-    )  # type: ignore[arg-type]
+    category: forms.ModelChoiceField[Category] = forms.ModelChoiceField(
+        label="是什么问题？", queryset=Category.objects.none(), widget=forms.RadioSelect, empty_label=None
+    )
     title = forms.CharField(label="一句话说明", max_length=100)
     description = forms.CharField(label="具体情况", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
     where = forms.ChoiceField(label="在哪里？", choices=WHERE, widget=forms.RadioSelect, initial="home")
-    community = forms.ModelChoiceField(label="所在社区", queryset=None, required=False, empty_label="请选择")  # type: ignore[arg-type]
+    community: forms.ModelChoiceField[Area] = forms.ModelChoiceField(
+        label="所在社区", queryset=Area.objects.none(), required=False, empty_label="请选择"
+    )
     address = forms.CharField(
         label="地点", max_length=200, required=False, help_text="如 锦绣路 8 号楼 2 单元门口"
     )
@@ -66,9 +69,7 @@ class CaseForm(forms.Form):
         from linli.cases.forms import question_field
 
         chosen = str(self.data.get("category", "")) if self.is_bound else ""
-        category = (
-            self.fields["category"].queryset.filter(pk=int(chosen)).first() if chosen.isdigit() else None
-        )  # type: ignore[attr-defined]
+        category = leaf_categories().filter(pk=int(chosen)).first() if chosen.isdigit() else None
         added = []
         for q in category.questions if category else []:
             name = f"attribute[{q['code']}]"

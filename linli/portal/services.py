@@ -165,7 +165,7 @@ def signin_verify(*, request_id: int | None, code: str) -> tuple[PortalSession, 
         if request is not None and fresh and secrets.compare_digest(request.code_hash, digest(code)):
             request.used_at = _now()
             request.save(update_fields=["used_at"])
-            resident = Resident.objects.select_related("grid").get(pk=request.resident_id)
+            resident = Resident.objects.select_related("grid").get(pk=request.resident_id or 0)
             key = secrets.token_urlsafe(32)
             session = PortalSession.objects.create(key_hash=digest(key), resident=resident)
             lockout.record(_lock_key(phone), ip, succeeded=True, bucket=lockout.Bucket.TRACK)

@@ -347,7 +347,7 @@ def case_photo_add(request: HttpRequest, session: PortalSession, number: str) ->
 @resident_required
 def case_photo(request: HttpRequest, session: PortalSession, number: str, pk: int) -> HttpResponseBase:
     case = _case(session, number)
-    return photo_response(CasePhoto.objects.filter(case=case), pk)  # type: ignore[no-any-return]
+    return photo_response(CasePhoto.objects.filter(case=case), pk)
 
 
 # --- relatives (代办) --------------------------------------------------------------------------------
