@@ -163,6 +163,15 @@ def test_acting_for_an_elderly_mother_approved_by_the_community(live_portal, pag
     expect(phone.get_by_test_id("links")).to_contain_text("待审核")
     assert_fits_screen(phone)
 
+    # The staff side on a phone: the request is a card with its buttons.
+    staff_phone = page_factory(375, 760)
+    sign_in(staff_phone, base, "c01-worker")
+    staff_phone.goto(f"{base}/portal-admin/")
+    expect(staff_phone.get_by_test_id("links")).to_contain_text(pw.mother.name)
+    assert_fits_screen(staff_phone)
+    assert assert_rows_are_cards(staff_phone) >= 1
+    shot(staff_phone, "portal-admin-375")
+
     desk = page_factory(1366)
     sign_in(desk, base, "c01-worker")
     desk.goto(f"{base}/portal-admin/")
