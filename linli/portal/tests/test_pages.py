@@ -366,3 +366,42 @@ def test_portal_photos_of_a_case_are_its_own(pw, portal_client):
     )
     assert r.status_code == 302
     assert CasePhoto.objects.filter(case=case).count() == 1
+
+
+def test_staff_may_end_a_link_and_a_second_request_for_the_same_relative_is_refused(
+    pw, portal_client, client_for
+):
+    client = portal_client(pw.fang)
+    data = {"name": "李秀英", "id_number": pw.mother.id_number, "relation": "母亲"}
+    client.post("/portal/relatives/", data)
+    r = client.post("/portal/relatives/", data)
+    assert r.status_code == 400
+    assert "已申请" in r.content.decode()
+    link = ProxyLink.objects.get()
+    worker = client_for(pw.w.c01_worker)
+    worker.post(f"/portal-admin/links/{link.pk}/decide/", {"approve": "1"})
+    client.post("/portal/act-for/", {"link": link.pk})
+    assert "正在代 李秀英 办理" in client.get("/portal/").content.decode()
+    assert client_for(pw.w.grid_worker_c02_g01).post(f"/portal-admin/links/{link.pk}/end/").status_code in (
+        403,
+        404,
+    )
+    worker.post(f"/portal-admin/links/{link.pk}/end/", {"note": "本人要求"})
+    link.refresh_from_db()
+    assert link.status == LinkStatus.ENDED
+    home = client.get("/portal/").content.decode()
+    assert "正在代" not in home
+    assert "王芳，您好" in home
+    # Ended, it may be asked for again.
+    assert client.post("/portal/relatives/", data).status_code == 302
+
+
+def test_a_session_ends_when_the_resident_leaves_the_registry(pw, portal_client):
+    from linli.registry.services import resident_move_out
+
+    client = portal_client(pw.son)
+    assert client.get("/portal/").status_code == 200
+    resident_move_out(actor=None, resident=pw.son, effective_date=pw.son.created_at.date())
+    r = client.get("/portal/")
+    assert r.status_code == 302
+    assert r["Location"].startswith("/portal/signin/")

@@ -180,7 +180,9 @@ def test_someone_not_in_the_registry_is_sent_to_file_by_tracking_number(db):
 
 def test_the_audit_ledger_names_portal_sign_ins(pw, portal_client, client_for):
     portal_client(pw.fang)
-    Client().post("/portal/signin/", {"name": "某人", "id_number": "110101199001011234", "phone": "13900000000"})
+    Client().post(
+        "/portal/signin/", {"name": "某人", "id_number": "110101199001011234", "phone": "13900000000"}
+    )
     admin = client_for(pw.w.street_admin)
     page = admin.get("/audit/").content.decode()
     assert "居民 王芳" in page
