@@ -48,7 +48,7 @@ def portal_sign_in(page: Page, base: str, resident: Resident, sms_outbox: list[A
     page.get_by_role("button", name="获取验证码").click()
     expect(page.get_by_test_id("code-sent")).to_be_visible()
     assert len(sms_outbox) == sent + 1
-    code = re.search(r"验证码是 (\d{6})", sms_outbox[-1].text).group(1)  # type: ignore[union-attr]
+    code = re.search(r"验证码是 (\d{6})", sms_outbox[-1].text).group(1)
     page.get_by_label("短信验证码").fill(code)
     page.get_by_role("button", name="登录").click()
     expect(page.get_by_test_id("portal-home")).to_be_visible()
