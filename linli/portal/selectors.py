@@ -24,7 +24,6 @@ PUBLIC_NOTES = frozenset(
         CaseEvent.Action.REWORK,
         CaseEvent.Action.RESIDENT_CONFIRM,
         CaseEvent.Action.RESIDENT_DISPUTE,
-        CaseEvent.Action.FOLLOW_UP,
     }
 )
 

@@ -109,6 +109,7 @@ def signin_start(*, name: str, id_number: str, phone: str) -> SignInCode:
         >= settings.LINLI_PORTAL_REQUESTS_PER_ADDRESS
     ):
         raise DomainError("请求过于频繁，请稍后再试。", code="throttled")
+    _prune()
     resident = (
         Resident.objects.filter(id_number=number, name=name, phone=wanted, status=ResidentStatus.ACTIVE)
         .select_related("grid")
@@ -144,6 +145,16 @@ def signin_start(*, name: str, id_number: str, phone: str) -> SignInCode:
             purpose="portal_code",
         )
     return request
+
+
+def _prune() -> None:
+    """Sign-in requests hold typed phones and addresses: kept a day (the limits look back an hour), then
+    deleted. Ended or expired sessions go after a month (the audit log keeps the sign-ins)."""
+    now = _now()
+    SignInCode.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
+    PortalSession.objects.filter(
+        Q(ended_at__lt=now - timedelta(days=30)) | Q(last_seen_at__lt=now - timedelta(days=30))
+    ).delete()
 
 
 def signin_verify(*, request_id: int | None, code: str) -> tuple[PortalSession, str]:

@@ -187,3 +187,15 @@ def test_the_audit_ledger_names_portal_sign_ins(pw, portal_client, client_for):
     page = admin.get("/audit/").content.decode()
     assert "居民 王芳" in page
     assert "110101199001011234" not in page
+
+
+def test_old_sign_in_requests_are_deleted(pw, sms_outbox, clock):
+    from linli.portal.models import SignInCode
+
+    fang = pw.fang
+    _start(Client(), "某人", "110101199001011234", "13900000000")
+    _start(Client(), fang.name, fang.id_number, fang.phone)
+    assert SignInCode.objects.count() == 2
+    clock.shift(timedelta(days=2))
+    _start(Client(), fang.name, fang.id_number, fang.phone)
+    assert SignInCode.objects.count() == 1
