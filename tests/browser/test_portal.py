@@ -17,7 +17,7 @@ from linli.cases.tests.conftest import run_to_handled
 from linli.portal.models import PortalFiling, ProxyLink
 from linli.portal.tests.conftest import PortalWorld, build_portal_world
 from linli.registry.models import Resident
-from tests.browser.helpers import assert_fits_screen, assert_rows_are_cards
+from tests.browser.helpers import assert_fits_screen, assert_rows_are_cards, assert_rows_are_table_rows
 from tests.browser.test_cases import shot
 from tests.browser.test_shell import sign_in
 from tests.factories import build_world
@@ -203,3 +203,21 @@ def test_acting_for_an_elderly_mother_approved_by_the_community(live_portal, pag
     phone.get_by_test_id("acting-banner").get_by_role("button", name="回到本人").click()
     expect(phone.get_by_test_id("portal-home")).to_contain_text("王芳")
     expect(phone.get_by_test_id("acting-banner")).to_have_count(0)
+
+
+def test_the_portal_on_a_desk(live_portal, page_factory, sms_outbox):
+    base, pw = live_portal
+    desk = page_factory(1366, 860)
+    portal_sign_in(desk, base, pw.fang, sms_outbox)
+    for path in (
+        "/portal/",
+        "/portal/household/",
+        "/portal/cases/",
+        "/portal/cases/new/",
+        "/portal/relatives/",
+    ):
+        desk.goto(f"{base}{path}")
+        expect(desk.locator("h1")).to_be_visible()
+        assert_fits_screen(desk)
+        assert_rows_are_table_rows(desk)
+    shot(desk, "portal-household-1366")
