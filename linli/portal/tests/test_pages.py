@@ -405,3 +405,22 @@ def test_a_session_ends_when_the_resident_leaves_the_registry(pw, portal_client)
     r = client.get("/portal/")
     assert r.status_code == 302
     assert r["Location"].startswith("/portal/signin/")
+
+
+def test_my_cases_include_those_filed_at_the_hall_at_my_building_with_my_phone(pw, portal_client):
+    def hall(title: str, phone: str, **place) -> Case:
+        return cases.case_create(
+            actor=pw.w.c01_worker,
+            category=pw.cw.dept_category,
+            channel="walk_in",
+            title=title,
+            description="大厅登记",
+            reporter_phone=phone,
+            **place,
+        )
+
+    mine = hall("大厅登记的我的诉求", pw.fang.phone, house=pw.cw.house)
+    neighbours = hall("同楼邻居的诉求", "13700000001", house=pw.cw.house)
+    page = portal_client(pw.fang).get("/portal/cases/").content.decode()
+    assert mine.title in page
+    assert neighbours.title not in page
