@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "linli.transfers",
     "linli.cases",
     "linli.visits",
+    "linli.portal",
 ]
 
 MIDDLEWARE = [
@@ -283,3 +284,13 @@ LINLI_MAX_PHOTO_MB = int(os.environ.get("LINLI_MAX_PHOTO_MB", "10"))
 # Days after closing during which a resident may say on the tracking page that a case is not solved
 # (it reopens, counted as rework).
 LINLI_RESIDENT_REOPEN_DAYS = int(os.environ.get("LINLI_RESIDENT_REOPEN_DAYS", "7"))
+
+# --- Residents' portal (/portal/) ----------------------------------------------------------------
+# Minutes a sign-in code stays valid; codes one phone may request, and sign-in requests one address may
+# make, per hour; hours a resident's session lasts at most (it also ends after the staff idle limit).
+LINLI_PORTAL_CODE_MINUTES = int(os.environ.get("LINLI_PORTAL_CODE_MINUTES", "10"))
+LINLI_PORTAL_CODES_PER_PHONE = int(os.environ.get("LINLI_PORTAL_CODES_PER_PHONE", "5"))
+LINLI_PORTAL_REQUESTS_PER_ADDRESS = int(os.environ.get("LINLI_PORTAL_REQUESTS_PER_ADDRESS", "30"))
+LINLI_PORTAL_SESSION_HOURS = int(os.environ.get("LINLI_PORTAL_SESSION_HOURS", "12"))
+# Bump when the portal's shell (styles, script) changes, so installed service workers refresh their cache.
+LINLI_PORTAL_SHELL_VERSION = "1"

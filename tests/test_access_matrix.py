@@ -31,6 +31,7 @@ from linli.api.v1 import api
 from linli.cases import services as cases
 from linli.cases.tests.conftest import build_case_world, new_case
 from linli.core.errors import Forbidden
+from linli.portal.models import CorrectionRequest, ProxyLink
 from linli.registry.models import Household
 from linli.registry.services import resident_create
 from linli.transfers.services import import_job_create, import_job_run
@@ -168,6 +169,45 @@ TABLE: list[Row] = [
     page("track_submit", "/track/new/", ALL),
     page("track_case", "/track/{case_number}/", NONE),
     page("track_verdict", "/track/{case_number}/verdict/", NONE, "POST"),
+    # the residents' portal: its shell and sign-in are public; everything personal needs a resident's own
+    # session, which no staff role has (they are sent to the portal's sign-in)
+    page("portal:manifest", "/portal/manifest.webmanifest", ALL),
+    page("portal:service_worker", "/portal/sw.js", ALL),
+    page("portal:offline", "/portal/offline/", ALL),
+    page("portal:text_size", "/portal/text-size/", ALL, "POST", large="1"),
+    page("portal:signin", "/portal/signin/", ALL),
+    page("portal:signin_code", "/portal/signin/code/", ALL, "POST"),
+    page("portal:signout", "/portal/signout/", ALL, "POST"),
+    page("portal:home", "/portal/", NONE),
+    page("portal:household", "/portal/household/", NONE),
+    page("portal:grid_worker", "/portal/grid-worker/", NONE),
+    page("portal:cases", "/portal/cases/", NONE),
+    page("portal:case_new", "/portal/cases/new/", NONE),
+    page("portal:case", "/portal/cases/{case_number}/", NONE),
+    page("portal:case_verdict", "/portal/cases/{case_number}/verdict/", NONE, "POST", solved="1"),
+    page("portal:case_rate", "/portal/cases/{case_number}/rate/", NONE, "POST", satisfaction="satisfied"),
+    page("portal:case_photo_add", "/portal/cases/{case_number}/photos/", NONE, "POST"),
+    page("portal:case_photo", "/portal/cases/{case_number}/photos/{case_photo}/", NONE),
+    page("portal:relatives", "/portal/relatives/", NONE),
+    page("portal:relative_end", "/portal/relatives/{proxy_link}/end/", NONE, "POST"),
+    page("portal:act_for", "/portal/act-for/", NONE, "POST", link="{proxy_link}"),
+    # the staff side of the portal: residents' correction requests and 代办 links, in scope
+    page("portal_admin:requests", "/portal-admin/", READERS),
+    page(
+        "portal_admin:correction_resolve",
+        "/portal-admin/corrections/{correction}/resolve/",
+        KEEPERS,
+        "POST",
+        done="1",
+    ),
+    page(
+        "portal_admin:link_decide",
+        "/portal-admin/links/{proxy_link}/decide/",
+        DISPATCHERS,
+        "POST",
+        approve="1",
+    ),
+    page("portal_admin:link_end", "/portal-admin/links/{proxy_link}/end/", DISPATCHERS, "POST"),
     page("open311:discovery", "/open311/v2/discovery.json", ALL),
     page("open311:services", "/open311/v2/services.json", ALL),
     page("open311:service", "/open311/v2/services/T-NOISE.json", ALL),
@@ -408,7 +448,16 @@ def street(world, tmp_path) -> dict[str, Any]:
     ledger.write_text("姓名,身份证号\n", encoding="utf-8")
     job = import_job_create(actor=None, community=w.c01, path=Path(ledger))
     import_job_run(actor=None, job=job)
+    elder = resident_create(
+        actor=None, grid=w.c01_g01, name="李秀英", id_number=make_id_number("19450101", 5), house=cw.house
+    )
+    proxy_link = ProxyLink.objects.create(agent=resident, principal=elder, grid=w.c01_g01, relation="母亲")
+    correction = CorrectionRequest.objects.create(
+        household=household, resident=resident, reported_by=resident, grid=w.c01_g01, text="电话换了"
+    )
     return {
+        "proxy_link": proxy_link.pk,
+        "correction": correction.pk,
         "new_id": make_id_number("19900101", 77),
         "case": dept_case.pk,
         "case_number": dept_case.number,
@@ -478,8 +527,13 @@ def _reached(client: Client, row: Row, path: str, objects: dict[str, Any]) -> bo
     # Some forms report a refusal as a message on the page they redirect to.
     if any(str(m) == Forbidden().message for m in get_messages(response.wsgi_request)):
         return False
-    # Sent to sign in (login_required adds ?next=); signing out also lands there, reached.
-    return not (response.status_code == 302 and "/accounts/login/?next=" in response.get("Location", ""))
+    # Sent to sign in (login_required adds ?next=; the portal's pages send staff to the residents' sign-in
+    # the same way); signing out also lands there, reached.
+    location = response.get("Location", "")
+    return not (
+        response.status_code == 302
+        and ("/accounts/login/?next=" in location or "/portal/signin/?next=" in location)
+    )
 
 
 def observed(world: Any, street: dict[str, Any]) -> dict[str, frozenset[str]]:

@@ -196,6 +196,12 @@ DUPLICATE_DAYS = 7
 
 def possible_duplicates(case: Case, user: User) -> list[Case]:
     """Open cases of the same category near this one (same building, or within 50 m) from the last 7 days."""
+    return nearby_duplicates(case, Case.objects.visible_to(user))
+
+
+def nearby_duplicates(case: Case, among: QuerySet[Case]) -> list[Case]:
+    """`possible_duplicates` among any set of cases (the residents' portal counts them street-wide and shows
+    only how many, never which)."""
     if case.status not in (Status.RECEIVED, Status.REGISTERED):
         return []
     near = Q(pk__in=[])
@@ -211,8 +217,7 @@ def possible_duplicates(case: Case, user: User) -> list[Case]:
     if not case.building_id and box is None:
         return []
     candidates = (
-        Case.objects.visible_to(user)
-        .filter(near, category_id=case.category_id, status__in=OPEN_STATUSES)
+        among.filter(near, category_id=case.category_id, status__in=OPEN_STATUSES)
         .filter(received_at__gte=case.received_at - timedelta(days=DUPLICATE_DAYS))
         .exclude(pk=case.pk)
         .select_related("area")

@@ -58,6 +58,10 @@ LABELS = {
     "removed": "移除",
     "reason": "原因",
     "note": "说明",
+    # The residents' portal: who acted (agent) for whom (principal), by resident id; the actor label names both.
+    "agent": "办理居民",
+    "principal": "被代办居民",
+    "act_for": "代办",
     "user": "用户",
     "code": "编码",
     "sensitive": "敏感",

@@ -59,6 +59,21 @@ class HomeCard:
 
 
 @dataclass(frozen=True)
+class PortalCard:
+    """A card on the residents' portal home page (/portal/), for modules that have something for residents
+    (notices of their community, surveys addressed to them, assessment ratings they were sampled for).
+
+    `context(resident)` gets the resident the portal is showing (the signed-in resident, or the relative
+    they act for) and returns the card's context, or None to leave the card out; the template is rendered
+    with `card` = that context. The card must show only what is this resident's own or public: the portal
+    has no staff scope to filter by. Links inside go to the module's own resident pages under /portal/."""
+
+    template: str
+    context: Callable[[Any], dict[str, Any] | None]
+    order: int = 100
+
+
+@dataclass(frozen=True)
 class SearchHit:
     """One result of the global search: what it is, its name as the user may see it, where it opens."""
 
@@ -81,6 +96,8 @@ class ModuleConfig(AppConfig):
     home_cards: Sequence[HomeCard] = ()
     # Parts of the site a user needs a capability to enter at all (core.access): 403 before any object.
     access_sections: Sequence[Section] = ()
+    # Cards on the residents' portal home page (see PortalCard).
+    portal_cards: Sequence[PortalCard] = ()
 
     def audit_names(self) -> dict[str, Callable[[Iterable[str]], dict[str, str]]]:
         """What this module names on the audit page from the live rows (core.ledger): object kind
@@ -118,6 +135,12 @@ def access_sections() -> tuple[Section, ...]:
 def home_cards(user: Any) -> list[HomeCard]:
     cards = [card for config in module_configs() for card in config.home_cards if card.shown_to(user)]
     return sorted(cards, key=lambda card: HOME_SECTIONS.index(card.section))
+
+
+def portal_cards(resident: Any) -> list[tuple[PortalCard, dict[str, Any]]]:
+    """Every module's portal cards that have something for `resident`, with their contexts."""
+    cards = sorted((c for config in module_configs() for c in config.portal_cards), key=lambda c: c.order)
+    return [(card, context) for card in cards if (context := card.context(resident)) is not None]
 
 
 def global_search(user: Any, query: str) -> list[SearchHit]:

@@ -62,6 +62,7 @@ from linli.cases.services.photos import photo_add
 from linli.cases.services.residents import (
     _within_reopen_days,
     may_resident_reopen,
+    resident_rate,
     resident_verdict,
     tracking_match,
 )
@@ -144,6 +145,7 @@ __all__ = [
     "person_label",
     "photo_add",
     "place_label",
+    "resident_rate",
     "resident_verdict",
     "responsible",
     "routing",

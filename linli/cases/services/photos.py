@@ -21,8 +21,10 @@ if TYPE_CHECKING:
 # --- photos ------------------------------------------------------------------------------
 
 
-def photo_add(*, actor: User | None, case: Case, upload: UploadedFile, caption: str = "") -> CasePhoto:
-
+def photo_add(
+    *, actor: User | None, case: Case, upload: UploadedFile, caption: str = "", label: str | None = None
+) -> CasePhoto:
+    """`label` names the uploader in the history when there is no user (a resident in the portal)."""
     require(actor, Capability.WRITE)
     _require_scope(actor, case)
     content_type, safe_name = check_photo(upload)
@@ -35,5 +37,13 @@ def photo_add(*, actor: User | None, case: Case, upload: UploadedFile, caption: 
         )
         photo.file.save(safe_name, upload, save=False)
         photo.save()
-        _event(case, actor, A.PHOTO, from_status=case.status, note=photo.caption, data={"photo": photo.pk})
+        _event(
+            case,
+            actor,
+            A.PHOTO,
+            from_status=case.status,
+            note=photo.caption,
+            data={"photo": photo.pk},
+            label=label,
+        )
     return photo

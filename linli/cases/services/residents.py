@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.utils import timezone
 
-from linli.cases.models import Case, Notification, Status
+from linli.cases.models import Case, Notification, Satisfaction, Status
 from linli.cases.services._common import RESIDENT_LABEL, A, _move
 from linli.cases.services.notifications import notify, responsible
 from linli.cases.workcalendar import WorkCalendar
@@ -41,17 +41,16 @@ def _within_reopen_days(closed_at: datetime | None, now: datetime) -> bool:
     return closed_at is not None and now - closed_at <= timedelta(days=settings.LINLI_RESIDENT_REOPEN_DAYS)
 
 
-def resident_verdict(*, case: Case, solved: bool, note: str = "") -> Case:
-    """The resident confirms the handling solved it (→ closed) or says it did not (→ rework)."""
+def resident_verdict(*, case: Case, solved: bool, note: str = "", label: str = RESIDENT_LABEL) -> Case:
+    """The resident confirms the handling solved it (→ closed) or says it did not (→ rework).
+    `label` names who spoke in the history (the portal names the resident, and a relative acting for them)."""
     note = _text(note, field="note", label="意见", limit=500)
     if solved:
 
         def close(c: Case, now: datetime, calendar: WorkCalendar) -> None:
             c.closed_at = now
 
-        return _move(
-            actor=None, case=case, action=A.RESIDENT_CONFIRM, apply=close, note=note, label=RESIDENT_LABEL
-        )
+        return _move(actor=None, case=case, action=A.RESIDENT_CONFIRM, apply=close, note=note, label=label)
     if not note:
         raise DomainError("请说明哪里还没有解决。", field="note")
 
@@ -72,8 +71,23 @@ def resident_verdict(*, case: Case, solved: bool, note: str = "") -> Case:
         c.followed_up_at = None
         return {"reopened": reopened}
 
-    moved = _move(
-        actor=None, case=case, action=A.RESIDENT_DISPUTE, apply=rework, note=note, label=RESIDENT_LABEL
-    )
+    moved = _move(actor=None, case=case, action=A.RESIDENT_DISPUTE, apply=rework, note=note, label=label)
     notify(responsible(moved), moved, Notification.Kind.REWORK, f"居民反映未解决 {moved.number}：{note}")
     return moved
+
+
+def resident_rate(*, case: Case, satisfaction: str, note: str = "", label: str = RESIDENT_LABEL) -> Case:
+    """The resident rates a closed case themselves (满意 / 基本满意 / 不满意): it counts as its follow-up
+    (回访), so staff do not call to ask again, and a case already followed up cannot be rated twice."""
+    if satisfaction not in Satisfaction.values:
+        raise DomainError("请选择满意度：满意、基本满意或不满意。", field="satisfaction")
+    note = _text(note, field="note", label="意见", limit=500)
+
+    def rate(c: Case, now: datetime, calendar: WorkCalendar) -> dict[str, Any]:
+        if c.followed_up_at is not None:
+            raise DomainError("该工单已评价或已回访过。", code="conflict")
+        c.satisfaction = satisfaction
+        c.followed_up_at = now
+        return {"satisfaction": satisfaction, "by_resident": True}
+
+    return _move(actor=None, case=case, action=A.FOLLOW_UP, apply=rate, note=note, label=label)

@@ -140,6 +140,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "linli.registry.demo",
         "linli.cases.demo",
         "linli.visits.demo",
+        "linli.portal.demo",
     ]
     # Within a section, app order; the configuration and system entries close the menu.
     assert [item.url_name for item in nav_items()] == [
@@ -151,6 +152,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "cases:list",
         "visits:todo",
         "visits:diary",
+        "portal_admin:requests",
         "cases:categories",
         "core:audit",
     ]
@@ -159,6 +161,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "areas/home_figures.html",
         "visits/home_coverage.html",
         "areas/home_grids.html",
+        "portal/home_card.html",
     ]
     # A department handler reads no areas or visits: their home page points to their cases instead.
     assert [card.template for card in home_cards(world.department)] == [
@@ -183,6 +186,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
             "department",
             "holiday",
             "care-plan",
+            "portal",
         ],
         *["tick", "audit", "backup", "restore", "check", "bench"],
     ]

@@ -1,0 +1,113 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from linli.areas.models import Area
+from linli.cases.forms import leaf_categories
+from linli.cases.models import Category
+from linli.portal.models import CorrectionRequest
+
+
+class SignInForm(forms.Form):
+    name = forms.CharField(label="姓名", max_length=50)
+    id_number = forms.CharField(label="身份证号", max_length=18)
+    phone = forms.CharField(label="手机号", max_length=20)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["name"].widget.attrs["autocomplete"] = "name"
+        self.fields["id_number"].widget.attrs.update({"autocomplete": "off", "autocapitalize": "characters"})
+        self.fields["phone"].widget.attrs.update({"inputmode": "tel", "autocomplete": "tel"})
+
+
+class CodeForm(forms.Form):
+    challenge = forms.CharField(widget=forms.HiddenInput)
+    code = forms.CharField(label="短信验证码", max_length=6, min_length=6)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["code"].widget.attrs.update(
+            {"inputmode": "numeric", "autocomplete": "one-time-code", "pattern": "[0-9]*"}
+        )
+
+
+class CorrectionForm(forms.Form):
+    text = forms.CharField(
+        label="哪里不对？应该是什么？",
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="如：母亲的电话换了；孙子已出生未登记。网格员核实后更正。",
+    )
+
+
+class CaseForm(forms.Form):
+    WHERE = (("home", "在我家（登记的住址）"), ("address", "在别处（填写地点）"))
+
+    category: forms.ModelChoiceField[Category] = forms.ModelChoiceField(
+        label="是什么问题？", queryset=Category.objects.none(), widget=forms.RadioSelect, empty_label=None
+    )
+    title = forms.CharField(label="一句话说明", max_length=100)
+    description = forms.CharField(label="具体情况", max_length=2000, widget=forms.Textarea(attrs={"rows": 4}))
+    where = forms.ChoiceField(label="在哪里？", choices=WHERE, widget=forms.RadioSelect, initial="home")
+    community: forms.ModelChoiceField[Area] = forms.ModelChoiceField(
+        label="所在社区", queryset=Area.objects.none(), required=False, empty_label="请选择"
+    )
+    address = forms.CharField(
+        label="地点", max_length=200, required=False, help_text="如 锦绣路 8 号楼 2 单元门口"
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = leaf_categories()  # type: ignore[attr-defined]
+        self.fields["community"].queryset = Area.objects.filter(kind="community").order_by("path")  # type: ignore[attr-defined]
+
+    def add_questions(self) -> list[tuple[str, str]]:
+        """The chosen category's own questions (as on /track/new/), asked once a category is chosen:
+        [(question code, field name)]."""
+        from linli.cases.forms import question_field
+
+        chosen = str(self.data.get("category", "")) if self.is_bound else ""
+        category = leaf_categories().filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        added = []
+        for q in category.questions if category else []:
+            name = f"attribute[{q['code']}]"
+            self.fields[name] = question_field(q)
+            added.append((q["code"], name))
+        self.question_names = [name for _, name in added]
+        return added
+
+    def question_fields(self) -> list[Any]:
+        return [self[name] for name in getattr(self, "question_names", [])]
+
+    def category_groups(self) -> list[tuple[str, list[Any]]]:
+        """Leaves grouped under their plain-language parent, each with its description as a hint."""
+        chosen = str(self.data.get("category", "")) if self.is_bound else ""
+        groups: dict[str, list[Any]] = {}
+        for category in self.fields["category"].queryset:  # type: ignore[attr-defined]
+            hint = category.description or category.keywords.replace(",", "、")
+            parent = category.parent.name if category.parent else ""
+            groups.setdefault(parent, []).append(
+                {
+                    "pk": category.pk,
+                    "name": category.name,
+                    "hint": hint,
+                    "checked": str(category.pk) == chosen,
+                }
+            )
+        return list(groups.items())
+
+
+class LinkForm(forms.Form):
+    name = forms.CharField(label="亲属姓名", max_length=50)
+    id_number = forms.CharField(label="亲属身份证号", max_length=18)
+    relation = forms.CharField(label="与您的关系", max_length=20, help_text="如 母亲、父亲、祖母")
+
+
+class ResolveForm(forms.Form):
+    done = forms.TypedChoiceField(choices=(("1", "已更正"), ("0", "无需更正")), coerce=lambda v: v == "1")
+    reply = forms.CharField(required=False, max_length=200)
+
+    class Meta:
+        model = CorrectionRequest

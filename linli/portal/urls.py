@@ -1,0 +1,28 @@
+from django.urls import path
+
+from linli.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("sw.js", views.service_worker, name="service_worker"),
+    path("offline/", views.offline, name="offline"),
+    path("text-size/", views.text_size, name="text_size"),
+    path("signin/", views.signin, name="signin"),
+    path("signin/code/", views.signin_code, name="signin_code"),
+    path("signout/", views.signout, name="signout"),
+    path("household/", views.household, name="household"),
+    path("grid-worker/", views.grid_worker, name="grid_worker"),
+    path("cases/", views.case_list, name="cases"),
+    path("cases/new/", views.case_new, name="case_new"),
+    path("cases/<str:number>/", views.case_detail, name="case"),
+    path("cases/<str:number>/verdict/", views.case_verdict, name="case_verdict"),
+    path("cases/<str:number>/rate/", views.case_rate, name="case_rate"),
+    path("cases/<str:number>/photos/", views.case_photo_add, name="case_photo_add"),
+    path("cases/<str:number>/photos/<int:pk>/", views.case_photo, name="case_photo"),
+    path("relatives/", views.relatives, name="relatives"),
+    path("relatives/<int:pk>/end/", views.relative_end, name="relative_end"),
+    path("act-for/", views.act_for, name="act_for"),
+]
