@@ -79,7 +79,11 @@ def aw(world, clock) -> AssessWorld:
     relative = _resident(w.c01_g01, 41, household=household)
     for i, r in enumerate([*g01, *g02, own, relative]):
         visit_create(
-            actor=worker, mode="in_person", observations="了解近况", resident=r, visited_on=date(2026, 10, 5 + i % 20)
+            actor=worker,
+            mode="in_person",
+            observations="了解近况",
+            resident=r,
+            visited_on=date(2026, 10, 5 + i % 20),
         )
     services.profile_update(actor=None, user=worker, resident_id=own.pk, base_annual_pay=None)
     return AssessWorld(w, cw, g01, g02, own, relative, worker, w.grid_worker_c01_g01)

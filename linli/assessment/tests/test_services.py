@@ -89,7 +89,9 @@ def test_link_rating_once_then_refused_and_audited(aw, sms_outbox, django_captur
     assert not field_names & {"resident", "entry", "token", "phone"}
 
 
-def test_rating_after_the_round_closed_is_refused_and_audited(aw, sms_outbox, django_capture_on_commit_callbacks):
+def test_rating_after_the_round_closed_is_refused_and_audited(
+    aw, sms_outbox, django_capture_on_commit_callbacks
+):
     round_ = services.round_open(actor=aw.w.street_admin, round=aw.new_round(min_sample=2))
     with django_capture_on_commit_callbacks(execute=True):
         services.invitations_send(actor=aw.w.street_admin, round=round_)
@@ -105,11 +107,16 @@ def test_rating_after_the_round_closed_is_refused_and_audited(aw, sms_outbox, dj
     assert AuditEntry.objects.filter(object_id=str(round_.pk), changes__refused="round_closed").exists()
 
 
-def test_excellent_or_poor_without_reason_is_kept_as_invalid(aw, sms_outbox, django_capture_on_commit_callbacks):
+def test_excellent_or_poor_without_reason_is_kept_as_invalid(
+    aw, sms_outbox, django_capture_on_commit_callbacks
+):
     round_ = services.round_open(actor=aw.w.street_admin, round=aw.new_round(min_sample=3))
     with django_capture_on_commit_callbacks(execute=True):
         services.invitations_send(actor=aw.w.street_admin, round=round_)
-    assert services.rating_submit(token=_token_of(sms_outbox, 0), grade="excellent").validity == Validity.NO_REASON
+    assert (
+        services.rating_submit(token=_token_of(sms_outbox, 0), grade="excellent").validity
+        == Validity.NO_REASON
+    )
     assert services.rating_submit(token=_token_of(sms_outbox, 1), grade="fair").validity == Validity.VALID
     poor = services.rating_submit(token=_token_of(sms_outbox, 2), grade="poor", reason="从没来过")
     services.rating_mark_untrue(actor=aw.w.c01_leader, rating=poor, note="走访记录有照片和签字，理由不实")
@@ -143,7 +150,9 @@ def test_the_worker_may_not_record_their_own_rating(aw):
 
 def test_non_respondent_is_replaced_by_the_next_in_draw_order(aw):
     round_ = services.round_open(actor=aw.w.street_admin, round=aw.new_round(min_sample=5))
-    first = SampleEntry.objects.filter(round=round_, worker=aw.worker, state=EntryState.INVITED).order_by("rank")[0]
+    first = SampleEntry.objects.filter(round=round_, worker=aw.worker, state=EntryState.INVITED).order_by(
+        "rank"
+    )[0]
     nxt = services.entry_no_response(actor=aw.w.street_admin, entry=first)
     assert nxt is not None and nxt.rank == 6 and nxt.replaces_id == first.pk
     first.refresh_from_db()
@@ -177,12 +186,22 @@ def test_scores_weighting_and_pay_spread(aw):
     for entry, grade in zip(entries, grades, strict=True):
         services.rating_record_by_phone(actor=aw.w.c01_leader, entry=entry, grade=grade, reason="有事实")
     member = round_.members.get(worker=aw.worker)
-    services.scores_set(actor=aw.w.street_admin, member=member, street_score=Decimal(90), peer_score=Decimal(80))
+    services.scores_set(
+        actor=aw.w.street_admin, member=member, street_score=Decimal(90), peer_score=Decimal(80)
+    )
     other = round_.members.get(worker=aw.other)
-    services.scores_set(actor=aw.w.street_admin, member=other, street_score=Decimal(65), peer_score=Decimal(70))
+    services.scores_set(
+        actor=aw.w.street_admin, member=other, street_score=Decimal(65), peer_score=Decimal(70)
+    )
     services.weighting_set(
-        actor=aw.w.street_admin, street=aw.w.s01, residents=60, indicators=0, street_weight=30, peers=10,
-        assessed_share=30, floor_score=60,
+        actor=aw.w.street_admin,
+        street=aw.w.s01,
+        residents=60,
+        indicators=0,
+        street_weight=30,
+        peers=10,
+        assessed_share=30,
+        floor_score=60,
     )
     services.profile_update(actor=None, user=aw.worker, resident_id=aw.own.pk, base_annual_pay=Decimal(45000))
     services.profile_update(actor=None, user=aw.other, resident_id=None, base_annual_pay=Decimal(45000))
@@ -198,28 +217,52 @@ def test_scores_weighting_and_pay_spread(aw):
     assert pay.spread > 0
     with pytest.raises(DomainError, match="合计 100"):
         services.weighting_set(
-            actor=aw.w.street_admin, street=aw.w.s01, residents=60, indicators=10, street_weight=30, peers=10,
-            assessed_share=30, floor_score=60,
+            actor=aw.w.street_admin,
+            street=aw.w.s01,
+            residents=60,
+            indicators=10,
+            street_weight=30,
+            peers=10,
+            assessed_share=30,
+            floor_score=60,
         )
 
 
 def test_one_off_task_closes_into_its_own_round_and_the_year_rolls_up(aw):
     task = services.task_create(
-        actor=aw.w.street_admin, area=aw.w.c01, title="创文迎检", standard="楼道无堆物", start_date=date(2026, 10, 1),
-        deadline=date(2026, 11, 30), workers=[aw.worker],
+        actor=aw.w.street_admin,
+        area=aw.w.c01,
+        title="创文迎检",
+        standard="楼道无堆物",
+        start_date=date(2026, 10, 1),
+        deadline=date(2026, 11, 30),
+        workers=[aw.worker],
     )
-    task_round = services.task_close(actor=aw.w.street_admin, task=task, result="按期完成", closed_on=date(2026, 11, 28))
+    task_round = services.task_close(
+        actor=aw.w.street_admin, task=task, result="按期完成", closed_on=date(2026, 11, 28)
+    )
     assert task_round.kind == "task" and task_round.period_end == date(2026, 11, 28)
     with pytest.raises(DomainError):
         services.task_close(actor=aw.w.street_admin, task=task, result="again")
     q4 = aw.new_round(workers=[aw.worker])
     for r, score in ((q4, Decimal(80)), (task_round, Decimal(60))):
-        services.scores_set(actor=aw.w.street_admin, member=r.members.get(worker=aw.worker), street_score=score, peer_score=None)
+        services.scores_set(
+            actor=aw.w.street_admin,
+            member=r.members.get(worker=aw.worker),
+            street_score=score,
+            peer_score=None,
+        )
         r.auditor = aw.w.street_admin
         r.save()
         services.round_open(actor=aw.w.street_admin, round=r)
         services.round_close(actor=aw.w.street_admin, round=r)
-    year = aw.new_round(kind="year", title="2026 年度", period_start=date(2026, 1, 1), period_end=date(2026, 12, 31), workers=[aw.worker])
+    year = aw.new_round(
+        kind="year",
+        title="2026 年度",
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 12, 31),
+        workers=[aw.worker],
+    )
     s = selectors.scores(year)[0]
     assert [v for _, v in s.parts] == [60.0, 80.0]
     assert s.combined == 70.0
@@ -229,18 +272,26 @@ def test_two_way_case_review_and_department_results(aw):
     from linli.cases import services as cases
     from linli.cases.tests.conftest import new_case
 
-    case = cases.case_register(actor=aw.w.c01_worker, case=new_case(aw.cw, category=aw.cw.dept_category, attributes={}))
+    case = cases.case_register(
+        actor=aw.w.c01_worker, case=new_case(aw.cw, category=aw.cw.dept_category, attributes={})
+    )
     with pytest.raises(DomainError, match="没有派遣"):
         services.case_review_save(actor=aw.w.c01_worker, case=case, on_time=True, wrongly_returned=False)
     case = cases.case_dispatch(actor=aw.w.c01_worker, case=case, department=aw.cw.department)
-    services.case_review_save(actor=aw.w.c01_worker, case=case, on_time=False, wrongly_returned=True, note="退回两次")
+    services.case_review_save(
+        actor=aw.w.c01_worker, case=case, on_time=False, wrongly_returned=True, note="退回两次"
+    )
     round_ = services.round_open(actor=aw.w.street_admin, round=aw.new_round())
     services.department_review_save(
         actor=aw.w.street_admin, round=round_, department=aw.cw.department, basis="by_law", grade="fair"
     )
     with pytest.raises(DomainError, match="须写明理由"):
         services.department_review_save(
-            actor=aw.w.street_admin, round=round_, department=aw.cw.department, basis="assisting", grade="poor"
+            actor=aw.w.street_admin,
+            round=round_,
+            department=aw.cw.department,
+            basis="assisting",
+            grade="poor",
         )
     rows = selectors.department_results(aw.w.department, round_)  # the department sees its own results
     assert [(r.name, r.cases, r.on_time, r.wrongly_returned, r.grades) for r in rows] == [
