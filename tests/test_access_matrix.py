@@ -174,7 +174,9 @@ TABLE: list[Row] = [
         note="核查",
     ),
     page("assessment:duties", "/assessment/duties/", LEADERS),
-    page("assessment:duty_edit", "/assessment/duties/{duty}/", SA),  # the street's list: not a community's to edit
+    page(
+        "assessment:duty_edit", "/assessment/duties/{duty}/", SA
+    ),  # the street's list: not a community's to edit
     page("assessment:tasks", "/assessment/tasks/", LEADERS),
     page("assessment:task_close", "/assessment/tasks/{one_off_task}/close/", LEADERS),
     page(

@@ -34,7 +34,9 @@ def test_round_setup_open_and_progress_pages(aw, client_for):
     pk = int(response["Location"].rstrip("/").rsplit("/", 1)[1])
     response = admin.post(f"/assessment/{pk}/open/", {"seed": "dice-3-5-1"})
     page = admin.get(f"/assessment/{pk}/").content.decode()
-    assert "dice-3-5-1" in page and "评议中" in page and "评议进度" in page
+    assert "dice-3-5-1" in page
+    assert "评议中" in page
+    assert "评议进度" in page
     sample = admin.get(f"/assessment/{pk}/sample/").content.decode()
     assert sample.count("待邀请") >= 8
     # Bad input: period reversed → form error, nothing written.
@@ -49,7 +51,8 @@ def test_round_setup_open_and_progress_pages(aw, client_for):
             "min_sample": "0",
         },
     )
-    assert bad.status_code == 400 and "不能早于" in bad.content.decode()
+    assert bad.status_code == 400
+    assert "不能早于" in bad.content.decode()
 
 
 def test_worker_in_an_open_round_cannot_see_the_sample(aw, client_for):
@@ -81,13 +84,17 @@ def test_resident_rates_through_the_link_once(aw, client_for, sms_outbox, django
     client = Client()
     page = client.get(f"/rate/{token}/").content.decode()
     entry = SampleEntry.objects.get(round=round_, state=EntryState.SENT)
-    assert aw.worker.full_name in page and entry.service_text in page and "/photo/" in page
+    assert aw.worker.full_name in page
+    assert entry.service_text in page
+    assert "/photo/" in page
     assert client.get(f"/rate/{token}/photo/").status_code == 200
     assert client.post(f"/rate/{token}/", {"grade": ""}).status_code == 400
     done = client.post(f"/rate/{token}/", {"grade": "good", "reason": ""})
-    assert done.status_code == 200 and "感谢您的评议" in done.content.decode()
+    assert done.status_code == 200
+    assert "感谢您的评议" in done.content.decode()
     again = client.post(f"/rate/{token}/", {"grade": "poor", "reason": "x"})
-    assert again.status_code == 409 and Rating.objects.count() == 1
+    assert again.status_code == 409
+    assert Rating.objects.count() == 1
     assert AuditEntry.objects.filter(changes__refused="token_used").exists()
     assert client.get("/rate/not-a-token/").status_code == 404
 
@@ -105,7 +112,9 @@ def test_results_page_and_exports(aw, client_for):
     services.round_close(actor=aw.w.street_admin, round=round_)
     admin = client_for(aw.w.street_admin)
     page = admin.get(f"/assessment/{round_.pk}/results/").content.decode()
-    assert "<progress" in page and "95% 置信区间" in page and "收入差距" in page
+    assert "<progress" in page
+    assert "95% 置信区间" in page
+    assert "收入差距" in page
     ratings = admin.get(f"/assessment/{round_.pk}/ratings/").content.decode()
     assert "无效评议（1）" in ratings
     xlsx = admin.get(f"/assessment/{round_.pk}/results/?format=xlsx")
@@ -115,10 +124,12 @@ def test_results_page_and_exports(aw, client_for):
         or book["考核结果"]["A4"].value == aw.worker.full_name
     )
     pdf = admin.get(f"/assessment/{round_.pk}/results/?format=pdf")
-    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
     assert AuditEntry.objects.filter(action="export", object_id=str(round_.pk)).count() == 2
     mine = client_for(aw.worker).get("/assessment/mine/").content.decode()
-    assert round_.title in mine and "1 / 1 / 1 / 0" in mine
+    assert round_.title in mine
+    assert "1 / 1 / 1 / 0" in mine
 
 
 def test_other_pages_render(aw, client_for):

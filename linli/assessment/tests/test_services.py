@@ -21,9 +21,11 @@ def test_frame_is_the_residents_the_worker_served_without_their_household(aw):
     frames = services.build_frame(round_)
     ids = {u.resident_id for u in frames[aw.worker.pk]}
     assert ids == {r.pk for r in aw.g01_residents + aw.g02_residents}
-    assert aw.own.pk not in ids and aw.relative.pk not in ids
+    assert aw.own.pk not in ids
+    assert aw.relative.pk not in ids
     unit = frames[aw.worker.pk][0]
-    assert "走访您家" in unit.service_text and unit.service_text.startswith("2026-10-")
+    assert "走访您家" in unit.service_text
+    assert unit.service_text.startswith("2026-10-")
     assert frames[aw.other.pk] == []  # served nobody in the period
 
 
@@ -38,10 +40,12 @@ def test_case_received_and_closed_puts_the_resident_in_the_frame(aw):
 
 def test_draw_is_reproducible_stratified_and_at_least_min_sample(aw):
     round_ = services.round_open(actor=aw.w.street_admin, round=aw.new_round(min_sample=10), seed="abc123")
-    assert round_.seed == "abc123" and round_.status == RoundStatus.OPEN
+    assert round_.seed == "abc123"
+    assert round_.status == RoundStatus.OPEN
     entries = SampleEntry.objects.filter(round=round_, worker=aw.worker).order_by("rank")
     invited = [e for e in entries if e.state == EntryState.INVITED]
-    assert len(invited) == 10 and entries.count() == 24
+    assert len(invited) == 10
+    assert entries.count() == 24
     # 18 of 24 in G01, 6 in G02: the first 10 hold the grids in proportion (7 or 8 : 2 or 3).
     assert sum(1 for e in invited if e.stratum.endswith("G02")) in (2, 3)
     again = services.sample_redraw(actor=None, round=round_, seed="abc123")
@@ -75,11 +79,13 @@ def test_link_rating_once_then_refused_and_audited(aw, sms_outbox, django_captur
     round_ = services.round_open(actor=aw.w.street_admin, round=aw.new_round(min_sample=3))
     with django_capture_on_commit_callbacks(execute=True):
         assert services.invitations_send(actor=aw.w.street_admin, round=round_) == 3
-    assert len(sms_outbox) == 3 and "/rate/" in sms_outbox[0].text
+    assert len(sms_outbox) == 3
+    assert "/rate/" in sms_outbox[0].text
     assert sms_outbox[0].purpose == "assessment_rating"
     token = _token_of(sms_outbox, 0)
     rating = services.rating_submit(token=token, grade="excellent", reason="上门帮我办了医保")
-    assert rating.validity == Validity.VALID and rating.channel == "link"
+    assert rating.validity == Validity.VALID
+    assert rating.channel == "link"
     with pytest.raises(DomainError, match="已经使用过"):
         services.rating_submit(token=token, grade="poor", reason="再来一次")
     assert Rating.objects.filter(round=round_).count() == 1
@@ -121,7 +127,9 @@ def test_excellent_or_poor_without_reason_is_kept_as_invalid(
     poor = services.rating_submit(token=_token_of(sms_outbox, 2), grade="poor", reason="从没来过")
     services.rating_mark_untrue(actor=aw.w.c01_leader, rating=poor, note="走访记录有照片和签字，理由不实")
     scores = {s.worker_id: s for s in selectors.scores(round_)}[aw.worker.pk]
-    assert scores.valid == 1 and scores.invalid_no_reason == 1 and scores.invalid_untrue == 1
+    assert scores.valid == 1
+    assert scores.invalid_no_reason == 1
+    assert scores.invalid_untrue == 1
     assert scores.counts["fair"] == 1
     restored = services.rating_restore(actor=aw.w.c01_leader, rating=poor, note="复核：属实")
     assert restored.validity == Validity.VALID
@@ -131,7 +139,8 @@ def test_phone_rating_by_someone_other_than_the_worker(aw):
     round_ = services.round_open(actor=aw.w.street_admin, round=aw.new_round(min_sample=2))
     entry = SampleEntry.objects.filter(round=round_, worker=aw.worker, state=EntryState.INVITED).first()
     rating = services.rating_record_by_phone(actor=aw.w.c01_leader, entry=entry, grade="good")
-    assert rating.channel == "phone" and rating.recorded_by == aw.w.c01_leader
+    assert rating.channel == "phone"
+    assert rating.recorded_by == aw.w.c01_leader
     with pytest.raises(DomainError, match="已经评议过"):
         services.rating_record_by_phone(actor=aw.w.c01_leader, entry=entry, grade="good")
 
@@ -154,7 +163,9 @@ def test_non_respondent_is_replaced_by_the_next_in_draw_order(aw):
         "rank"
     )[0]
     nxt = services.entry_no_response(actor=aw.w.street_admin, entry=first)
-    assert nxt is not None and nxt.rank == 6 and nxt.replaces_id == first.pk
+    assert nxt is not None
+    assert nxt.rank == 6
+    assert nxt.replaces_id == first.pk
     first.refresh_from_db()
     assert first.state == EntryState.NO_RESPONSE
 
@@ -173,10 +184,12 @@ def test_only_the_rounds_auditor_sees_who_rated(aw):
 
 def test_wilson_interval():
     low, high = selectors.wilson(27, 30)
-    assert 0.73 < low < 0.75 and 0.96 < high < 0.97
+    assert 0.73 < low < 0.75
+    assert 0.96 < high < 0.97
     assert selectors.wilson(0, 0) is None
     low, high = selectors.wilson(30, 30)
-    assert high == 1.0 and low < 0.9  # 30 of 30 does not prove 100%
+    assert high == 1.0
+    assert low < 0.9
 
 
 def test_scores_weighting_and_pay_spread(aw):
@@ -207,13 +220,16 @@ def test_scores_weighting_and_pay_spread(aw):
     services.profile_update(actor=None, user=aw.other, resident_id=None, base_annual_pay=Decimal(45000))
     s = {x.worker_id: x for x in selectors.scores(round_)}
     mine = s[aw.worker.pk]
-    assert mine.valid == 10 and mine.good_share == 0.7 and mine.response_rate == 1.0
+    assert mine.valid == 10
+    assert mine.good_share == 0.7
+    assert mine.response_rate == 1.0
     assert mine.resident_score == 74.0  # (3×100 + 4×80 + 2×60 + 0) / 10
     assert mine.combined == round((60 * 74 + 30 * 90 + 10 * 80) / 100, 1)
     # No residents served: the street and peers carry the whole weight (30:10).
     assert s[aw.other.pk].combined == round((30 * 65 + 10 * 70) / 40, 1)
     pay = selectors.pay_spread(round_)
-    assert pay.spread is not None and pay.spread_percent is not None
+    assert pay.spread is not None
+    assert pay.spread_percent is not None
     assert pay.spread > 0
     with pytest.raises(DomainError, match="合计 100"):
         services.weighting_set(
@@ -241,7 +257,8 @@ def test_one_off_task_closes_into_its_own_round_and_the_year_rolls_up(aw):
     task_round = services.task_close(
         actor=aw.w.street_admin, task=task, result="按期完成", closed_on=date(2026, 11, 28)
     )
-    assert task_round.kind == "task" and task_round.period_end == date(2026, 11, 28)
+    assert task_round.kind == "task"
+    assert task_round.period_end == date(2026, 11, 28)
     with pytest.raises(DomainError):
         services.task_close(actor=aw.w.street_admin, task=task, result="again")
     q4 = aw.new_round(workers=[aw.worker])
