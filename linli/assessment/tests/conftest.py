@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -35,7 +36,7 @@ class AssessWorld:
     other: User  # the grid worker of C01/G01, who served nobody in the period
 
     def new_round(self, min_sample: int = 10, **kw) -> Round:
-        values = {
+        values: dict[str, Any] = {
             "actor": self.w.street_admin,
             "area": self.w.c01,
             "kind": "quarter",

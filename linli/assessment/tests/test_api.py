@@ -6,7 +6,7 @@ from linli.assessment.models import EntryState, SampleEntry
 
 def test_rounds_sample_and_results_over_the_api(aw, client_for):
     round_ = services.round_open(actor=aw.w.street_admin, round=aw.new_round(min_sample=3), seed="api-seed")
-    entry = SampleEntry.objects.filter(round=round_, worker=aw.worker, state=EntryState.INVITED).first()
+    entry = SampleEntry.objects.filter(round=round_, worker=aw.worker, state=EntryState.INVITED)[0]
     services.rating_record_by_phone(actor=aw.w.c01_leader, entry=entry, grade="good")
     admin = client_for(aw.w.street_admin)
     rounds = admin.get("/api/v1/assessment-rounds").json()

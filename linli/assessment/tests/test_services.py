@@ -137,7 +137,7 @@ def test_excellent_or_poor_without_reason_is_kept_as_invalid(
 
 def test_phone_rating_by_someone_other_than_the_worker(aw):
     round_ = services.round_open(actor=aw.w.street_admin, round=aw.new_round(min_sample=2))
-    entry = SampleEntry.objects.filter(round=round_, worker=aw.worker, state=EntryState.INVITED).first()
+    entry = SampleEntry.objects.filter(round=round_, worker=aw.worker, state=EntryState.INVITED)[0]
     rating = services.rating_record_by_phone(actor=aw.w.c01_leader, entry=entry, grade="good")
     assert rating.channel == "phone"
     assert rating.recorded_by == aw.w.c01_leader
@@ -151,7 +151,7 @@ def test_the_worker_may_not_record_their_own_rating(aw):
         actor=aw.w.street_admin, round=aw.new_round(workers=[aw.worker, aw.w.c01_leader], min_sample=2)
     )
     services.profile_update(actor=None, user=aw.w.c01_leader, resident_id=None, base_annual_pay=None)
-    entry = SampleEntry.objects.filter(round=round_, worker=aw.worker).first()
+    entry = SampleEntry.objects.filter(round=round_, worker=aw.worker)[0]
     entry.worker = aw.w.c01_leader  # as if the leader had served this resident
     with pytest.raises(Forbidden):
         services.rating_record_by_phone(actor=aw.w.c01_leader, entry=entry, grade="excellent", reason="好")
@@ -172,7 +172,7 @@ def test_non_respondent_is_replaced_by_the_next_in_draw_order(aw):
 
 def test_only_the_rounds_auditor_sees_who_rated(aw):
     round_ = services.round_open(actor=aw.w.street_admin, round=aw.new_round(min_sample=2))
-    entry = SampleEntry.objects.filter(round=round_, worker=aw.worker, state=EntryState.INVITED).first()
+    entry = SampleEntry.objects.filter(round=round_, worker=aw.worker, state=EntryState.INVITED)[0]
     services.rating_record_by_phone(actor=aw.w.c01_leader, entry=entry, grade="good")
     with pytest.raises(Forbidden):
         services.rating_seals(actor=aw.w.c01_leader, round=round_)
@@ -183,11 +183,15 @@ def test_only_the_rounds_auditor_sees_who_rated(aw):
 
 
 def test_wilson_interval():
-    low, high = selectors.wilson(27, 30)
+    ci = selectors.wilson(27, 30)
+    assert ci is not None
+    low, high = ci
     assert 0.73 < low < 0.75
     assert 0.96 < high < 0.97
     assert selectors.wilson(0, 0) is None
-    low, high = selectors.wilson(30, 30)
+    ci = selectors.wilson(30, 30)
+    assert ci is not None
+    low, high = ci
     assert high == 1.0
     assert low < 0.9
 
