@@ -26,6 +26,10 @@ class AssessmentConfig(ModuleConfig):
             badge=_open_rounds,
         ),
         NavItem(_("我的考核"), "assessment:mine", "/assessment/mine/", Capability.WRITE, icon="☆"),
+        # Departments read how the communities rated them (政社互动); so does everyone who works cases.
+        NavItem(
+            _("部门评价"), "assessment:departments", "/assessment/departments/", Capability.WRITE, icon="⇄"
+        ),
     )
     access_sections = (
         section(r"^/assessment/(?!mine/|departments/)", Capability.ASSESS),

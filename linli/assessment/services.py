@@ -605,6 +605,16 @@ def rating_url(token: str) -> str:
     return f"{base}/rate/{token}/"
 
 
+def issue_token(entry: SampleEntry) -> str | None:
+    """Give an invited entry its one-time token (only the hash is kept). The caller delivers it at once —
+    invitations_send by text message, the demo by answering — and never stores it."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    updated = SampleEntry.objects.filter(pk=entry.pk, state=EntryState.INVITED).update(
+        state=EntryState.SENT, token_hash=_hash(token), sent_on=_today()
+    )
+    return token if updated else None
+
+
 def invitations_send(*, actor: User | None, round: Round) -> int:
     """Text a one-time link to every invited resident not yet sent one. The token is shown nowhere else."""
     _assessing_area(actor, round.area)
@@ -614,12 +624,9 @@ def invitations_send(*, actor: User | None, round: Round) -> int:
     names = _worker_names(round)
     pending = SampleEntry.objects.filter(round=round, state=EntryState.INVITED).select_related("resident")
     for entry in pending:
-        token = secrets.token_urlsafe(TOKEN_BYTES)
         with transaction.atomic():
-            updated = SampleEntry.objects.filter(pk=entry.pk, state=EntryState.INVITED).update(
-                state=EntryState.SENT, token_hash=_hash(token), sent_on=_today()
-            )
-            if not updated:
+            token = issue_token(entry)
+            if token is None:
                 continue
             # Sent after commit: a rolled-back invitation must not reach a phone with a dead link.
             text = (
