@@ -202,6 +202,11 @@ class WorkerScore:
         return {g: self.share(g) for g in Grade.values}
 
     @property
+    def bars(self) -> list[tuple[str, int]]:
+        """(grade label, % of valid ratings) in grade order, for the results' bars."""
+        return [(Grade(g).label, round(100 * (self.share(g) or 0))) for g in Grade.values]
+
+    @property
     def percent(self) -> dict[str, int]:
         return {g: round(100 * (self.share(g) or 0)) for g in Grade.values}
 

@@ -68,9 +68,7 @@ def _resident(grid, seq: int, household=None, phone: str | None = None) -> Resid
     )
 
 
-@pytest.fixture
-def aw(world, clock) -> AssessWorld:
-    w = world
+def build_assess_world(w: World) -> AssessWorld:
     cw = build_case_world(w)
     worker = w.c01_worker
     g01 = [_resident(w.c01_g01, i) for i in range(1, 19)]
@@ -88,3 +86,8 @@ def aw(world, clock) -> AssessWorld:
         )
     services.profile_update(actor=None, user=worker, resident_id=own.pk, base_annual_pay=None)
     return AssessWorld(w, cw, g01, g02, own, relative, worker, w.grid_worker_c01_g01)
+
+
+@pytest.fixture
+def aw(world, clock) -> AssessWorld:
+    return build_assess_world(world)
