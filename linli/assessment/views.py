@@ -429,9 +429,21 @@ def round_departments(request: HttpRequest, pk: int) -> HttpResponseBase:
         else:
             messages.success(request, "部门评价已保存。")
             return redirect("assessment:round_departments", round_.pk)
+    from linli.cases.models import Case
+    from linli.cases.selectors import period_bounds
+
+    start, end = period_bounds(round_.period_start, round_.period_end)
+    to_review = (
+        Case.objects.visible_to(user)
+        .filter(department__isnull=False, dispatched_at__gte=start, dispatched_at__lt=end)
+        .filter(department_review__isnull=True)
+        .select_related("department")
+        .order_by("dispatched_at")[:50]
+    )
     context = {
         "round": round_,
         "form": form,
+        "to_review": list(to_review),
         "rows": selectors.department_results(user, round_),
         "reviews": round_.department_reviews.select_related("department", "by"),
     }
@@ -762,7 +774,12 @@ def case_review(request: HttpRequest, case_pk: int) -> HttpResponseBase:
             add_domain_error(form, exc)
         else:
             messages.success(request, "已评价部门办理情况。")
-            return redirect("cases:detail", case.pk)
+            back = request.GET.get("round", "")
+            return (
+                redirect("assessment:round_departments", int(back))
+                if back.isdigit()
+                else redirect("cases:detail", case.pk)
+            )
     intro = f"工单 {case.number}「{case.title}」，派遣部门：{case.department.name if case.department else '（未派遣）'}"
     return render(
         request,

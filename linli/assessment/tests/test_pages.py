@@ -160,3 +160,25 @@ def test_other_pages_render(aw, client_for):
     # Out of scope: another street's admin gets 404 for this street's round.
     round_ = aw.new_round()
     assert client_for(aw.w.other_street_admin).get(f"/assessment/{round_.pk}/").status_code == 404
+
+
+def test_community_reviews_a_dispatched_case_from_the_rounds_department_page(aw, client_for):
+    from linli.cases import services as cases
+    from linli.cases.tests.conftest import new_case
+
+    case = cases.case_register(
+        actor=aw.w.c01_worker, case=new_case(aw.cw, category=aw.cw.dept_category, attributes={})
+    )
+    case = cases.case_dispatch(actor=aw.w.c01_worker, case=case, department=aw.cw.department)
+    round_ = services.round_open(actor=aw.w.street_admin, round=aw.new_round())
+    leader = client_for(aw.w.c01_leader)
+    page = leader.get(f"/assessment/{round_.pk}/departments/").content.decode()
+    assert case.number in page
+    response = leader.post(
+        f"/assessment/cases/{case.pk}/review/?round={round_.pk}", {"on_time": "0", "wrongly_returned": "on"}
+    )
+    assert response["Location"] == f"/assessment/{round_.pk}/departments/"
+    assert case.number not in leader.get(f"/assessment/{round_.pk}/departments/").content.decode()
+    # The department reads its result.
+    mine = client_for(aw.w.department).get("/assessment/departments/").content.decode()
+    assert "城管执法中队" in mine
