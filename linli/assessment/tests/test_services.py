@@ -146,15 +146,27 @@ def test_phone_rating_by_someone_other_than_the_worker(aw):
 
 
 def test_the_worker_may_not_record_their_own_rating(aw):
-    # A community leader under assessment holds `assess` but not over their own ratings.
+    # A community leader under assessment holds `assess`, but not over the ratings of themselves.
+    from linli.visits.services import visit_create
+
+    visit_create(
+        actor=aw.w.c01_leader,
+        mode="phone",
+        observations="问询",
+        resident=aw.g01_residents[0],
+        visited_on=date(2026, 11, 2),
+    )
     round_ = services.round_open(
         actor=aw.w.street_admin, round=aw.new_round(workers=[aw.worker, aw.w.c01_leader], min_sample=2)
     )
-    services.profile_update(actor=None, user=aw.w.c01_leader, resident_id=None, base_annual_pay=None)
-    entry = SampleEntry.objects.filter(round=round_, worker=aw.worker)[0]
-    entry.worker = aw.w.c01_leader  # as if the leader had served this resident
+    entry = SampleEntry.objects.get(round=round_, worker=aw.w.c01_leader)
     with pytest.raises(Forbidden):
         services.rating_record_by_phone(actor=aw.w.c01_leader, entry=entry, grade="excellent", reason="好")
+    rating = services.rating_record_by_phone(
+        actor=aw.w.street_admin, entry=entry, grade="poor", reason="没来过"
+    )
+    with pytest.raises(Forbidden):
+        services.rating_mark_untrue(actor=aw.w.c01_leader, rating=rating, note="不实")
 
 
 def test_non_respondent_is_replaced_by_the_next_in_draw_order(aw):
