@@ -157,6 +157,7 @@ TABLE: list[Row] = [
     page("assessment:round_cancel", "/assessment/{round}/cancel/", LEADERS, "POST", reason="重复"),
     page("assessment:send", "/assessment/{round}/send/", LEADERS, "POST"),
     page("assessment:sample", "/assessment/{round}/sample/", LEADERS),
+    page("assessment:slips", "/assessment/{round}/slips/", LEADERS, "POST"),
     page("assessment:results", "/assessment/{round}/results/", LEADERS),
     page("assessment:results?format=xlsx", "/assessment/{round}/results/?format=xlsx", LEADERS),
     page("assessment:ratings", "/assessment/{round}/ratings/", LEADERS),

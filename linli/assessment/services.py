@@ -643,6 +643,41 @@ def invitations_send(*, actor: User | None, round: Round) -> int:
     return sent
 
 
+def invitation_slips(*, actor: User | None, round: Round, worker_id: int | None = None) -> bytes:
+    """Printed invitations with a QR code of each one-time link, for residents a text message does not
+    reach (handed over by someone other than the worker). Tokens are issued now and printed once."""
+    from linli.core import pdf
+
+    _assessing_area(actor, round.area)
+    if round.status != RoundStatus.OPEN:
+        raise DomainError("只有评议中的考核可以打印邀请。")
+    names = _worker_names(round)
+    pending = SampleEntry.objects.filter(round=round, state=EntryState.INVITED).select_related("resident")
+    if worker_id is not None:
+        pending = pending.filter(worker_id=worker_id)
+    doc = pdf.Document(f"{round.title} · 服务评议邀请", scope=round.area.qualified_name)
+    printed = 0
+    with transaction.atomic():
+        for entry in pending.order_by("worker_id", "rank")[:200]:
+            token = issue_token(entry)
+            if token is None:
+                continue
+            if printed:
+                doc.add_page()
+            doc.heading(f"{entry.resident.name} 您好")
+            doc.paragraph(
+                f"{entry.service_text}，{names.get(entry.worker_id, '社区工作人员')}为您提供了服务。"
+                "您是从其服务过的居民中随机抽中的，请用手机扫描二维码，对其服务评为优、良、中或差"
+                "（评“优”“差”请写明理由）。二维码仅可使用一次，评议不记名。"
+            )
+            doc.qr(rating_url(token), size=50, caption="扫码评议")
+            printed += 1
+        if not printed:
+            raise DomainError("没有待邀请的居民。")
+        audit_record(actor=actor, action=Action.EXPORT, obj=round, changes={"invitation_slips": printed})
+    return doc.bytes()
+
+
 def _worker_names(round: Round) -> dict[int, str]:
     return {
         m.worker_id: m.worker.display_name

@@ -14,6 +14,7 @@ urlpatterns = [
     path("<int:pk>/cancel/", views.round_cancel, name="round_cancel"),
     path("<int:pk>/send/", views.invitations_send, name="send"),
     path("<int:pk>/sample/", views.sample, name="sample"),
+    path("<int:pk>/slips/", views.invitation_slips, name="slips"),
     path("<int:pk>/results/", views.results, name="results"),
     path("<int:pk>/ratings/", views.ratings, name="ratings"),
     path("<int:pk>/raters/", views.raters, name="raters"),

@@ -205,6 +205,26 @@ def invitations_send(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 @login_required
+@require_POST
+def invitation_slips(request: HttpRequest, pk: int) -> HttpResponseBase:
+    user = acting_user(request)
+    round_ = _round(user, pk)
+    try:
+        data = services.invitation_slips(actor=user, round=round_)
+    except DomainError as exc:
+        if exc.code == "forbidden":
+            raise PermissionDenied(exc.message) from exc
+        messages.error(request, exc.message)
+        return redirect("assessment:sample", round_.pk)
+    return FileResponse(
+        io.BytesIO(data),
+        as_attachment=True,
+        filename=f"invitations-{round_.pk}.pdf",
+        content_type="application/pdf",
+    )
+
+
+@login_required
 def sample(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = acting_user(request)
     round_ = _round(user, pk)

@@ -182,3 +182,18 @@ def test_community_reviews_a_dispatched_case_from_the_rounds_department_page(aw,
     # The department reads its result.
     mine = client_for(aw.w.department).get("/assessment/departments/").content.decode()
     assert "城管执法中队" in mine
+
+
+def test_printed_invitations_carry_a_one_time_qr_code(aw, client_for):
+    round_ = services.round_open(
+        actor=aw.w.street_admin, round=aw.new_round(min_sample=2, workers=[aw.worker])
+    )
+    admin = client_for(aw.w.street_admin)
+    response = admin.post(f"/assessment/{round_.pk}/slips/")
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert SampleEntry.objects.filter(round=round_, state=EntryState.SENT).count() == 2
+    assert AuditEntry.objects.filter(action="export", changes__invitation_slips=2).exists()
+    # Printed once: nothing left to print.
+    again = admin.post(f"/assessment/{round_.pk}/slips/")
+    assert again.status_code == 302
