@@ -64,7 +64,7 @@ def rate(request: HttpRequest, token: str) -> HttpResponseBase:
 
 def photo(request: HttpRequest, token: str) -> HttpResponse:
     entry = services.entry_for_token(token)
-    if entry is None or entry.state == EntryState.RESPONDED:
+    if entry is None or entry.state == EntryState.RESPONDED or entry.round.status != RoundStatus.OPEN:
         raise Http404
     profile = WorkerProfile.objects.filter(user_id=entry.worker_id, photo__isnull=False).first()
     if profile is None or not profile.photo:

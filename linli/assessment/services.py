@@ -534,10 +534,8 @@ def round_close(*, actor: User | None, round: Round) -> Round:
         locked = Round.objects.select_for_update().get(pk=round.pk)
         if locked.status != RoundStatus.OPEN:
             raise DomainError("只有评议中的考核可以结束。")
-        # Tokens not used die with the round.
-        SampleEntry.objects.filter(round=locked, token_hash__isnull=False).exclude(
-            state=EntryState.RESPONDED
-        ).update(token_hash=None)
+        # Unused tokens stay known (hashed) so that a late answer is recognised, refused and audited as
+        # "round_closed" rather than lost as an unknown link; no rating is accepted once the round is closed.
         locked.status = RoundStatus.CLOSED
         locked.closed_at = timezone.now()
         locked.save()
@@ -553,7 +551,6 @@ def round_cancel(*, actor: User | None, round: Round, reason: str) -> Round:
         if locked.status not in (RoundStatus.DRAFT, RoundStatus.OPEN):
             raise DomainError("已结束的考核不能取消。")
         before = locked.status
-        SampleEntry.objects.filter(round=locked).update(token_hash=None)
         locked.status = RoundStatus.CANCELLED
         locked.closed_at = timezone.now()
         locked.save()

@@ -104,13 +104,13 @@ def test_rating_after_the_round_closed_is_refused_and_audited(
     token = _token_of(sms_outbox, 0)
     entry = services.entry_for_token(token)
     services.round_close(actor=aw.w.street_admin, round=round_)
-    # Closing kills unused tokens: the link no longer finds anything.
-    with pytest.raises(DomainError, match="无效或已过期"):
+    with pytest.raises(DomainError, match="已经结束"):
         services.rating_submit(token=token, grade="good")
     assert entry is not None
     with pytest.raises(DomainError, match="已经结束"):
         services.rating_record_by_phone(actor=aw.w.c01_leader, entry=entry, grade="good")
-    assert AuditEntry.objects.filter(object_id=str(round_.pk), changes__refused="round_closed").exists()
+    assert AuditEntry.objects.filter(object_id=str(round_.pk), changes__refused="round_closed").count() == 2
+    assert Rating.objects.filter(round=round_).count() == 0
 
 
 def test_excellent_or_poor_without_reason_is_kept_as_invalid(
