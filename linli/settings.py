@@ -71,6 +71,7 @@ INSTALLED_APPS = [
     "linli.cases",
     "linli.visits",
     "linli.portal",
+    "linli.assessment",
 ]
 
 MIDDLEWARE = [

@@ -147,6 +147,53 @@ TABLE: list[Row] = [
         area="{grid}",
         address="幸福路 1 号",
     ),
+    # assessment (考核评议): its pages need `assess`; a worker's own results and the departments' page are
+    # everyone's; the resident's rating page answers only a live one-time token (none here: 404 to all).
+    page("assessment:rounds", "/assessment/", LEADERS),
+    page("assessment:round_new", "/assessment/new/", LEADERS),
+    page("assessment:round", "/assessment/{round}/", LEADERS),
+    page("assessment:round_edit", "/assessment/{round}/edit/", LEADERS),
+    page("assessment:round_open", "/assessment/{round}/open/", LEADERS, "POST"),
+    page("assessment:round_close", "/assessment/{round}/close/", LEADERS, "POST"),
+    page("assessment:round_cancel", "/assessment/{round}/cancel/", LEADERS, "POST", reason="重复"),
+    page("assessment:send", "/assessment/{round}/send/", LEADERS, "POST"),
+    page("assessment:sample", "/assessment/{round}/sample/", LEADERS),
+    page("assessment:slips", "/assessment/{round}/slips/", LEADERS, "POST"),
+    page("assessment:results", "/assessment/{round}/results/", LEADERS),
+    page("assessment:results?format=xlsx", "/assessment/{round}/results/?format=xlsx", LEADERS),
+    page("assessment:ratings", "/assessment/{round}/ratings/", LEADERS),
+    page("assessment:raters", "/assessment/{round}/raters/", SA),
+    page("assessment:round_departments", "/assessment/{round}/departments/", LEADERS),
+    page("assessment:member_scores", "/assessment/{round}/workers/{member}/scores/", LEADERS),
+    page("assessment:entry_phone", "/assessment/entries/{entry}/phone/", LEADERS),
+    page("assessment:entry_no_response", "/assessment/entries/{entry}/no-response/", LEADERS, "POST"),
+    page(
+        "assessment:rating_check",
+        "/assessment/ratings/{rating}/check/",
+        LEADERS,
+        "POST",
+        action="untrue",
+        note="核查",
+    ),
+    page("assessment:duties", "/assessment/duties/", LEADERS),
+    page(
+        "assessment:duty_edit", "/assessment/duties/{duty}/", SA
+    ),  # the street's list: not a community's to edit
+    page("assessment:tasks", "/assessment/tasks/", LEADERS),
+    page("assessment:task_close", "/assessment/tasks/{one_off_task}/close/", LEADERS),
+    page(
+        "assessment:task_cancel", "/assessment/tasks/{one_off_task}/cancel/", LEADERS, "POST", reason="取消"
+    ),
+    page("assessment:weighting", "/assessment/settings/", SA),
+    page("assessment:profiles", "/assessment/staff/", LEADERS),
+    page("assessment:profile_edit", "/assessment/staff/{worker_user}/", LEADERS),
+    page("assessment:agreements", "/assessment/agreements/", LEADERS),
+    page("assessment:agreement_end", "/assessment/agreements/{agreement}/end/", LEADERS, "POST"),
+    page("assessment:case_review", "/assessment/cases/{case}/review/", LEADERS),
+    page("assessment:mine", "/assessment/mine/", ALL),
+    page("assessment:departments", "/assessment/departments/", ALL),
+    page("assessment_rate", "/rate/no-such-token/", NONE),
+    page("assessment_rate_photo", "/rate/no-such-token/photo/", NONE),
     # visits
     page("visits:todo", "/visits/", READERS),
     page("visits:new", "/visits/new/", WRITERS),
@@ -377,6 +424,20 @@ TABLE: list[Row] = [
     op("POST", "/api/v1/pairings/{pairing_id}/end", "/api/v1/pairings/{pairing}/end", WRITERS),
     op("GET", "/api/v1/diary", "/api/v1/diary", READERS),
     op("POST", "/api/v1/diary", "/api/v1/diary", WRITERS, text="巡查"),
+    op("GET", "/api/v1/assessment-rounds", "/api/v1/assessment-rounds", LEADERS),
+    op("GET", "/api/v1/assessment-rounds/{round_id}", "/api/v1/assessment-rounds/{round}", LEADERS),
+    op(
+        "GET",
+        "/api/v1/assessment-rounds/{round_id}/sample",
+        "/api/v1/assessment-rounds/{round}/sample",
+        LEADERS,
+    ),
+    op(
+        "GET",
+        "/api/v1/assessment-rounds/{round_id}/results",
+        "/api/v1/assessment-rounds/{round}/results",
+        LEADERS,
+    ),
 ]
 # Served by the same views as pages above, or not pages at all.
 NOT_ENDPOINTS = {"api_v1:openapi-json", "api_v1:openapi-view"}
@@ -433,6 +494,8 @@ def street(world, tmp_path) -> dict[str, Any]:
         household=household,
     )
     duplicate = resident_create(actor=None, grid=w.c01_g01, name="王芳", id_number=make_id_number(seq=3))
+    resident.phone = "13900000001"  # reachable: she is in the assessment round's frame below
+    resident.save(update_fields=["phone"])
     visit = visits.visit_create(
         actor=w.grid_worker_c01_g01,
         mode="in_person",
@@ -455,7 +518,9 @@ def street(world, tmp_path) -> dict[str, Any]:
     correction = CorrectionRequest.objects.create(
         household=household, resident=resident, reported_by=resident, grid=w.c01_g01, text="电话换了"
     )
+    assessed = _assessment_objects(w, dept_case)
     return {
+        **assessed,
         "proxy_link": proxy_link.pk,
         "correction": correction.pk,
         "new_id": make_id_number("19900101", 77),
@@ -478,6 +543,54 @@ def street(world, tmp_path) -> dict[str, Any]:
         "pairing": pairing.pk,
         "diary": diary.pk,
         "import_job": job.pk,
+    }
+
+
+def _assessment_objects(w: Any, case: Any) -> dict[str, Any]:
+    """An open C01 round whose sample holds the visited resident, one phone rating, a duty, a task, an
+    agreement."""
+    from datetime import date
+
+    from linli.assessment import services as assessment
+    from linli.assessment.models import SampleEntry
+
+    round_ = assessment.round_create(
+        actor=None,
+        area=w.c01,
+        kind="quarter",
+        title="第四季度",
+        period_start=date(2026, 10, 1),
+        period_end=date(2026, 12, 31),
+        workers=[w.grid_worker_c01_g01],
+        auditor=w.street_admin,
+    )
+    round_ = assessment.round_open(actor=None, round=round_, seed="matrix")
+    entry = SampleEntry.objects.get(round=round_)
+    rating = assessment.rating_record_by_phone(actor=None, entry=entry, grade="excellent", reason="热心")
+    duty = assessment.duty_create(
+        actor=None, area=w.s01, kind="routine", role="grid_worker", title="巡查", standard="每日"
+    )
+    task = assessment.task_create(
+        actor=None,
+        area=w.c01,
+        title="迎检",
+        standard="无堆物",
+        start_date=date(2026, 11, 1),
+        deadline=date(2026, 11, 30),
+        workers=[w.grid_worker_c01_g01],
+    )
+    agreement = assessment.agreement_create(
+        actor=None, area=w.c01, department=case.department, title="共建协议", signed_on=date(2026, 1, 5)
+    )
+    return {
+        "round": round_.pk,
+        "member": round_.members.get().pk,
+        "entry": entry.pk,
+        "rating": rating.pk,
+        "duty": duty.pk,
+        "one_off_task": task.pk,
+        "agreement": agreement.pk,
+        "worker_user": w.grid_worker_c01_g01.pk,
     }
 
 

@@ -29,6 +29,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.EXPORT,
             Capability.DISPATCH,
             Capability.SUPERVISE,
+            Capability.ASSESS,
         }
     ),
     Role.COMMUNITY_WORKER: frozenset(

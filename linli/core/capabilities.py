@@ -31,3 +31,7 @@ class Capability(StrEnum):
     # under unknown names, console backups and restores. Not a role: a flag on a person's account
     # (`linli user operator`), granted only at the console, on top of whatever role they hold.
     OPERATE = "operate"
+    # Run worker assessment (考核): duties, rounds, the draw, ratings by phone, checking reasons, scores.
+    ASSESS = "assess"
+    # A round's auditor: the only one who may see which sampled resident gave which rating.
+    AUDIT_RATINGS = "audit_ratings"

@@ -141,6 +141,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "linli.cases.demo",
         "linli.visits.demo",
         "linli.portal.demo",
+        "linli.assessment.demo",
     ]
     # Within a section, app order; the configuration and system entries close the menu.
     assert [item.url_name for item in nav_items()] == [
@@ -153,6 +154,9 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "visits:todo",
         "visits:diary",
         "portal_admin:requests",
+        "assessment:rounds",
+        "assessment:mine",
+        "assessment:departments",
         "cases:categories",
         "core:audit",
     ]
@@ -187,6 +191,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
             "holiday",
             "care-plan",
             "portal",
+            "assessment",
         ],
         *["tick", "audit", "backup", "restore", "check", "bench"],
     ]
