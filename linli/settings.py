@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "linli.transfers",
     "linli.cases",
     "linli.visits",
+    "linli.surveys",
+    "linli.partners",
 ]
 
 MIDDLEWARE = [

@@ -29,6 +29,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.EXPORT,
             Capability.DISPATCH,
             Capability.SUPERVISE,
+            Capability.RUN_SURVEYS,
+            Capability.KEEP_PARTNERS,
         }
     ),
     Role.COMMUNITY_WORKER: frozenset(
@@ -39,6 +41,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_SENSITIVE,
             Capability.EXPORT,
             Capability.DISPATCH,
+            Capability.RUN_SURVEYS,
+            Capability.KEEP_PARTNERS,
         }
     ),
     Role.GRID_WORKER: frozenset({Capability.READ_SCOPE, Capability.WRITE, Capability.KEEP_REGISTRY}),

@@ -31,3 +31,8 @@ class Capability(StrEnum):
     # under unknown names, console backups and restores. Not a role: a flag on a person's account
     # (`linli user operator`), granted only at the console, on top of whatever role they hold.
     OPERATE = "operate"
+    # Build, sample, open, close and export surveys (问卷) of the areas in scope; grid workers only enter
+    # answers door to door (WRITE).
+    RUN_SURVEYS = "run_surveys"
+    # Keep the partner-unit registry (驻区单位), co-building agreements, resources, needs and joint activities.
+    KEEP_PARTNERS = "keep_partners"
