@@ -18,7 +18,7 @@ from linli.registry.models import Building, House, Household, Resident, Tag, Tag
 from linli.registry.services import resident_create
 from linli.surveys import selectors, services
 from linli.surveys.export import export_results
-from linli.surveys.models import Answer, Invitation, Kind, Response, Status, Target
+from linli.surveys.models import Answer, Kind, Response, Status, Target
 from linli.surveys.services import QuestionInput
 from tests.factories import World, make_id_number
 
@@ -52,7 +52,9 @@ def _households(world: World, n: int = 12) -> list[Household]:
 
 
 def _build(world: World, **kwargs: Any):
-    survey = services.survey_create(actor=world.c01_worker, area=world.c01, title="社区环境满意度调查", **kwargs)
+    survey = services.survey_create(
+        actor=world.c01_worker, area=world.c01, title="社区环境满意度调查", **kwargs
+    )
     q1 = services.question_add(
         actor=world.c01_worker,
         survey=survey,
@@ -62,7 +64,11 @@ def _build(world: World, **kwargs: Any):
         actor=world.c01_worker,
         survey=survey,
         data=QuestionInput(
-            kind=Kind.TEXT, text="宠物管理有何建议？", required=True, condition_question=q1, condition_value="是"
+            kind=Kind.TEXT,
+            text="宠物管理有何建议？",
+            required=True,
+            condition_question=q1,
+            condition_value="是",
         ),
     )
     q3 = services.question_add(
@@ -78,7 +84,9 @@ def _build(world: World, **kwargs: Any):
     q5 = services.question_add(
         actor=world.c01_worker,
         survey=survey,
-        data=QuestionInput(kind=Kind.MULTIPLE, text="希望增加的设施", options=["健身器材", "停车位", "充电桩"]),
+        data=QuestionInput(
+            kind=Kind.MULTIPLE, text="希望增加的设施", options=["健身器材", "停车位", "充电桩"]
+        ),
     )
     q6 = services.question_add(
         actor=world.c01_worker,
@@ -95,9 +103,14 @@ def _build(world: World, **kwargs: Any):
 
 def _fields(qs, *, pet: str = "否", rating: str = "4", **extra: Any) -> dict[str, list[str]]:
     q1, q2, q3, q4, q5, q6, q7 = qs
-    out = {f"q{q1.pk}": [pet], f"q{q3.pk}": [rating], f"q{q5.pk}": ["停车位", "充电桩"], f"q{q6.pk}_0": ["满意"]}
+    out = {
+        f"q{q1.pk}": [pet],
+        f"q{q3.pk}": [rating],
+        f"q{q5.pk}": ["停车位", "充电桩"],
+        f"q{q6.pk}_0": ["满意"],
+    }
     if pet == "是":
-        out[f"q{q2.pk}"] = ["=HYPERLINK(\"http://x\")  要拴绳"]
+        out[f"q{q2.pk}"] = ['=HYPERLINK("http://x")  要拴绳']
     out.update(extra)
     return out
 
@@ -113,7 +126,9 @@ def area_survey(world):
 def test_the_lifecycle_draft_open_closed_reopened_with_a_reason(world, area_survey):
     survey, qs = area_survey
     with pytest.raises(DomainError, match="已发布"):
-        services.question_add(actor=world.c01_worker, survey=survey, data=QuestionInput(kind=Kind.TEXT, text="再加一题"))
+        services.question_add(
+            actor=world.c01_worker, survey=survey, data=QuestionInput(kind=Kind.TEXT, text="再加一题")
+        )
     services.survey_close(actor=world.c01_worker, survey=survey)
     with pytest.raises(DomainError, match="原因"):
         services.survey_reopen(actor=world.c01_worker, survey=survey, reason=" ")
@@ -127,7 +142,8 @@ def test_the_lifecycle_draft_open_closed_reopened_with_a_reason(world, area_surv
 def test_a_copy_is_a_draft_with_the_questions_and_conditions_remapped(world, area_survey):
     survey, qs = area_survey
     copy = services.survey_copy(actor=world.c01_worker, survey=survey)
-    assert copy.status == Status.DRAFT and copy.pk != survey.pk
+    assert copy.status == Status.DRAFT
+    assert copy.pk != survey.pk
     copied = list(copy.questions.all())
     assert [q.text for q in copied] == [q.text for q in qs]
     assert copied[1].condition_question_id == copied[0].pk
@@ -175,18 +191,27 @@ def test_bad_values_are_refused_and_nothing_is_written(world, area_survey, chang
     survey, qs = area_survey
     fields = _fields(qs, **change)
     if message is None:
-        services.response_submit(actor=world.c01_worker, survey=survey, fields=fields, channel="door", grid=world.c01_g01)
+        services.response_submit(
+            actor=world.c01_worker, survey=survey, fields=fields, channel="door", grid=world.c01_g01
+        )
         return
     with pytest.raises(DomainError, match=message):
-        services.response_submit(actor=world.c01_worker, survey=survey, fields=fields, channel="door", grid=world.c01_g01)
-    assert Response.objects.count() == 0 and Answer.objects.count() == 0
+        services.response_submit(
+            actor=world.c01_worker, survey=survey, fields=fields, channel="door", grid=world.c01_g01
+        )
+    assert Response.objects.count() == 0
+    assert Answer.objects.count() == 0
 
 
 def test_a_number_out_of_range_and_a_required_conditional_answer_missing_are_refused(world, area_survey):
     survey, qs = area_survey
     with pytest.raises(DomainError, match="不能大于 20"):
         services.response_submit(
-            actor=None, survey=survey, fields=_fields(qs, **{f"q{qs[3].pk}": ["99"]}), channel="open_link", client="a"
+            actor=None,
+            survey=survey,
+            fields=_fields(qs, **{f"q{qs[3].pk}": ["99"]}),
+            channel="open_link",
+            client="a",
         )
     fields = _fields(qs, pet="是")
     del fields[f"q{qs[1].pk}"]
@@ -199,7 +224,9 @@ def test_a_closed_survey_takes_no_answers(world, area_survey):
     survey, qs = area_survey
     services.survey_close(actor=world.c01_worker, survey=survey)
     with pytest.raises(DomainError, match="已结束"):
-        services.response_submit(actor=None, survey=survey, fields=_fields(qs), channel="open_link", client="x")
+        services.response_submit(
+            actor=None, survey=survey, fields=_fields(qs), channel="open_link", client="x"
+        )
     assert Response.objects.count() == 0
 
 
@@ -220,11 +247,18 @@ def test_an_upload_retried_is_counted_once_and_a_bad_item_does_not_hold_back_the
     survey, qs = area_survey
     client = Client()
     client.force_login(world.grid_worker_c01_g01)
-    good = {"uuid": str(uuid.uuid4()), "grid": world.c01_g01.pk, "fields": _fields(qs), "submitted_at": "2026-12-01T09:00:00Z"}
+    good = {
+        "uuid": str(uuid.uuid4()),
+        "grid": world.c01_g01.pk,
+        "fields": _fields(qs),
+        "submitted_at": "2026-12-01T09:00:00Z",
+    }
     bad = {"uuid": str(uuid.uuid4()), "grid": world.c01_g01.pk, "fields": _fields(qs, rating="9")}
     other_grid = {"uuid": str(uuid.uuid4()), "grid": world.c01_g02.pk, "fields": _fields(qs)}
     url = f"/surveys/{survey.pk}/door/upload/"
-    first = client.post(url, json.dumps({"items": [good, bad, other_grid]}), content_type="application/json").json()
+    first = client.post(
+        url, json.dumps({"items": [good, bad, other_grid]}), content_type="application/json"
+    ).json()
     assert [r["status"] for r in first["results"]] == ["saved", "refused", "refused"]
     second = client.post(url, json.dumps({"items": [good]}), content_type="application/json").json()
     assert second["results"][0]["status"] == "duplicate"
@@ -245,8 +279,10 @@ def _sampled(world, size: int = 4, seed: str = "abc123"):
 def test_the_sample_is_reproducible_from_the_published_seed_and_stratified_by_grid(world):
     survey, _ = _sampled(world, size=4, seed="abc123")
     first = list(survey.invitations.order_by("rank").values_list("household_id", "in_sample"))
-    assert survey.sample_seed == "abc123" and survey.frame_size == 12
-    assert sum(1 for _, s in first if s) == 4 and len(first) == 5  # 4 + 20% replacements, rounded up
+    assert survey.sample_seed == "abc123"
+    assert survey.frame_size == 12
+    assert sum(1 for _, s in first if s) == 4
+    assert len(first) == 5
     grids = set(survey.invitations.filter(in_sample=True).values_list("grid_id", flat=True))
     assert grids == {world.c01_g01.pk, world.c01_g02.pk}
     other, _ = _build(world, target=Target.SAMPLE, sample_size=4)
@@ -262,13 +298,17 @@ def test_a_token_answers_once_and_a_declined_unit_brings_in_its_replacement(worl
     url = f"/surveys/answer/{invitation.token}/"
     assert client.post(url, _fields(qs)).status_code == 200
     again = Client().post(url, _fields(qs))
-    assert again.status_code == 400 and "已经使用过" in again.content.decode()
+    assert again.status_code == 400
+    assert "已经使用过" in again.content.decode()
     with pytest.raises(DomainError, match="已经使用过"):
-        services.response_submit(actor=None, survey=survey, fields=_fields(qs), channel="invitation", token=invitation.token)
+        services.response_submit(
+            actor=None, survey=survey, fields=_fields(qs), channel="invitation", token=invitation.token
+        )
     assert Response.objects.count() == 1
-    assert Response.objects.get().tag_links.exists() == Resident.objects.filter(
-        household=invitation.household, tag_links__isnull=False
-    ).exists()
+    assert (
+        Response.objects.get().tag_links.exists()
+        == Resident.objects.filter(household=invitation.household, tag_links__isnull=False).exists()
+    )
     waiting = survey.invitations.filter(in_sample=True, state="waiting").select_related("grid").first()
     spare = survey.invitations.filter(in_sample=False, grid=waiting.grid).first()
     replacement = services.invitation_decline(actor=world.c01_worker, invitation=waiting, note="多次敲门无人")
