@@ -3,6 +3,7 @@ activities, members reporting, and the bulk load from Excel. Checked, atomic and
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from datetime import date
@@ -53,13 +54,21 @@ def _keep(actor: User | None, area: Area) -> None:
     require_path_in_scope(actor, area.path)
 
 
+def _locked(unit: PartnerUnit) -> PartnerUnit:
+    """The unit as stored now (a caller's copy may predate its departure), locked for this transaction."""
+    return PartnerUnit.objects.select_for_update().select_related("area").get(pk=unit.pk)
+
+
 def _count(value: Any, *, field: str, label: str) -> int:
     if value in (None, ""):
         return 0
     try:
-        number = int(str(value).strip())
+        real = float(str(value).strip())  # Excel stores every number as a float: "800.0"
     except ValueError:
         raise DomainError(f"{label}应为整数。", field=field) from None
+    if not math.isfinite(real) or real != int(real):  # NaN, infinity or a fraction
+        raise DomainError(f"{label}应为整数。", field=field)
+    number = int(real)
     if not 0 <= number <= MAX_STAFF:
         raise DomainError(f"{label}应在 0 至 {MAX_STAFF} 之间。", field=field)
     return number
@@ -67,7 +76,7 @@ def _count(value: Any, *, field: str, label: str) -> int:
 
 def check_unit(data: dict[str, Any]) -> dict[str, Any]:
     """A unit's fields, cleaned; the first problem raises (with the field it concerns)."""
-    out = {
+    out: dict[str, Any] = {
         "name": clean_text(data.get("name"), field="name", label="单位名称", required=True, limit=100),
         "kind": str(data.get("kind") or "").strip(),
         "contact_name": clean_text(data.get("contact_name"), field="contact_name", label="联系人", limit=50),
@@ -181,6 +190,7 @@ def agreement_create(
     commitments: Sequence[tuple[str, date]] = (),
 ) -> Agreement:
     _keep(actor, unit.area)
+    unit = _locked(unit)
     if not unit.active:
         raise DomainError("已撤离的单位不能签订新协议。")
     title = clean_text(title, field="title", label="协议名称", required=True, limit=100)
@@ -296,6 +306,7 @@ def resource_add(
     *, actor: User | None, unit: PartnerUnit, kind: str, description: str, amount: Any = None
 ) -> Resource:
     _keep(actor, unit.area)
+    unit = _locked(unit)
     if not unit.active:
         raise DomainError("已撤离的单位不能再登记资源。")
     resource = Resource.objects.create(
@@ -342,6 +353,7 @@ def need_meet(
     if need.status != Need.Status.OPEN:
         raise DomainError("该需求已对接或已关闭。")
     require_path_in_scope(actor, unit.area.path)
+    unit = _locked(unit)
     if not unit.active:
         raise DomainError("已撤离的单位不能认领需求。", field="unit")
     if resource is not None and resource.unit_id != unit.pk:

@@ -48,9 +48,9 @@ def _question_sheet(book: SafeWorkbook, sheet: SafeSheet, r: selectors.QuestionR
     if q.kind in (Kind.NUMBER, Kind.RATING):
         sheet.write_row(line, 0, ["平均", r.mean, "最小", r.minimum, "最大", r.maximum])
         line += 2
-        for title, groups in (("网格", r.grid_means), ("重点人群", r.tag_means)):
+        for title, means in (("网格", r.grid_means), ("重点人群", r.tag_means)):
             sheet.write_row(line, 0, [title, "人数", "平均"], bold)
-            for label, n, mean in groups:
+            for label, n, mean in means:
                 line += 1
                 sheet.write_row(line, 0, [label, n, round(mean, 2)])
             line += 2

@@ -12,7 +12,7 @@ from django.db.models import Count, Max, Min, Sum
 
 from linli.areas.models import Area
 from linli.registry.models import Tag
-from linli.surveys.models import Answer, Invitation, Kind, Question, Response, ResponseTag, Survey
+from linli.surveys.models import Answer, Channel, Invitation, Kind, Question, Response, ResponseTag, Survey
 
 UNKNOWN_GRID = "未知网格"
 TEXT_SHOWN = 20
@@ -246,7 +246,7 @@ def _rating_bars(survey: Survey, out: list[QuestionResult]) -> None:
     if not ratings:
         return
     dist: dict[tuple[int, int], int] = {
-        (qid, int(v)): n
+        (qid, int(v or 0)): n
         for qid, v, n in Answer.objects.filter(survey=survey, question__in=[r.question for r in ratings])
         .values("question_id", "number")
         .annotate(n=Count("id"))
@@ -269,6 +269,7 @@ def raw_rows(survey: Survey) -> tuple[list[str], list[list[Any]]]:
     from linli.surveys.services import _visible
 
     questions = list(survey.questions.order_by("order", "pk"))
+    qmap = {q.pk: q for q in questions}
     header = ["答卷编号", "渠道", "网格", "提交时间"]
     columns: list[tuple[Question, int]] = []
     for q in questions:
@@ -293,7 +294,7 @@ def raw_rows(survey: Survey) -> tuple[list[str], list[list[Any]]]:
     ):
         by_response[rid].append((qid, row, option, number, day, text))
     rows: list[list[Any]] = []
-    channel_label = dict(Response._meta.get_field("channel").choices or [])  # type: ignore[arg-type]
+    channel_label = dict(Channel.choices)
     for n, (rid, channel, grid_id, at) in enumerate(
         Response.objects.filter(survey=survey)
         .order_by("received_at", "pk")
@@ -303,9 +304,10 @@ def raw_rows(survey: Survey) -> tuple[list[str], list[list[Any]]]:
         values: dict[tuple[int, int], list[str]] = defaultdict(list)
         chosen: dict[int, set[str]] = defaultdict(set)
         for qid, row, option, number, day, text in by_response.get(rid, []):
-            q = next((x for x in questions if x.pk == qid), None)
-            if q is None:
+            found = qmap.get(qid)
+            if found is None:
                 continue
+            q = found
             if option is not None and option < len(q.options):
                 values[(qid, row)].append(q.options[option])
                 chosen[qid].add(q.options[option])

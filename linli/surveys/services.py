@@ -460,7 +460,9 @@ def _frame(survey: Survey) -> list[tuple[int, str, int, str]]:
         return [(pk, path, gid, name + (f" · {room}" if room else "")) for pk, path, gid, name, room in rows]
     households = (
         Household.objects.filter(subtree_q([area.path], "house__building__grid__path"))
-        .filter(members__status=ResidentStatus.ACTIVE)
+        # Someone active lives there: registered as a member, or (ledgers that keep no households' members)
+        # living in its house.
+        .filter(Q(members__status=ResidentStatus.ACTIVE) | Q(house__residents__status=ResidentStatus.ACTIVE))
         .distinct()
         .values_list(
             "pk",
@@ -506,10 +508,10 @@ def survey_draw(*, actor: User | None, survey: Survey, seed: str = "") -> Survey
         [
             Invitation(
                 survey=survey,
-                grid_id=info[d.unit][1],
-                household_id=d.unit if household else None,
-                resident_id=None if household else d.unit,
-                label=info[d.unit][2][:120],
+                grid_id=info[int(d.unit)][1],  # type: ignore[call-overload]  # units are the frame's ids
+                household_id=int(d.unit) if household else None,  # type: ignore[call-overload]
+                resident_id=None if household else int(d.unit),  # type: ignore[call-overload]
+                label=info[int(d.unit)][2][:120],  # type: ignore[call-overload]
                 rank=d.rank,
                 in_sample=d.in_sample,
                 token=_new_key(),
@@ -704,13 +706,19 @@ def _tags_of(invitation: Invitation | None) -> list[int]:
             ResidentTag.objects.filter(resident_id=invitation.resident_id).values_list("tag_id", flat=True)
         )
     if invitation.household_id:
-        return list(
-            ResidentTag.objects.filter(
-                resident__household_id=invitation.household_id, resident__status=ResidentStatus.ACTIVE
-            )
-            .values_list("tag_id", flat=True)
-            .distinct()
+        members = ResidentTag.objects.filter(resident__status=ResidentStatus.ACTIVE)
+        tags = set(
+            members.filter(resident__household_id=invitation.household_id).values_list("tag_id", flat=True)
         )
+        house = (
+            Household.objects.filter(pk=invitation.household_id).values_list("house_id", flat=True).first()
+        )
+        tags |= set(
+            members.filter(resident__house_id=house, resident__household=None).values_list(
+                "tag_id", flat=True
+            )
+        )
+        return sorted(tags)
     return []
 
 

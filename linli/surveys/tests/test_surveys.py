@@ -101,7 +101,7 @@ def _build(world: World, **kwargs: Any):
     return survey, [q1, q2, q3, q4, q5, q6, q7]
 
 
-def _fields(qs, *, pet: str = "否", rating: str = "4", **extra: Any) -> dict[str, list[str]]:
+def _fields(qs, *, pet: Any = "否", rating: Any = "4", **extra: Any) -> dict[str, list[str]]:
     q1, q2, q3, q4, q5, q6, q7 = qs
     out = {
         f"q{q1.pk}": [pet],
