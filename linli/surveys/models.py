@@ -244,7 +244,7 @@ class Response(models.Model):
         ]
         indexes = [
             models.Index(fields=["survey", "ip_hash", "received_at"], name="response_ip_idx"),
-            models.Index(fields=["survey", "grid"], name="response_grid_idx"),
+            models.Index(fields=["survey", "grid", "channel"], name="response_grid_idx"),
         ]
 
     def __str__(self) -> str:
@@ -271,7 +271,8 @@ class ResponseTag(models.Model):
 
 
 class Answer(models.Model):
-    """One value: a choice (`option`, with `row` for a matrix), a number, a date or a text.
+    """One value: a choice (`option`, with `row` for a matrix), a number, a date or a text. A rating is kept
+    as its number and as the option `rating - 1`, so its distribution is counted with the choices.
 
     A multiple choice of three options is three rows. `survey` and `grid` are copies of the response's, so
     counting by question, option and grid reads this table's index alone."""
@@ -285,10 +286,16 @@ class Answer(models.Model):
     number = models.FloatField(null=True, blank=True)
     day = models.DateField(null=True, blank=True)
     text = models.TextField(blank=True)
+    # True on one row per (response, question, matrix row): summing it counts who answered, so a multiple
+    # choice needs no COUNT(DISTINCT response).
+    first = models.BooleanField(default=True)
 
     class Meta:
         indexes = [
-            models.Index(fields=["survey", "question", "row", "option", "grid"], name="answer_count_idx"),
+            # Results are one pass over this index alone: counts per option and grid, and who answered.
+            models.Index(
+                fields=["survey", "question", "row", "option", "grid", "first"], name="answer_count_idx"
+            ),
         ]
 
     def __str__(self) -> str:

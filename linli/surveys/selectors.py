@@ -75,21 +75,23 @@ def _share(n: int, total: int) -> float:
 
 def results(survey: Survey, *, sensitive: bool = False, texts: int = TEXT_SHOWN) -> Results:
     """Everything the results page, the API and the export show. `sensitive`: break down by sensitive key
-    groups too (低保, 残疾 … only for users who may see those tags)."""
+    groups too (低保, 残疾 … only for users who may see those tags).
+
+    Four passes: respondents by grid and channel; every answer by (question, row, option, grid) with who
+    answered (`first`), read from `answer_count_idx` alone; the numbers and dates of their questions; and
+    the answers of respondents in key groups, from their tags."""
     questions = list(survey.questions.order_by("order", "pk"))
     qmap = {q.pk: q for q in questions}
-    respondents: dict[int | None, int] = dict(
+    respondents: dict[int | None, int] = defaultdict(int)
+    channels: dict[str, int] = defaultdict(int)
+    for g, channel, n in (
         Response.objects.filter(survey=survey)
-        .values("grid_id")
+        .values("grid_id", "channel")
         .annotate(n=Count("id"))
-        .values_list("grid_id", "n")
-    )
-    channels = dict(
-        Response.objects.filter(survey=survey)
-        .values("channel")
-        .annotate(n=Count("id"))
-        .values_list("channel", "n")
-    )
+        .values_list("grid_id", "channel", "n")
+    ):
+        respondents[g] += n
+        channels[channel] += n
     total = sum(respondents.values())
     grid_ids = [g for g in respondents if g is not None]
     paths = dict(Area.objects.filter(pk__in=grid_ids).values_list("pk", "path"))
@@ -99,114 +101,123 @@ def results(survey: Survey, *, sensitive: bool = False, texts: int = TEXT_SHOWN)
     def glabel(g: int | None) -> str:
         return grid_label.get(g, UNKNOWN_GRID) if g is not None else UNKNOWN_GRID
 
-    # Choices: (question, row, option, grid) → count. The answered count of a single choice / matrix row is
-    # the sum over its options; of a multiple choice, the respondents (counted separately below).
     a, rt = Answer._meta.db_table, ResponseTag._meta.db_table
+    numeric = [q.pk for q in questions if q.kind == Kind.NUMBER]
+    dated = [q.pk for q in questions if q.kind == Kind.DATE]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT question_id, row, option, grid_id, COUNT(*) FROM {a} "  # noqa: S608  (table names)
-            "WHERE survey_id = %s AND option IS NOT NULL GROUP BY question_id, row, option, grid_id",
+            "SELECT question_id, row, option, grid_id, COUNT(*), SUM(CASE WHEN first THEN 1 ELSE 0 END) "  # noqa: S608  (table names)
+            f"FROM {a} WHERE survey_id = %s GROUP BY question_id, row, option, grid_id",
             [survey.pk],
         )
-        choice_rows = cursor.fetchall()
+        main_rows = cursor.fetchall()
         cursor.execute(
-            f"SELECT question_id, grid_id, COUNT(DISTINCT response_id) FROM {a} "  # noqa: S608
-            "WHERE survey_id = %s GROUP BY question_id, grid_id",
-            [survey.pk],
-        )
-        answered_rows = cursor.fetchall()
-        cursor.execute(
-            f"SELECT t.tag_id, a.question_id, a.row, a.option, COUNT(*) FROM {a} a "  # noqa: S608
-            f"JOIN {rt} t ON t.response_id = a.response_id "
-            "WHERE a.survey_id = %s AND t.survey_id = %s AND a.option IS NOT NULL "
+            "SELECT t.tag_id, a.question_id, a.row, a.option, COUNT(*), "  # noqa: S608  (table names)
+            f"SUM(CASE WHEN a.first THEN 1 ELSE 0 END), SUM(a.number) FROM {rt} t "
+            f"JOIN {a} a ON a.response_id = t.response_id WHERE t.survey_id = %s "
             "GROUP BY t.tag_id, a.question_id, a.row, a.option",
-            [survey.pk, survey.pk],
+            [survey.pk],
         )
         tag_rows = cursor.fetchall()
-        cursor.execute(
-            f"SELECT t.tag_id, a.question_id, COUNT(DISTINCT a.response_id), AVG(a.number) FROM {a} a "  # noqa: S608
-            f"JOIN {rt} t ON t.response_id = a.response_id WHERE a.survey_id = %s AND t.survey_id = %s "
-            "GROUP BY t.tag_id, a.question_id",
-            [survey.pk, survey.pk],
-        )
-        tag_answered = cursor.fetchall()
-    number_rows = (
-        Answer.objects.filter(survey=survey, number__isnull=False)
+    number_rows: Any = (
+        Answer.objects.filter(question_id__in=numeric, number__isnull=False)
         .values("question_id", "grid_id")
         .annotate(n=Count("id"), s=Sum("number"), lo=Min("number"), hi=Max("number"))
         .values_list("question_id", "grid_id", "n", "s", "lo", "hi")
+        if numeric
+        else []
     )
-    date_rows = (
-        Answer.objects.filter(survey=survey, day__isnull=False)
+    date_rows: Any = (
+        Answer.objects.filter(question_id__in=dated, day__isnull=False)
         .values("question_id")
         .annotate(lo=Min("day"), hi=Max("day"))
         .values_list("question_id", "lo", "hi")
+        if dated
+        else []
     )
+
+    def width(q: Question) -> int:
+        return len(q.options) if q.kind != Kind.RATING else len(q.scale)
 
     answered: dict[int, int] = defaultdict(int)
     answered_grid: dict[int, dict[int | None, int]] = defaultdict(lambda: defaultdict(int))
-    for qid, g, n in answered_rows:
-        answered[qid] += n
-        answered_grid[qid][g] += n
     counts: dict[tuple[int, int], list[int]] = {}
     grid_counts: dict[tuple[int, int | None], list[int]] = {}
-    for qid, row, option, g, n in choice_rows:
+    for qid, row, option, g, n, firsts in main_rows:
         q = qmap.get(qid)
-        if q is None or option >= len(q.options):
+        if q is None:
             continue
-        counts.setdefault((qid, row), [0] * len(q.options))[option] += n
+        if row == 0:
+            answered[qid] += firsts or 0
+            answered_grid[qid][g] += firsts or 0
+        if option is None or option >= width(q):
+            continue
+        counts.setdefault((qid, row), [0] * width(q))[option] += n
         if q.kind != Kind.MATRIX:
-            grid_counts.setdefault((qid, g), [0] * len(q.options))[option] += n
-    tags_seen = {t for t, *_ in tag_rows} | {t for t, *_ in tag_answered}
-    tag_qs = Tag.objects.filter(pk__in=tags_seen)
+            grid_counts.setdefault((qid, g), [0] * width(q))[option] += n
+    tag_qs = Tag.objects.filter(pk__in={t for t, *_ in tag_rows})
     if not sensitive:
         tag_qs = tag_qs.filter(sensitive=False)
     tag_names = dict(tag_qs.values_list("pk", "name"))
     tag_counts: dict[tuple[int, int], list[int]] = {}
-    for t, qid, _row, option, n in tag_rows:
+    tag_done: dict[int, dict[int, list[float]]] = defaultdict(lambda: defaultdict(lambda: [0.0, 0.0]))
+    for t, qid, row, option, n, firsts, total_number in tag_rows:
         q = qmap.get(qid)
-        if t not in tag_names or q is None or q.kind == Kind.MATRIX or option >= len(q.options):
+        if t not in tag_names or q is None or q.kind == Kind.MATRIX or row != 0:
             continue
-        tag_counts.setdefault((qid, t), [0] * len(q.options))[option] += n
-    tag_done: dict[int, list[tuple[int, int, float | None]]] = defaultdict(list)
-    for t, qid, n, avg in tag_answered:
-        if t in tag_names:
-            tag_done[qid].append((t, n, avg))
+        done = tag_done[qid][t]
+        done[0] += firsts or 0
+        done[1] += total_number or 0.0
+        if option is not None and option < width(q):
+            tag_counts.setdefault((qid, t), [0] * width(q))[option] += n
     numbers: dict[int, list[tuple[int | None, int, float, float, float]]] = defaultdict(list)
-    for qid, g, n, s, lo, hi in number_rows:
-        numbers[qid].append((g, n, s, lo, hi))
+    for qid, g, n, total_number, lo, hi in number_rows:
+        numbers[qid].append((g, n, total_number, lo, hi))
     dates = {qid: (lo, hi) for qid, lo, hi in date_rows}
+
+    def tag_means(qid: int) -> list[tuple[str, int, float]]:
+        return sorted((tag_names[t], int(d), s / d) for t, (d, s) in tag_done[qid].items() if d)
 
     out: list[QuestionResult] = []
     for q in questions:
         r = QuestionResult(question=q, answered=answered.get(q.pk, 0))
+        labels = q.options if q.kind != Kind.RATING else [f"{v} 分" for v in q.scale]
+        if q.kind in (Kind.SINGLE, Kind.MULTIPLE, Kind.RATING):
+            c = counts.get((q.pk, 0), [0] * width(q))
+            r.bars = [Bar(o, n, _share(n, r.answered)) for o, n in zip(labels, c, strict=True)]
         if q.kind in (Kind.SINGLE, Kind.MULTIPLE):
-            c = counts.get((q.pk, 0), [0] * len(q.options))
-            r.bars = [Bar(o, n, _share(n, r.answered)) for o, n in zip(q.options, c, strict=True)]
             for g, done in sorted(answered_grid[q.pk].items(), key=lambda kv: glabel(kv[0])):
                 r.by_grid.append(
                     Breakdown(
-                        str(g or ""),
-                        glabel(g),
-                        done,
-                        grid_counts.get((q.pk, g), [0] * len(q.options)),
-                        q.options,
+                        str(g or ""), glabel(g), done, grid_counts.get((q.pk, g), [0] * width(q)), labels
                     )
                 )
-            for t, done, _ in sorted(tag_done[q.pk], key=lambda x: tag_names[x[0]]):
+            for t, (done, _) in sorted(tag_done[q.pk].items(), key=lambda kv: tag_names[kv[0]]):
                 r.by_tag.append(
                     Breakdown(
-                        str(t), tag_names[t], done, tag_counts.get((q.pk, t), [0] * len(q.options)), q.options
+                        str(t), tag_names[t], int(done), tag_counts.get((q.pk, t), [0] * width(q)), labels
                     )
                 )
         elif q.kind == Kind.MATRIX:
-            for i, row in enumerate(q.rows):
-                c = counts.get((q.pk, i), [0] * len(q.options))
-                row_total = sum(c)
+            for i, row_label in enumerate(q.rows):
+                c = counts.get((q.pk, i), [0] * width(q))
                 r.matrix.append(
-                    (row, [Bar(o, n, _share(n, row_total)) for o, n in zip(q.options, c, strict=True)])
+                    (row_label, [Bar(o, n, _share(n, sum(c))) for o, n in zip(q.options, c, strict=True)])
                 )
-        elif q.kind in (Kind.NUMBER, Kind.RATING):
+        elif q.kind == Kind.RATING:
+            dist = counts.get((q.pk, 0), [0] * width(q))
+            given = [i + 1 for i, n in enumerate(dist) if n]
+            if given:
+                r.mean = sum((i + 1) * n for i, n in enumerate(dist)) / max(sum(dist), 1)
+                r.minimum, r.maximum = float(given[0]), float(given[-1])
+            for g, done in sorted(answered_grid[q.pk].items(), key=lambda kv: glabel(kv[0])):
+                by_grid = grid_counts.get((q.pk, g), [0] * width(q))
+                if sum(by_grid):
+                    r.grid_means.append(
+                        (glabel(g), done, sum((i + 1) * n for i, n in enumerate(by_grid)) / sum(by_grid))
+                    )
+            r.tag_means = tag_means(q.pk)
+        elif q.kind == Kind.NUMBER:
             groups = numbers.get(q.pk, [])
             n_all = sum(g[1] for g in groups)
             if n_all:
@@ -214,24 +225,23 @@ def results(survey: Survey, *, sensitive: bool = False, texts: int = TEXT_SHOWN)
                 r.minimum = min(g[3] for g in groups)
                 r.maximum = max(g[4] for g in groups)
             r.grid_means = sorted((glabel(g), n, s / n) for g, n, s, _, _ in groups if n)
-            r.tag_means = sorted((tag_names[t], n, avg) for t, n, avg in tag_done[q.pk] if avg is not None)
+            r.tag_means = tag_means(q.pk)
         elif q.kind == Kind.DATE:
             lo, hi = dates.get(q.pk, (None, None))
             r.texts = [f"最早 {lo:%Y-%m-%d}，最晚 {hi:%Y-%m-%d}"] if lo and hi else []
-        else:
+        elif texts:
             r.texts = list(
-                Answer.objects.filter(survey=survey, question=q)
+                Answer.objects.filter(question=q)
                 .exclude(text="")
                 .order_by("-pk")
                 .values_list("text", flat=True)[:texts]
             )
         out.append(r)
-    _rating_bars(survey, out)
     invited = Invitation.objects.filter(survey=survey, in_sample=True)
     return Results(
         survey=survey,
         responses=total,
-        by_channel=channels,
+        by_channel=dict(channels),
         grids=sorted((glabel(g), n) for g, n in respondents.items()),
         questions=out,
         invited=invited.count() if survey.uses_invitations else 0,
@@ -239,28 +249,6 @@ def results(survey: Survey, *, sensitive: bool = False, texts: int = TEXT_SHOWN)
         if survey.uses_invitations
         else 0,
     )
-
-
-def _rating_bars(survey: Survey, out: list[QuestionResult]) -> None:
-    ratings = [r for r in out if r.question.kind == Kind.RATING]
-    if not ratings:
-        return
-    dist: dict[tuple[int, int], int] = {
-        (qid, int(v or 0)): n
-        for qid, v, n in Answer.objects.filter(survey=survey, question__in=[r.question for r in ratings])
-        .values("question_id", "number")
-        .annotate(n=Count("id"))
-        .values_list("question_id", "number", "n")
-    }
-    for r in ratings:
-        r.bars = [
-            Bar(
-                f"{s} 分",
-                dist.get((r.question.pk, s), 0),
-                _share(dist.get((r.question.pk, s), 0), r.answered),
-            )
-            for s in r.question.scale
-        ]
 
 
 def raw_rows(survey: Survey) -> tuple[list[str], list[list[Any]]]:

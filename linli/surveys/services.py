@@ -588,6 +588,7 @@ class Value:
     number: float | None = None
     day: date | None = None
     text: str = ""
+    first: bool = True
 
 
 def _visible(question: Question, chosen: dict[int, set[str]], shown: dict[int, bool]) -> bool:
@@ -637,7 +638,7 @@ def check_answers(survey: Survey, fields: Fields, questions: Sequence[Question] 
             if not picked and q.required:
                 raise missing
             chosen[q.pk] = set(picked)
-            values.extend(Value(q, option=q.options.index(v)) for v in picked)
+            values.extend(Value(q, option=q.options.index(v), first=i == 0) for i, v in enumerate(picked))
         elif q.kind == Kind.MATRIX:
             answered = 0
             for r, row in enumerate(q.rows):
@@ -668,7 +669,7 @@ def check_answers(survey: Survey, fields: Fields, questions: Sequence[Question] 
                 raise DomainError(f"第 {n} 题的数值不能小于 {q.min_value:g}。", field=name)
             if q.max_value is not None and number > q.max_value:
                 raise DomainError(f"第 {n} 题的数值不能大于 {q.max_value:g}。", field=name)
-            values.append(Value(q, number=number))
+            values.append(Value(q, number=number, option=int(number) - 1 if q.kind == Kind.RATING else None))
         elif q.kind == Kind.DATE:
             v = first(name)
             if not v:
@@ -828,6 +829,7 @@ def response_submit(
                 number=v.number,
                 day=v.day,
                 text=v.text,
+                first=v.first,
             )
             for v in values
         ]
