@@ -165,9 +165,9 @@ def results(survey: Survey, *, sensitive: bool = False, texts: int = TEXT_SHOWN)
         q = qmap.get(qid)
         if t not in tag_names or q is None or q.kind == Kind.MATRIX or row != 0:
             continue
-        done = tag_done[qid][t]
-        done[0] += firsts or 0
-        done[1] += total_number or 0.0
+        acc = tag_done[qid][t]
+        acc[0] += firsts or 0
+        acc[1] += total_number or 0.0
         if option is not None and option < width(q):
             tag_counts.setdefault((qid, t), [0] * width(q))[option] += n
     numbers: dict[int, list[tuple[int | None, int, float, float, float]]] = defaultdict(list)
@@ -186,16 +186,20 @@ def results(survey: Survey, *, sensitive: bool = False, texts: int = TEXT_SHOWN)
             c = counts.get((q.pk, 0), [0] * width(q))
             r.bars = [Bar(o, n, _share(n, r.answered)) for o, n in zip(labels, c, strict=True)]
         if q.kind in (Kind.SINGLE, Kind.MULTIPLE):
-            for g, done in sorted(answered_grid[q.pk].items(), key=lambda kv: glabel(kv[0])):
+            for gid, answered_here in sorted(answered_grid[q.pk].items(), key=lambda kv: glabel(kv[0])):
                 r.by_grid.append(
                     Breakdown(
-                        str(g or ""), glabel(g), done, grid_counts.get((q.pk, g), [0] * width(q)), labels
+                        str(gid or ""),
+                        glabel(gid),
+                        answered_here,
+                        grid_counts.get((q.pk, gid), [0] * width(q)),
+                        labels,
                     )
                 )
-            for t, (done, _) in sorted(tag_done[q.pk].items(), key=lambda kv: tag_names[kv[0]]):
+            for t, (people, _) in sorted(tag_done[q.pk].items(), key=lambda kv: tag_names[kv[0]]):
                 r.by_tag.append(
                     Breakdown(
-                        str(t), tag_names[t], int(done), tag_counts.get((q.pk, t), [0] * width(q)), labels
+                        str(t), tag_names[t], int(people), tag_counts.get((q.pk, t), [0] * width(q)), labels
                     )
                 )
         elif q.kind == Kind.MATRIX:
@@ -210,11 +214,15 @@ def results(survey: Survey, *, sensitive: bool = False, texts: int = TEXT_SHOWN)
             if given:
                 r.mean = sum((i + 1) * n for i, n in enumerate(dist)) / max(sum(dist), 1)
                 r.minimum, r.maximum = float(given[0]), float(given[-1])
-            for g, done in sorted(answered_grid[q.pk].items(), key=lambda kv: glabel(kv[0])):
-                by_grid = grid_counts.get((q.pk, g), [0] * width(q))
+            for gid, answered_here in sorted(answered_grid[q.pk].items(), key=lambda kv: glabel(kv[0])):
+                by_grid = grid_counts.get((q.pk, gid), [0] * width(q))
                 if sum(by_grid):
                     r.grid_means.append(
-                        (glabel(g), done, sum((i + 1) * n for i, n in enumerate(by_grid)) / sum(by_grid))
+                        (
+                            glabel(gid),
+                            answered_here,
+                            sum((i + 1) * n for i, n in enumerate(by_grid)) / sum(by_grid),
+                        )
                     )
             r.tag_means = tag_means(q.pk)
         elif q.kind == Kind.NUMBER:

@@ -714,11 +714,9 @@ def _tags_of(invitation: Invitation | None) -> list[int]:
         house = (
             Household.objects.filter(pk=invitation.household_id).values_list("house_id", flat=True).first()
         )
-        tags |= set(
-            members.filter(resident__house_id=house, resident__household=None).values_list(
-                "tag_id", flat=True
-            )
-        )
+        if house is not None:
+            living = members.filter(resident__house_id=house, resident__household=None)
+            tags |= set(living.values_list("tag_id", flat=True))
         return sorted(tags)
     return []
 
