@@ -387,7 +387,7 @@ TABLE: list[Row] = [
     page("partners:report?format=xlsx", "/partners/{partner}/report/?format=xlsx", EXPORTERS),
     page("partners:agreement_new", "/partners/{partner}/agreements/new/", DISPATCHERS),
     page("partners:resource_new", "/partners/{partner}/resources/new/", DISPATCHERS),
-    page("partners:member_report_new", "/partners/{partner}/members/new/", DISPATCHERS),
+    page("partners:member_checkin_new", "/partners/{partner}/check-ins/new/", DISPATCHERS),
     page("partners:agreement_end", "/partners/agreements/{agreement}/end/", DISPATCHERS),
     page("partners:commitment_new", "/partners/agreements/{agreement}/commitments/new/", DISPATCHERS),
     page("partners:commitment_record", "/partners/commitments/{commitment}/", DISPATCHERS),

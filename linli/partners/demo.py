@@ -123,7 +123,7 @@ def demo_build(ctx: DemoContext) -> None:
             )
         if unit.party_members:
             for month in range(1, min(today.month, 12) + 1, 3):
-                services.member_report_add(
+                services.member_checkin_add(
                     actor=None,
                     unit=unit,
                     reported_on=date(year, month, 15),

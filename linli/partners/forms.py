@@ -71,7 +71,7 @@ class ResourceForm(forms.Form):
     amount = forms.DecimalField(label="金额（元，资金类）", required=False, max_digits=12, decimal_places=2)
 
 
-class MemberReportForm(forms.Form):
+class MemberCheckInForm(forms.Form):
     reported_on = forms.DateField(label="报到日期", initial=timezone.localdate, widget=DATE)
     count = forms.IntegerField(label="人数", min_value=1)
     names = forms.CharField(

@@ -246,10 +246,10 @@ class JointActivity(models.Model):
         return self.area.path
 
 
-class MemberReport(models.Model):
+class MemberCheckIn(models.Model):
     """A unit's members reporting to the community (在职党员到社区报到): how many, and who if the unit lists them."""
 
-    unit = models.ForeignKey(PartnerUnit, on_delete=models.CASCADE, related_name="member_reports")
+    unit = models.ForeignKey(PartnerUnit, on_delete=models.CASCADE, related_name="member_checkins")
     reported_on = models.DateField("报到日期")
     count = models.PositiveIntegerField("人数")
     names = models.TextField("名单（每行一人，可不填）", blank=True)

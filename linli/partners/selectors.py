@@ -8,7 +8,7 @@ from datetime import date
 
 from django.db.models import Sum
 
-from linli.partners.models import Commitment, JointActivity, MemberReport, Need, PartnerUnit, Resource
+from linli.partners.models import Commitment, JointActivity, MemberCheckIn, Need, PartnerUnit, Resource
 
 
 @dataclass
@@ -25,7 +25,7 @@ class YearReport:
     needs_met: list[Need]
     activities: list[JointActivity]
     participants: int
-    member_reports: list[MemberReport]
+    member_checkins: list[MemberCheckIn]
     members_reported: int
 
     @property
@@ -43,7 +43,7 @@ def year_report(unit: PartnerUnit, year: int) -> YearReport:
     )
     status = [c.status for c in commitments]
     activities = list(JointActivity.objects.filter(units=unit, held_on__range=(start, end)))
-    reports = list(MemberReport.objects.filter(unit=unit, reported_on__range=(start, end)))
+    reports = list(MemberCheckIn.objects.filter(unit=unit, reported_on__range=(start, end)))
     return YearReport(
         unit=unit,
         year=year,
@@ -57,8 +57,8 @@ def year_report(unit: PartnerUnit, year: int) -> YearReport:
         needs_met=list(Need.objects.filter(unit=unit, status=Need.Status.MET, closed_on__range=(start, end))),
         activities=activities,
         participants=sum(a.participants for a in activities),
-        member_reports=reports,
-        members_reported=MemberReport.objects.filter(unit=unit, reported_on__range=(start, end)).aggregate(
+        member_checkins=reports,
+        members_reported=MemberCheckIn.objects.filter(unit=unit, reported_on__range=(start, end)).aggregate(
             n=Sum("count")
         )["n"]
         or 0,

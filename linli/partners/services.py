@@ -23,7 +23,7 @@ from linli.partners.models import (
     Agreement,
     Commitment,
     JointActivity,
-    MemberReport,
+    MemberCheckIn,
     Need,
     PartnerUnit,
     Resource,
@@ -424,9 +424,9 @@ def activity_delete(*, actor: User | None, activity: JointActivity) -> None:
 
 
 @transaction.atomic
-def member_report_add(
+def member_checkin_add(
     *, actor: User | None, unit: PartnerUnit, reported_on: date, count: int, names: str = "", note: str = ""
-) -> MemberReport:
+) -> MemberCheckIn:
     _keep(actor, unit.area)
     names = clean_text(names, field="names", label="名单", limit=4000)
     listed = [n for n in names.splitlines() if n.strip()]
@@ -437,7 +437,7 @@ def member_report_add(
         raise DomainError("报到人数应大于 0。", field="count")
     if reported_on > timezone.localdate():
         raise DomainError("报到日期不能晚于今天。", field="reported_on")
-    report = MemberReport.objects.create(
+    report = MemberCheckIn.objects.create(
         unit=unit,
         reported_on=reported_on,
         count=count,

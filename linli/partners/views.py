@@ -26,7 +26,7 @@ from linli.partners.forms import (
     CommitmentForm,
     CommitmentRecordForm,
     EndForm,
-    MemberReportForm,
+    MemberCheckInForm,
     NeedForm,
     ResourceForm,
     UnitForm,
@@ -180,7 +180,7 @@ def unit_detail(request: HttpRequest, pk: int) -> HttpResponse:
             else mask_phone(unit.contact_phone),
             "agreements": unit.agreements.prefetch_related("commitments"),
             "resources": unit.resources.all(),
-            "reports": unit.member_reports.all()[:20],
+            "reports": unit.member_checkins.all()[:20],
             "activities": unit.activities.all()[:20],
             "can_keep": user.can(Capability.KEEP_PARTNERS),
             "year": timezone.localdate().year,
@@ -293,15 +293,15 @@ def resource_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def member_report_new(request: HttpRequest, pk: int) -> HttpResponseBase:
+def member_checkin_new(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = acting_user(request)
     _keeper(user)
     unit = _unit(user, pk)
     return _form_page(
         request,
-        MemberReportForm(request.POST or None),
+        MemberCheckInForm(request.POST or None),
         f"党员报到：{unit.name}",
-        lambda d: services.member_report_add(actor=user, unit=unit, **d),
+        lambda d: services.member_checkin_add(actor=user, unit=unit, **d),
         f"/partners/{unit.pk}/",
         "报到已登记。",
     )

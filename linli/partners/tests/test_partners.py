@@ -128,10 +128,10 @@ def test_needs_are_met_by_a_unit_and_members_reporting_must_add_up(world):
     with pytest.raises(DomainError, match="已对接"):
         services.need_meet(actor=world.c01_worker, need=need, unit=unit)
     with pytest.raises(DomainError, match="不符"):
-        services.member_report_add(
+        services.member_checkin_add(
             actor=world.c01_worker, unit=unit, reported_on=TODAY, count=3, names="张三\n李四"
         )
-    services.member_report_add(
+    services.member_checkin_add(
         actor=world.c01_worker, unit=unit, reported_on=TODAY, count=2, names="张三\n李四"
     )
     activity = services.activity_create(
