@@ -25,7 +25,7 @@ from linli.core.scoping import subtree_q
 from linli.surveys import selectors, services
 from linli.surveys.export import export_results
 from linli.surveys.forms import DeclineForm, QuestionForm, ReasonForm, SeedForm, SurveyForm
-from linli.surveys.models import Channel, Invitation, Question, Status, Survey, Target
+from linli.surveys.models import Channel, Invitation, Question, Response, Status, Survey, Target
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COOKIE = "linli_sv"
@@ -482,7 +482,16 @@ def _answer(request: HttpRequest, survey: Survey, channel: str, token: str = "")
             if channel == Channel.OPEN_LINK:
                 response.set_cookie(COOKIE, client, max_age=COOKIE_AGE, httponly=True, samesite="Lax")
             return response
-    answered = token and Invitation.objects.filter(token=token, state=Invitation.State.ANSWERED).exists()
+    if token:
+        answered = Invitation.objects.filter(token=token, state=Invitation.State.ANSWERED).exists()
+    else:  # the open link: this browser's mark from an earlier answer
+        mark = request.COOKIES.get(COOKIE, "")[:64]
+        answered = (
+            bool(mark)
+            and Response.objects.filter(
+                survey=survey, client_hash=services.client_hash(f"{survey.pk}:{mark}")
+            ).exists()
+        )
     return render(
         request,
         "surveys/answer.html",

@@ -241,6 +241,8 @@ def test_the_open_link_refuses_a_second_answer_from_the_same_browser(world, area
     assert again.status_code == 400
     assert "已经提交过" in again.content.decode()
     assert Response.objects.count() == 1
+    assert "您已经提交过本问卷" in client.get(url).content.decode()
+    assert "您已经提交过本问卷" not in Client().get(url).content.decode()
 
 
 def test_an_upload_retried_is_counted_once_and_a_bad_item_does_not_hold_back_the_others(world, area_survey):
