@@ -72,6 +72,8 @@ INSTALLED_APPS = [
     "linli.visits",
     "linli.portal",
     "linli.assessment",
+    "linli.surveys",
+    "linli.partners",
 ]
 
 MIDDLEWARE = [

@@ -15,6 +15,8 @@ urlpatterns = [
     path("portal-admin/", include("linli.portal.staff_urls")),
     path("assessment/", include("linli.assessment.urls")),
     path("rate/", include("linli.assessment.public_urls")),
+    path("surveys/", include("linli.surveys.urls")),
+    path("partners/", include("linli.partners.urls")),
     path("track/", public.track, name="track"),
     path("track/new/", public.submit, name="track_submit"),
     path("track/<str:number>/", public.track_case, name="track_case"),

@@ -438,6 +438,78 @@ TABLE: list[Row] = [
         "/api/v1/assessment-rounds/{round}/results",
         LEADERS,
     ),
+    # surveys (问卷): {survey} is a sampled survey of C01, open; {question} its first question; {invitation}
+    # a sampled household of C01/G01; {survey_key} the open link of an area survey of C01
+    page("surveys:list", "/surveys/", READERS),
+    page("surveys:new", "/surveys/new/", DISPATCHERS),
+    page("surveys:detail", "/surveys/{survey}/", READERS),
+    page("surveys:edit", "/surveys/{survey}/edit/", DISPATCHERS),
+    page("surveys:question_new", "/surveys/{survey}/questions/new/", DISPATCHERS),
+    page("surveys:question_edit", "/surveys/{survey}/questions/{question}/", DISPATCHERS),
+    page("surveys:question_delete", "/surveys/{survey}/questions/{question}/delete/", DISPATCHERS, "POST"),
+    page("surveys:question_move", "/surveys/{survey}/questions/{question}/move/", DISPATCHERS, "POST"),
+    page("surveys:draw", "/surveys/{survey}/draw/", DISPATCHERS, "POST"),
+    page("surveys:open", "/surveys/{survey}/open/", DISPATCHERS, "POST"),
+    page("surveys:close", "/surveys/{survey}/close/", DISPATCHERS, "POST"),
+    page("surveys:reopen", "/surveys/{survey}/reopen/", DISPATCHERS, "POST", reason="延期"),
+    page("surveys:copy", "/surveys/{survey}/copy/", DISPATCHERS, "POST"),
+    page("surveys:invitations", "/surveys/{survey}/invitations/", READERS),
+    page(
+        "surveys:invitation_decline",
+        "/surveys/{survey}/invitations/{invitation}/decline/",
+        WRITERS,
+        "POST",
+        note="无人",
+    ),
+    page("surveys:door", "/surveys/{survey}/door/", WRITERS),
+    page("surveys:door_upload", "/surveys/{survey}/door/upload/", WRITERS, "POST"),
+    page("surveys:results", "/surveys/{survey}/results/", READERS),
+    page("surveys:export", "/surveys/{survey}/results.xlsx", EXPORTERS),
+    page("surveys:answer", "/surveys/answer/{invitation_token}/", ALL),
+    page("surveys:answer_open", "/surveys/open/{survey_key}/", ALL),
+    op("GET", "/api/v1/surveys", "/api/v1/surveys", READERS),
+    op("GET", "/api/v1/surveys/{survey_id}", "/api/v1/surveys/{survey}", READERS),
+    op("GET", "/api/v1/surveys/{survey_id}/results", "/api/v1/surveys/{survey}/results", READERS),
+    op(
+        "POST",
+        "/api/v1/surveys/{survey_id}/responses",
+        "/api/v1/surveys/{survey}/responses",
+        WRITERS,
+        items=[],
+    ),
+    # partner units (驻区单位) of C01: {partner}, {partner_agreement}, {commitment}, {resource}, {need}, {activity}
+    page("partners:list", "/partners/", READERS),
+    page("partners:new", "/partners/new/", DISPATCHERS),
+    page("partners:detail", "/partners/{partner}/", COMMUNITY_UP),
+    page("partners:edit", "/partners/{partner}/edit/", DISPATCHERS),
+    page("partners:end", "/partners/{partner}/end/", DISPATCHERS),
+    page("partners:restore", "/partners/{partner}/restore/", DISPATCHERS, "POST"),
+    page("partners:report", "/partners/{partner}/report/", COMMUNITY_UP),
+    page("partners:report?format=xlsx", "/partners/{partner}/report/?format=xlsx", EXPORTERS),
+    page("partners:agreement_new", "/partners/{partner}/agreements/new/", DISPATCHERS),
+    page("partners:resource_new", "/partners/{partner}/resources/new/", DISPATCHERS),
+    page("partners:member_checkin_new", "/partners/{partner}/check-ins/new/", DISPATCHERS),
+    page("partners:agreement_end", "/partners/agreements/{partner_agreement}/end/", DISPATCHERS),
+    page("partners:commitment_new", "/partners/agreements/{partner_agreement}/commitments/new/", DISPATCHERS),
+    page("partners:commitment_record", "/partners/commitments/{commitment}/", DISPATCHERS),
+    page("partners:resource_toggle", "/partners/resources/{resource}/toggle/", DISPATCHERS, "POST"),
+    page("partners:needs", "/partners/needs/", READERS),
+    page("partners:need_new", "/partners/needs/new/", DISPATCHERS),
+    page("partners:need_act", "/partners/needs/{need}/", DISPATCHERS, "POST", action="close", note="已解决"),
+    page("partners:activities", "/partners/activities/", READERS),
+    page("partners:activity_new", "/partners/activities/new/", DISPATCHERS),
+    page("partners:activity_delete", "/partners/activities/{activity}/delete/", DISPATCHERS, "POST"),
+    op("GET", "/api/v1/partners", "/api/v1/partners", READERS),
+    op("GET", "/api/v1/partners/{unit_id}", "/api/v1/partners/{partner}", COMMUNITY_UP),
+    op(
+        "POST",
+        "/api/v1/partners",
+        "/api/v1/partners",
+        DISPATCHERS,
+        area="S01/C01",
+        name="新单位",
+        kind="school",
+    ),
 ]
 # Served by the same views as pages above, or not pages at all.
 NOT_ENDPOINTS = {"api_v1:openapi-json", "api_v1:openapi-view"}
@@ -519,8 +591,10 @@ def street(world, tmp_path) -> dict[str, Any]:
         household=household, resident=resident, reported_by=resident, grid=w.c01_g01, text="电话换了"
     )
     assessed = _assessment_objects(w, dept_case)
+    survey_objects = _survey_objects(w, cw.house)
     return {
         **assessed,
+        **survey_objects,
         "proxy_link": proxy_link.pk,
         "correction": correction.pk,
         "new_id": make_id_number("19900101", 77),
@@ -591,6 +665,57 @@ def _assessment_objects(w: Any, case: Any) -> dict[str, Any]:
         "one_off_task": task.pk,
         "agreement": agreement.pk,
         "worker_user": w.grid_worker_c01_g01.pk,
+    }
+
+
+def _survey_objects(w: Any, house: Any) -> dict[str, Any]:
+    from datetime import date
+
+    from linli.partners import services as partners
+    from linli.surveys import services as surveys
+    from linli.surveys.services import QuestionInput
+
+    household = Household.objects.create(house=house, number="S1")
+    resident_create(
+        actor=None, grid=w.c01_g01, name="抽样户", id_number=make_id_number(seq=41), household=household
+    )
+    sampled = surveys.survey_create(actor=None, area=w.c01, title="抽样调查", target="sample", sample_size=1)
+    question = surveys.question_add(
+        actor=None, survey=sampled, data=QuestionInput(kind="single", text="满意吗", options=["是", "否"])
+    )
+    surveys.survey_draw(actor=None, survey=sampled, seed="matrix")
+    surveys.survey_open(actor=None, survey=sampled)
+    invitation = sampled.invitations.filter(in_sample=True).get()
+    open_survey = surveys.survey_create(actor=None, area=w.c01, title="公开调查", open_link=True)
+    surveys.question_add(actor=None, survey=open_survey, data=QuestionInput(kind="text", text="建议"))
+    surveys.survey_open(actor=None, survey=open_survey)
+    unit = partners.unit_create(actor=None, area=w.c01, data={"name": "第一中学", "kind": "school"})
+    agreement = partners.agreement_create(
+        actor=None,
+        unit=unit,
+        title="共建协议",
+        signed_on=date(2026, 1, 1),
+        starts_on=date(2026, 1, 1),
+        ends_on=date(2026, 12, 31),
+        commitments=[("开放操场", date(2026, 6, 30))],
+    )
+    resource = partners.resource_add(actor=None, unit=unit, kind="room", description="会议室")
+    need = partners.need_create(actor=None, area=w.c01, kind="room", title="活动场地")
+    activity = partners.activity_create(
+        actor=None, area=w.c01, title="义诊", held_on=date(2026, 10, 1), units=[unit], participants=30
+    )
+    return {
+        "survey": sampled.pk,
+        "question": question.pk,
+        "invitation": invitation.pk,
+        "invitation_token": invitation.token,
+        "survey_key": open_survey.link_key,
+        "partner": unit.pk,
+        "partner_agreement": agreement.pk,
+        "commitment": agreement.commitments.get().pk,
+        "resource": resource.pk,
+        "need": need.pk,
+        "activity": activity.pk,
     }
 
 

@@ -30,6 +30,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.DISPATCH,
             Capability.SUPERVISE,
             Capability.ASSESS,
+            Capability.RUN_SURVEYS,
+            Capability.KEEP_PARTNERS,
         }
     ),
     Role.COMMUNITY_WORKER: frozenset(
@@ -40,6 +42,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_SENSITIVE,
             Capability.EXPORT,
             Capability.DISPATCH,
+            Capability.RUN_SURVEYS,
+            Capability.KEEP_PARTNERS,
         }
     ),
     Role.GRID_WORKER: frozenset({Capability.READ_SCOPE, Capability.WRITE, Capability.KEEP_REGISTRY}),

@@ -35,3 +35,8 @@ class Capability(StrEnum):
     ASSESS = "assess"
     # A round's auditor: the only one who may see which sampled resident gave which rating.
     AUDIT_RATINGS = "audit_ratings"
+    # Build, sample, open, close and export surveys (问卷) of the areas in scope; grid workers only enter
+    # answers door to door (WRITE).
+    RUN_SURVEYS = "run_surveys"
+    # Keep the partner-unit registry (驻区单位), co-building agreements, resources, needs and joint activities.
+    KEEP_PARTNERS = "keep_partners"

@@ -142,6 +142,8 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "linli.visits.demo",
         "linli.portal.demo",
         "linli.assessment.demo",
+        "linli.surveys.demo",
+        "linli.partners.demo",
     ]
     # Within a section, app order; the configuration and system entries close the menu.
     assert [item.url_name for item in nav_items()] == [
@@ -157,6 +159,8 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "assessment:rounds",
         "assessment:mine",
         "assessment:departments",
+        "surveys:list",
+        "partners:list",
         "cases:categories",
         "core:audit",
     ]
@@ -192,6 +196,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
             "care-plan",
             "portal",
             "assessment",
+            "survey",
         ],
         *["tick", "audit", "backup", "restore", "check", "bench"],
     ]
