@@ -140,6 +140,8 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "linli.registry.demo",
         "linli.cases.demo",
         "linli.visits.demo",
+        "linli.opinions.demo",
+        "linli.notices.demo",
     ]
     # Within a section, app order; the configuration and system entries close the menu.
     assert [item.url_name for item in nav_items()] == [
@@ -151,6 +153,8 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "cases:list",
         "visits:todo",
         "visits:diary",
+        "opinions:list",
+        "notices:list",
         "cases:categories",
         "core:audit",
     ]
@@ -159,6 +163,8 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "areas/home_figures.html",
         "visits/home_coverage.html",
         "areas/home_grids.html",
+        "opinions/home_todo.html",
+        "notices/home_todo.html",
     ]
     # A department handler reads no areas or visits: their home page points to their cases instead.
     assert [card.template for card in home_cards(world.department)] == [
