@@ -32,7 +32,7 @@ class OpinionsConfig(ModuleConfig):
     )
     access_sections = (
         section(r"^/opinions/"),
-        section(r"^/api/v1/opinions(/|$)"),
+        section(r"^/api/v1/opinions(/|$|-report)"),
         section(r"^/api/v1/open-days(/|$)"),
     )
 
