@@ -12,6 +12,9 @@ from ninja import Query, Router, Schema, Status
 from linli.accounts.models import User
 from linli.api.schemas import ErrorOut, Id, PageNumber
 from linli.areas.models import Area
+from linli.areas.services import area_by_path
+from linli.cases.forms import leaf_categories
+from linli.core.errors import DomainError
 from linli.core.http import acting_user
 from linli.core.scoping import subtree_q
 from linli.notices.models import Notice
@@ -93,7 +96,7 @@ class OpinionPage(Schema):
 def _area(user: User, path: str | None) -> Area | None:
     if not path:
         return None
-    return get_object_or_404(Area.objects.visible_to(user), path=path)
+    return area_by_path(path, actor=user)
 
 
 @router.get(
@@ -131,7 +134,8 @@ class OpinionIn(Schema):
 def create_opinion(request: HttpRequest, payload: OpinionIn) -> Status[dict[str, Any]]:
     user = acting_user(request)
     area = _area(user, payload.area)
-    assert area is not None  # noqa: S101  (a path is required by the schema)
+    if area is None:
+        raise DomainError("'area' is required: the code path of a community or grid.", field="area")
     day = None
     if payload.open_day_id is not None:
         day = get_object_or_404(OpenDay.objects.visible_to(user), pk=payload.open_day_id)
@@ -166,6 +170,34 @@ def reply_opinion(request: HttpRequest, opinion_id: Id, payload: ReplyIn) -> dic
     opinion = get_object_or_404(_opinions(user), pk=opinion_id)
     services.opinion_reply(actor=user, opinion=opinion, reply=payload.reply, mode=payload.mode)
     return _out(_opinions(user).get(pk=opinion.pk))
+
+
+class ToCaseIn(Schema):
+    category: str  # leaf code
+    title: str
+    urgency: str = "normal"
+
+
+class CaseRef(Schema):
+    id: int
+    number: str
+
+
+@router.post(
+    "/opinions/{opinion_id}/case",
+    response={201: CaseRef, **ERRORS},
+    summary="Turn the opinion into a case (GB/T 30428 workflow; linked both ways)",
+)
+def opinion_to_case(request: HttpRequest, opinion_id: Id, payload: ToCaseIn) -> Status[dict[str, Any]]:
+    user = acting_user(request)
+    opinion = get_object_or_404(_opinions(user), pk=opinion_id)
+    category = leaf_categories().filter(code=payload.category.strip().upper()).first()
+    if category is None:
+        raise DomainError(f"Unknown case category '{payload.category}'.", field="category")
+    case = services.opinion_to_case(
+        actor=user, opinion=opinion, category=category, title=payload.title, urgency=payload.urgency
+    )
+    return Status(201, {"id": case.pk, "number": case.number})
 
 
 class ReportOut(Schema):

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from linli.areas.models import Area
@@ -107,83 +107,76 @@ def monthly_report(user: Any, month: date, area: Area | None = None) -> MonthlyR
         qs = qs.filter(subtree_q([area.path], "area__path"))
     now = timezone.now()
     report = MonthlyReport(month=month)
-    figures = qs.aggregate(
-        total=Count("pk"),
-        to_case=Count("pk", filter=Q(case__isnull=False)),
-        replied=Count("pk", filter=Q(replied_at__isnull=False)),
-        closed=Count("pk", filter=Q(status=OpinionStatus.CLOSED)),
-        merged=Count("pk", filter=Q(status=OpinionStatus.MERGED)),
-        on_time=Count("pk", filter=Q(replied_at__isnull=False, replied_at__lte=F_due())),
-        late_replied=Count("pk", filter=Q(replied_at__isnull=False, replied_at__gt=F_due())),
-        overdue=Count(
-            "pk",
-            filter=Q(replied_at__isnull=True, reply_due_at__lt=now) & ~Q(status=OpinionStatus.MERGED),
-        ),
+    due = F("reply_due_at")
+    overdue = Q(replied_at__isnull=True, reply_due_at__lt=now) & ~Q(status=OpinionStatus.MERGED)
+    # One pass, grouped by area × channel × disposition; every figure is a sum of these groups.
+    groups = list(
+        qs.order_by()
+        .values("area_id", "channel", "disposition")
+        .annotate(
+            n=Count("pk"),
+            cases=Count("pk", filter=Q(case__isnull=False)),
+            replied=Count("pk", filter=Q(replied_at__isnull=False)),
+            closed=Count("pk", filter=Q(status=OpinionStatus.CLOSED)),
+            merged=Count("pk", filter=Q(status=OpinionStatus.MERGED)),
+            on_time=Count("pk", filter=Q(replied_at__isnull=False, replied_at__lte=due)),
+            late=Count("pk", filter=Q(replied_at__isnull=False, replied_at__gt=due)),
+            overdue=Count("pk", filter=overdue),
+        )
     )
-    report.total = figures["total"]
-    report.to_case = figures["to_case"]
-    report.replied = figures["replied"]
-    report.closed = figures["closed"]
-    report.on_time = figures["on_time"]
-    report.late = figures["late_replied"] + figures["overdue"]
-    report.pending = report.total - report.replied - figures["overdue"] - figures["merged"]
+    by_channel: dict[str, int] = {}
+    by_disposition: dict[str, int] = {}
+    by_area: dict[int, dict[str, int]] = {}
+    merged = overdue_count = 0
+    for g in groups:
+        report.total += g["n"]
+        report.to_case += g["cases"]
+        report.replied += g["replied"]
+        report.closed += g["closed"]
+        report.on_time += g["on_time"]
+        report.late += g["late"] + g["overdue"]
+        merged += g["merged"]
+        overdue_count += g["overdue"]
+        by_channel[g["channel"]] = by_channel.get(g["channel"], 0) + g["n"]
+        by_disposition[g["disposition"]] = by_disposition.get(g["disposition"], 0) + g["n"]
+        row = by_area.setdefault(g["area_id"], {"n": 0, "cases": 0, "on_time": 0, "late": 0})
+        row["n"] += g["n"]
+        row["cases"] += g["cases"]
+        row["on_time"] += g["on_time"]
+        row["late"] += g["late"] + g["overdue"]
+    report.pending = report.total - report.replied - overdue_count - merged
     labels = dict(Topic.choices)
-    topic_counts = dict(
+    topic_counts = (
         OpinionTopic.objects.filter(opinion__in=qs.values("pk"))
+        .order_by()
         .values("topic")
         .annotate(n=Count("pk"))
         .values_list("topic", "n")
     )
     report.topics = sorted(
-        ((code, str(labels[code]), n) for code, n in topic_counts.items()), key=lambda row: (-row[2], row[0])
+        ((code, str(labels[code]), n) for code, n in topic_counts), key=lambda row: (-row[2], row[0])
     )
-    channel_counts = dict(qs.order_by().values("channel").annotate(n=Count("pk")).values_list("channel", "n"))
-    report.channels = [(c, str(label), channel_counts.get(c, 0)) for c, label in OpinionChannel.choices]
-    disposition_counts = dict(
-        qs.order_by().values("disposition").annotate(n=Count("pk")).values_list("disposition", "n")
-    )
-    report.dispositions = [("", "待研判", disposition_counts.get("", 0))] + [
-        (d, str(label), disposition_counts.get(d, 0)) for d, label in Disposition.choices
+    report.channels = [(c, str(label), by_channel.get(c, 0)) for c, label in OpinionChannel.choices]
+    report.dispositions = [("", "待研判", by_disposition.get("", 0))] + [
+        (d, str(label), by_disposition.get(d, 0)) for d, label in Disposition.choices
     ]
-    by_area = (
-        qs.order_by()
-        .values("area_id")
-        .annotate(
-            n=Count("pk"),
-            cases=Count("pk", filter=Q(case__isnull=False)),
-            on_time=Count("pk", filter=Q(replied_at__isnull=False, replied_at__lte=F_due())),
-            late=Count("pk", filter=Q(replied_at__isnull=False, replied_at__gt=F_due()))
-            + Count(
-                "pk",
-                filter=Q(replied_at__isnull=True, reply_due_at__lt=now) & ~Q(status=OpinionStatus.MERGED),
-            ),
-        )
-    )
-    rows = {row["area_id"]: row for row in by_area}
-    areas = Area.objects.filter(pk__in=rows)
-    names = Area.qualified_names(areas.values_list("path", "name"))
-    paths = dict(areas.values_list("pk", "path"))
-    report.areas = sorted(
-        (
+    if by_area:
+        areas = list(Area.objects.filter(pk__in=by_area).values_list("pk", "path", "name"))
+        names = Area.qualified_names([(path, name) for _, path, name in areas])
+        report.areas = [
             {
-                "label": names[paths[pk]],
-                "path": paths[pk],
-                "total": row["n"],
-                "cases": row["cases"],
-                "case_share": MonthlyReport.share(row["cases"], row["n"]),
-                "on_time_share": MonthlyReport.share(row["on_time"], row["on_time"] + row["late"]),
+                "label": names[path],
+                "path": path,
+                "total": by_area[pk]["n"],
+                "cases": by_area[pk]["cases"],
+                "case_share": MonthlyReport.share(by_area[pk]["cases"], by_area[pk]["n"]),
+                "on_time_share": MonthlyReport.share(
+                    by_area[pk]["on_time"], by_area[pk]["on_time"] + by_area[pk]["late"]
+                ),
             }
-            for pk, row in rows.items()
-        ),
-        key=lambda r: r["path"],
-    )
+            for pk, path, name in sorted(areas, key=lambda a: a[1])
+        ]
     return report
-
-
-def F_due() -> Any:  # noqa: N802  (reads like the F() it is)
-    from django.db.models import F
-
-    return F("reply_due_at")
 
 
 def open_day_followup(day: OpenDay) -> dict[str, int]:
