@@ -100,6 +100,11 @@ class ModuleConfig(AppConfig):
         """(ok, message) lines for `linli check`: what an operator may have got wrong for this module."""
         return iter(())
 
+    def linked_from(self, user: Any, obj: Any) -> list[SearchHit]:
+        """This module's records that `obj` (another module's row, e.g. a case) came from, as `user` may see
+        them: the page of `obj` lists them without its module importing this one (arrows point down)."""
+        return []
+
 
 def module_configs() -> list[ModuleConfig]:
     return [c for c in apps.get_app_configs() if isinstance(c, ModuleConfig)]
@@ -118,6 +123,11 @@ def access_sections() -> tuple[Section, ...]:
 def home_cards(user: Any) -> list[HomeCard]:
     cards = [card for config in module_configs() for card in config.home_cards if card.shown_to(user)]
     return sorted(cards, key=lambda card: HOME_SECTIONS.index(card.section))
+
+
+def linked_from(user: Any, obj: Any) -> list[SearchHit]:
+    """Every module's records that `obj` came from (see ModuleConfig.linked_from), in app order."""
+    return [hit for config in module_configs() for hit in config.linked_from(user, obj)]
 
 
 def global_search(user: Any, query: str) -> list[SearchHit]:

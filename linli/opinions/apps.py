@@ -2,7 +2,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop as _
 
-from linli.core.modules import HomeCard, ModuleConfig, section
+from linli.core.modules import HomeCard, ModuleConfig, SearchHit, section
 from linli.core.navigation import NavItem
 from linli.core.permissions import Capability
 
@@ -40,3 +40,19 @@ class OpinionsConfig(ModuleConfig):
         from linli.opinions.models import OpinionEvent
 
         return {("opinions.opinion", "action"): {k: str(v) for k, v in OpinionEvent.Action.choices}}
+
+    def linked_from(self, user: Any, obj: Any) -> list[SearchHit]:
+        if obj._meta.label_lower != "cases.case":
+            return []
+        from django.urls import reverse
+
+        from linli.opinions.models import Opinion
+
+        return [
+            SearchHit(
+                kind="社情民意",
+                label=f"{o.number} {o.summary[:30]}",
+                url=reverse("opinions:detail", args=[o.pk]),
+            )
+            for o in Opinion.objects.visible_to(user).filter(case_id=obj.pk)
+        ]

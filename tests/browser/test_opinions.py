@@ -86,6 +86,7 @@ def test_a_worker_enters_opinions_at_an_open_day_on_a_phone_and_turns_one_into_a
     opinion = Opinion.objects.exclude(case=None).get()
     # Linked both ways: the opinion shows its case, the case page names the opinion it came from.
     phone.get_by_test_id("opinion-case").get_by_role("link").click()
+    expect(phone.get_by_test_id("linked-from")).to_contain_text(opinion.number)
     expect(phone.locator("main")).to_contain_text(f"由社情民意 {opinion.number}")
 
 

@@ -38,6 +38,10 @@ def test_ledger_entry_detail_report_and_export(world, cw):
     opinion.refresh_from_db()
     assert opinion.case is not None
     assert opinion.case.number in client.get(f"/opinions/{opinion.pk}/").content.decode()
+    # The case page links back (contributed by the opinions module; cases imports nothing of it).
+    case_page = client.get(f"/cases/{opinion.case.pk}/").content.decode()
+    assert f"/opinions/{opinion.pk}/" in case_page
+    assert login(w.department).get(f"/cases/{opinion.case.pk}/").status_code == 404  # not dispatched to them
     assert "停车难" in client.get("/opinions/").content.decode()
     report = client.get("/opinions/report/?month=2026-11").content.decode()
     assert "100.0%" in report  # one opinion, turned into a case
