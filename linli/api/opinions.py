@@ -16,6 +16,7 @@ from linli.areas.services import area_by_path
 from linli.cases.forms import leaf_categories
 from linli.core.errors import DomainError
 from linli.core.http import acting_user
+from linli.core.permissions import Capability, require
 from linli.core.scoping import subtree_q
 from linli.notices.models import Notice
 from linli.opinions import selectors, services
@@ -190,6 +191,7 @@ class CaseRef(Schema):
 )
 def opinion_to_case(request: HttpRequest, opinion_id: Id, payload: ToCaseIn) -> Status[dict[str, Any]]:
     user = acting_user(request)
+    require(user, Capability.WRITE)
     opinion = get_object_or_404(_opinions(user), pk=opinion_id)
     category = leaf_categories().filter(code=payload.category.strip().upper()).first()
     if category is None:
