@@ -15,7 +15,7 @@ from linli.core.errors import DomainError, RateLimited
 from linli.core.forms import add_domain_error
 from linli.notices import selectors, services
 from linli.notices.forms import QuestionForm
-from linli.notices.models import Attachment, LineKind, Notice
+from linli.notices.models import Attachment, LineKind, Notice, NoticeStatus
 from linli.notices.views import _file
 
 
@@ -43,13 +43,14 @@ def _on_board(pk: int) -> Notice:
 
 
 def board_notice(request: HttpRequest, pk: int) -> HttpResponseBase:
-    notice = (
-        _on_board(pk)
-        if request.method != "POST"
-        else get_object_or_404(Notice.objects.select_related("area"), pk=pk)
-    )
-    if request.method != "POST" and not notice.on_board():
-        raise Http404
+    if request.method != "POST":
+        notice = _on_board(pk)
+    else:
+        # A question on a notice that was once public but is no longer on display is refused with a reason;
+        # a draft was never public: 404, nothing about it is shown.
+        notice = get_object_or_404(
+            Notice.objects.exclude(status=NoticeStatus.DRAFT).select_related("area"), pk=pk
+        )
     form = QuestionForm(request.POST or None)
     status = 200
     if request.method == "POST":

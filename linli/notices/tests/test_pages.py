@@ -78,3 +78,11 @@ def test_question_on_an_expired_notice_is_refused(world, clock):
     assert response.status_code == 400
     assert "不在公示期" in response.content.decode()
     assert Question.objects.count() == 0
+
+
+def test_a_draft_is_not_shown_on_the_board_even_to_a_question(world, clock):
+    draft = finance(world)
+    public = Client()
+    assert public.get(f"/board/notices/{draft.pk}/").status_code == 404
+    assert public.post(f"/board/notices/{draft.pk}/", {"text": "这是什么？"}).status_code == 404
+    assert Question.objects.count() == 0
