@@ -743,7 +743,16 @@ def child(scale: str, seed: int, only: set[str]) -> None:
 
     refresh_statistics()
     rows = ledger_rows()
-    for name in ("search", "dashboard", "api_load", "export", "import_csv", "import_xlsx", "surveys"):
+    for name in (
+        "search",
+        "dashboard",
+        "api_load",
+        "export",
+        "import_csv",
+        "import_xlsx",
+        "surveys",
+        "opinions",
+    ):
         if only and name not in only:
             continue
         if name == "search":
@@ -756,6 +765,10 @@ def child(scale: str, seed: int, only: set[str]) -> None:
             result = workload_export(scale, community, rows)
         elif name == "surveys":
             result = workload_surveys(scale, community, seed)
+        elif name == "opinions":
+            from linli.opinions.bench import workload as workload_opinions
+
+            result = workload_opinions(scale, seed, community.parent, timed)
         else:
             result = workload_import(scale, community, rows, name.split("_")[1])
         result["db"] = connection.vendor

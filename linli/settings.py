@@ -74,6 +74,8 @@ INSTALLED_APPS = [
     "linli.assessment",
     "linli.surveys",
     "linli.partners",
+    "linli.opinions",
+    "linli.notices",
 ]
 
 MIDDLEWARE = [
@@ -282,6 +284,13 @@ LINLI_NOTIFY_CHANNELS = [
 ]
 # Cases a resident may submit from one address per hour without an account.
 LINLI_PUBLIC_SUBMISSIONS_PER_HOUR = int(os.environ.get("LINLI_PUBLIC_SUBMISSIONS_PER_HOUR", "10"))
+# Working days to reply to a resident's opinion (社情民意), and to answer a question on a notice (居务公开).
+LINLI_OPINION_REPLY_DAYS = int(os.environ.get("LINLI_OPINION_REPLY_DAYS", "5"))
+LINLI_NOTICE_ANSWER_DAYS = int(os.environ.get("LINLI_NOTICE_ANSWER_DAYS", "3"))
+# Questions a resident may ask on the public notice board from one address per hour.
+LINLI_PUBLIC_QUESTIONS_PER_HOUR = int(os.environ.get("LINLI_PUBLIC_QUESTIONS_PER_HOUR", "5"))
+# Largest attachment of a notice, in megabytes.
+LINLI_MAX_ATTACHMENT_MB = int(os.environ.get("LINLI_MAX_ATTACHMENT_MB", "10"))
 # Largest photo accepted on a case, in megabytes.
 LINLI_MAX_PHOTO_MB = int(os.environ.get("LINLI_MAX_PHOTO_MB", "10"))
 # Days after closing during which a resident may say on the tracking page that a case is not solved

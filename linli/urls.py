@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from linli.api.v1 import api
 from linli.cases import public
+from linli.notices import public as notices_public
 
 urlpatterns = [
     path("", include("linli.core.urls")),
@@ -17,6 +18,13 @@ urlpatterns = [
     path("rate/", include("linli.assessment.public_urls")),
     path("surveys/", include("linli.surveys.urls")),
     path("partners/", include("linli.partners.urls")),
+    path("opinions/", include("linli.opinions.urls")),
+    path("notices/", include("linli.notices.urls")),
+    path("board/", notices_public.board_index, name="board_index"),
+    path("board/<int:pk>/", notices_public.board, name="board"),
+    path("board/<int:pk>/print.pdf", notices_public.board_print, name="board_print"),
+    path("board/notices/<int:pk>/", notices_public.board_notice, name="board_notice"),
+    path("board/attachments/<int:pk>/", notices_public.board_attachment, name="board_attachment"),
     path("track/", public.track, name="track"),
     path("track/new/", public.submit, name="track_submit"),
     path("track/<str:number>/", public.track_case, name="track_case"),

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import date, time
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ from linli.api.v1 import api
 from linli.cases import services as cases
 from linli.cases.tests.conftest import build_case_world, new_case
 from linli.core.errors import Forbidden
+from linli.notices import services as notices
+from linli.opinions import services as opinions
 from linli.portal.models import CorrectionRequest, ProxyLink
 from linli.registry.models import Household
 from linli.registry.services import resident_create
@@ -212,6 +215,48 @@ TABLE: list[Row] = [
     page("visits:diary", "/visits/diary/", READERS),
     page("visits:diary_edit", "/visits/diary/{diary}/", frozenset({"community_worker"})),
     # residents following a case, and Open311: no account needed
+    # opinions (社情民意) and open days
+    page("opinions:list", "/opinions/", READERS),
+    page("opinions:list?format=xlsx", "/opinions/?format=xlsx", EXPORTERS),
+    page("opinions:new", "/opinions/new/", WRITERS),
+    page("opinions:report", "/opinions/report/", READERS),
+    page("opinions:report?format=xlsx", "/opinions/report/?format=xlsx", EXPORTERS),
+    page("opinions:detail", "/opinions/{opinion}/", READERS),
+    page("opinions:triage", "/opinions/{opinion}/triage/", WRITERS, "POST"),
+    page("opinions:to_case", "/opinions/{opinion}/case/", WRITERS, "POST"),
+    page("opinions:merge", "/opinions/{opinion}/merge/", WRITERS, "POST"),
+    page("opinions:reply", "/opinions/{opinion}/reply/", WRITERS, "POST"),
+    page("opinions:close", "/opinions/{opinion}/close/", WRITERS, "POST"),
+    page("opinions:reopen", "/opinions/{opinion}/reopen/", WRITERS, "POST"),
+    page("opinions:correct", "/opinions/{opinion}/correct/", WRITERS, "POST"),
+    page("opinions:open_days", "/opinions/open-days/", READERS),
+    page("opinions:open_day_rule", "/opinions/open-days/rule/", DISPATCHERS, "POST"),
+    page("opinions:open_day_new", "/opinions/open-days/new/", DISPATCHERS, "POST"),
+    page("opinions:open_day", "/opinions/open-days/{open_day}/", COMMUNITY_UP),
+    page("opinions:open_day_entry", "/opinions/open-days/{open_day}/entry/", EXPORTERS, "POST"),
+    page("opinions:open_day_attendance", "/opinions/open-days/{open_day}/attendance/", EXPORTERS, "POST"),
+    page("opinions:open_day_cancel", "/opinions/open-days/{open_day}/cancel/", DISPATCHERS, "POST"),
+    # notices (居务公开 · 财务公开): staff pages, and the public board (no sign-in)
+    page("notices:list", "/notices/", READERS),
+    page("notices:new", "/notices/new/", DISPATCHERS),
+    page("notices:detail", "/notices/{notice}/", COMMUNITY_UP),
+    page("notices:edit", "/notices/{notice}/edit/", DISPATCHERS, "POST"),
+    page("notices:lines", "/notices/{notice}/lines/", DISPATCHERS, "POST"),
+    page("notices:attach", "/notices/{notice}/attach/", DISPATCHERS, "POST"),
+    page("notices:publish", "/notices/{notice}/publish/", DISPATCHERS, "POST"),
+    page("notices:correct", "/notices/{notice}/correct/", DISPATCHERS, "POST"),
+    page("notices:withdraw", "/notices/{notice}/withdraw/", DISPATCHERS, "POST"),
+    page("notices:discard", "/notices/{notice}/discard/", DISPATCHERS, "POST"),
+    page("notices:attachment", "/notices/attachments/{notice_attachment}/", COMMUNITY_UP),
+    page(
+        "notices:attachment_remove", "/notices/attachments/{notice_attachment}/remove/", DISPATCHERS, "POST"
+    ),
+    page("notices:answer", "/notices/questions/{notice_question}/answer/", EXPORTERS, "POST"),
+    page("board_index", "/board/", ALL),
+    page("board", "/board/{community}/", ALL),
+    page("board_print", "/board/{community}/print.pdf", ALL),
+    page("board_notice", "/board/notices/{notice}/", ALL),
+    page("board_attachment", "/board/attachments/{notice_attachment}/", ALL),
     page("track", "/track/", ALL),
     page("track_submit", "/track/new/", ALL),
     page("track_case", "/track/{case_number}/", NONE),
@@ -376,6 +421,36 @@ TABLE: list[Row] = [
     ),
     op("GET", "/api/v1/inbox", "/api/v1/inbox", ALL),
     op("POST", "/api/v1/inbox/read", "/api/v1/inbox/read", ALL),
+    op("GET", "/api/v1/opinions", "/api/v1/opinions", READERS),
+    op(
+        "POST",
+        "/api/v1/opinions",
+        "/api/v1/opinions",
+        WRITERS,
+        area="S01/C01/G01",
+        topics=["safety"],
+        summary="x",
+    ),
+    op("GET", "/api/v1/opinions/{opinion_id}", "/api/v1/opinions/{opinion}", READERS),
+    op(
+        "POST",
+        "/api/v1/opinions/{opinion_id}/reply",
+        "/api/v1/opinions/{opinion}/reply",
+        WRITERS,
+        reply="已答复",
+    ),
+    op(
+        "POST",
+        "/api/v1/opinions/{opinion_id}/case",
+        "/api/v1/opinions/{opinion}/case",
+        WRITERS,
+        category="X",
+        title="t",
+    ),
+    op("GET", "/api/v1/opinions-report", "/api/v1/opinions-report", READERS),
+    op("GET", "/api/v1/open-days", "/api/v1/open-days", READERS),
+    op("GET", "/api/v1/notices", "/api/v1/notices", READERS),
+    op("GET", "/api/v1/notices/{notice_id}", "/api/v1/notices/{notice}", COMMUNITY_UP),
     op("GET", "/api/v1/visits", "/api/v1/visits", READERS),
     op(
         "POST",
@@ -579,6 +654,26 @@ def street(world, tmp_path) -> dict[str, Any]:
     plan = visits.care_plan_create(actor=None, area=w.s01, tag=_tag(), interval_days=7)
     pairing = visits.pairing_create(actor=None, resident=resident, visitor=w.grid_worker_c01_g01)
     diary = visits.diary_create(actor=w.c01_worker, text="今日巡查")
+    opinion = opinions.opinion_record(
+        actor=w.c01_worker, area=w.c01_g01, channel="hotline", summary="路灯坏了", topics=["facilities"]
+    )
+    open_day = opinions.open_day_create(
+        actor=w.c01_worker, area=w.c01, held_on=date(2026, 11, 15), start_time=time(9), place="服务大厅"
+    )
+    notice = notices.notice_create(
+        actor=w.c01_worker,
+        area=w.c01,
+        category="affairs",
+        title="公示",
+        body="内容",
+        publish_from=date(2026, 11, 16),
+        publish_until=date(2026, 11, 30),
+    )
+    notice_attachment = notices.attachment_add(
+        actor=w.c01_worker, notice=notice, upload=SimpleUploadedFile("a.png", PNG)
+    )
+    notices.notice_publish(actor=w.c01_worker, notice=notice)
+    notice_question = notices.question_ask(notice=notice, text="何时完成？")
     ledger = tmp_path / "ledger.csv"
     ledger.write_text("姓名,身份证号\n", encoding="utf-8")
     job = import_job_create(actor=None, community=w.c01, path=Path(ledger))
@@ -617,6 +712,11 @@ def street(world, tmp_path) -> dict[str, Any]:
         "pairing": pairing.pk,
         "diary": diary.pk,
         "import_job": job.pk,
+        "opinion": opinion.pk,
+        "open_day": open_day.pk,
+        "notice": notice.pk,
+        "notice_attachment": notice_attachment.pk,
+        "notice_question": notice_question.pk,
     }
 
 

@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
-from linli.api import areas, assessment, cases, core, residents, surveys, visits
+from linli.api import areas, assessment, cases, core, opinions, residents, surveys, visits
 from linli.api.auth import BearerToken, Session
 from linli.api.parser import CleanParser
 from linli.core.errors import DomainError, Forbidden, NotFound, RateLimited
@@ -29,6 +29,7 @@ api.add_router("", cases.router)
 api.add_router("", visits.router)
 api.add_router("", assessment.router)
 api.add_router("", surveys.router)
+api.add_router("", opinions.router)
 
 
 def _error(

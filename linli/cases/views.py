@@ -36,6 +36,7 @@ from linli.cases.workcalendar import WorkCalendar, statutory_year_known
 from linli.core.errors import DomainError
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate, photo_response
+from linli.core.modules import linked_from
 from linli.registry.models import Building, Resident
 from linli.visits.models import Visit
 
@@ -205,6 +206,8 @@ def _detail_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str,
         "reason_actions": actions.REASON_REQUIRED,
         # A need found on a home visit: the visit it came from (if the user may see it).
         "source_visit": Visit.objects.visible_to(user).filter(case_links__case=case).first(),
+        # Records of other modules this case came from (an opinion …), contributed by those modules.
+        "linked_from": linked_from(user, case),
     }
     if "location_form" not in extra:
         context["location_form"] = LocationForm(initial=_location_initial(case), user=user)

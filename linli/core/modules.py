@@ -117,6 +117,11 @@ class ModuleConfig(AppConfig):
         """(ok, message) lines for `linli check`: what an operator may have got wrong for this module."""
         return iter(())
 
+    def linked_from(self, user: Any, obj: Any) -> list[SearchHit]:
+        """This module's records that `obj` (another module's row, e.g. a case) came from, as `user` may see
+        them: the page of `obj` lists them without its module importing this one (arrows point down)."""
+        return []
+
 
 def module_configs() -> list[ModuleConfig]:
     return [c for c in apps.get_app_configs() if isinstance(c, ModuleConfig)]
@@ -141,6 +146,11 @@ def portal_cards(resident: Any) -> list[tuple[PortalCard, dict[str, Any]]]:
     """Every module's portal cards that have something for `resident`, with their contexts."""
     cards = sorted((c for config in module_configs() for c in config.portal_cards), key=lambda c: c.order)
     return [(card, context) for card in cards if (context := card.context(resident)) is not None]
+
+
+def linked_from(user: Any, obj: Any) -> list[SearchHit]:
+    """Every module's records that `obj` came from (see ModuleConfig.linked_from), in app order."""
+    return [hit for config in module_configs() for hit in config.linked_from(user, obj)]
 
 
 def global_search(user: Any, query: str) -> list[SearchHit]:

@@ -144,6 +144,8 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "linli.assessment.demo",
         "linli.surveys.demo",
         "linli.partners.demo",
+        "linli.opinions.demo",
+        "linli.notices.demo",
     ]
     # Within a section, app order; the configuration and system entries close the menu.
     assert [item.url_name for item in nav_items()] == [
@@ -161,6 +163,8 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "assessment:departments",
         "surveys:list",
         "partners:list",
+        "opinions:list",
+        "notices:list",
         "cases:categories",
         "core:audit",
     ]
@@ -170,6 +174,8 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "visits/home_coverage.html",
         "areas/home_grids.html",
         "portal/home_card.html",
+        "opinions/home_todo.html",
+        "notices/home_todo.html",
     ]
     # A department handler reads no areas or visits: their home page points to their cases instead.
     assert [card.template for card in home_cards(world.department)] == [
