@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "linli.transfers",
     "linli.cases",
     "linli.visits",
+    "linli.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -274,3 +275,15 @@ LINLI_MAX_PHOTO_MB = int(os.environ.get("LINLI_MAX_PHOTO_MB", "10"))
 # Days after closing during which a resident may say on the tracking page that a case is not solved
 # (it reopens, counted as rework).
 LINLI_RESIDENT_REOPEN_DAYS = int(os.environ.get("LINLI_RESIDENT_REOPEN_DAYS", "7"))
+
+# --- Grid map (docs/configuration.md, docs/dashboard.md) -------------------------------------------------
+# No tiles by default: the map draws boundaries on a plain background and works without any network.
+# An intranet tile service: a URL template such as https://tiles.example.gov.cn/{z}/{x}/{y}.png.
+LINLI_MAP_TILE_URL = os.environ.get("LINLI_MAP_TILE_URL", "").strip()
+# The coordinate system the tiles are drawn in: "wgs84" (GPS, 天地图) or "gcj02" (国测局, most commercial
+# maps). Linli stores WGS-84 and shifts what it draws when the tiles are GCJ-02.
+LINLI_MAP_TILE_COORDS = os.environ.get("LINLI_MAP_TILE_COORDS", "wgs84").strip().lower()
+if LINLI_MAP_TILE_COORDS not in ("wgs84", "gcj02"):
+    raise ValueError("LINLI_MAP_TILE_COORDS must be wgs84 or gcj02")
+LINLI_MAP_TILE_ATTRIBUTION = os.environ.get("LINLI_MAP_TILE_ATTRIBUTION", "").strip()
+LINLI_MAP_MAX_ZOOM = int(os.environ.get("LINLI_MAP_MAX_ZOOM", "19"))

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop as _
 
-from linli.core.modules import ModuleConfig, section
+from linli.core.modules import DashboardFigures, ModuleConfig, lazy, section
 from linli.core.navigation import NavItem
 from linli.core.permissions import Capability
 
@@ -34,6 +34,13 @@ class RegistryConfig(ModuleConfig):
         section(r"^/registry/"),
         section(r"^/api/v1/residents?(/|$)"),
         section(r"^/api/v1/resident-counts(/|$)"),
+    )
+    dashboard = DashboardFigures(
+        panels=lazy("linli.registry.dashboard:panels"),
+        stamp=("registry.Resident", "registry.ResidentChange", "registry.House", "registry.Household"),
+        measures=lazy("linli.registry.dashboard:measures"),
+        profile=lazy("linli.registry.dashboard:profile"),
+        order=20,
     )
 
     def audit_names(self) -> dict[str, Callable[[Iterable[str]], dict[str, str]]]:

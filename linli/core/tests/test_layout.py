@@ -140,6 +140,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "linli.registry.demo",
         "linli.cases.demo",
         "linli.visits.demo",
+        "linli.dashboards.demo",
     ]
     # Within a section, app order; the configuration and system entries close the menu.
     assert [item.url_name for item in nav_items()] == [
@@ -151,11 +152,15 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "cases:list",
         "visits:todo",
         "visits:diary",
+        "dashboards:dashboard",
+        "dashboards:map",
+        "dashboards:profile",
         "cases:categories",
         "core:audit",
     ]
     assert [card.template for card in home_cards(world.street_admin)] == [
         "accounts/home_me.html",
+        "dashboards/home_card.html",
         "areas/home_figures.html",
         "visits/home_coverage.html",
         "areas/home_grids.html",
@@ -163,6 +168,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
     # A department handler reads no areas or visits: their home page points to their cases instead.
     assert [card.template for card in home_cards(world.department)] == [
         "accounts/home_me.html",
+        "dashboards/home_card.html",
         "cases/home_department.html",
     ]
     import argparse

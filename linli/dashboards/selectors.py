@@ -1,0 +1,174 @@
+"""What the dashboards, the map and the profile show, gathered from the modules' contributions
+(core.modules.DashboardFigures) and kept until the next write.
+
+Pre-aggregation by memo: a module's figures for (user, area) are computed once and kept in the cache under a
+*stamp* — the largest id of the audit log (every service write adds an entry, in its transaction) and of the
+module's own tables (bulk loads and the deadline sweep write rows, not audit entries) — and the minute. Any
+write moves the stamp, so the next read computes again: the figures are exact as of the last write, and a
+page read a hundred times between two writes costs the counting once (a street's case indicators are
+~170 ms on SQLite; see docs/dashboard.md).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import asdict
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from django.apps import apps
+from django.core.cache import cache
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from linli.areas.models import Area
+from linli.core.modules import AreaMeasure, DashboardFigures, Figure, MapPoint, Panel, dashboard_figures
+from linli.core.permissions import Capability
+from linli.core.scoping import subtree_q
+
+if TYPE_CHECKING:
+    from linli.accounts.models import User
+
+CACHE_SECONDS = 300
+
+
+def stamp(labels: tuple[str, ...]) -> str:
+    """The largest id of the audit log and of each table named: one statement of index look-ups."""
+    tables = ["core.AuditEntry", *labels]
+    parts = []
+    for label in tables:
+        model = apps.get_model(label)
+        table = connection.ops.quote_name(model._meta.db_table)
+        column = connection.ops.quote_name(model._meta.pk.column)
+        parts.append(f"(SELECT MAX({column}) FROM {table})")  # noqa: S608  (names are the models')
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(parts)}")  # noqa: S608
+        row = cursor.fetchone()
+    return ".".join(str(v or 0) for v in row)
+
+
+def _who(user: User) -> str:
+    """Who the figures are for: the user (their scope, capabilities and departments shape every figure)."""
+    scope = ",".join(sorted(user.scope_paths()))
+    return hashlib.sha256(f"{user.pk}|{user.role}|{scope}".encode()).hexdigest()[:16]
+
+
+def memo(
+    app: str, part: str, contribution: DashboardFigures, user: User, area: str, compute: Callable[[], Any]
+) -> Any:
+    minute = timezone.now().strftime("%Y%m%d%H%M")
+    key = f"linli:dash:{app}:{part}:{_who(user)}:{area}:{minute}:{stamp(tuple(contribution.stamp))}"
+    found = cache.get(key)
+    if found is None:
+        found = compute()
+        cache.set(key, found, CACHE_SECONDS)
+    return found
+
+
+def chosen_area(user: User, raw: str) -> Area | None:
+    """The area a dashboard is narrowed to (?area=S01/C01), if it is in the user's scope; None: the whole scope."""
+    raw = (raw or "").strip().strip("/").upper()
+    if not raw:
+        return None
+    return Area.objects.visible_to(user).filter(path=raw).first()
+
+
+def area_choices(user: User) -> list[tuple[str, str]]:
+    areas = Area.objects.visible_to(user).exclude(kind=Area.Kind.GRID).order_by("path")
+    return [(a.path, a.name) for a in areas]
+
+
+def panels(user: User, area: str = "") -> list[Panel]:
+    found: list[Panel] = []
+    for app, contribution in dashboard_figures(user):
+        found += memo(app, "panels", contribution, user, area, partial(contribution.panels, user, area))
+    return found
+
+
+def todo(user: User) -> list[Figure]:
+    found: list[Figure] = []
+    for app, contribution in dashboard_figures(user):
+        if contribution.todo is not None:
+            found += memo(app, "todo", contribution, user, "", partial(contribution.todo, user))
+    return found
+
+
+def measures(user: User, area: str = "") -> list[AreaMeasure]:
+    found: list[AreaMeasure] = []
+    for app, contribution in dashboard_figures(user):
+        if contribution.measures is not None and user.can(Capability.READ_SCOPE):
+            found += memo(
+                app, "measures", contribution, user, area, partial(contribution.measures, user, area)
+            )
+    return found
+
+
+def points(user: User, area: str = "") -> list[tuple[str, list[MapPoint]]]:
+    found = []
+    for app, contribution in dashboard_figures(user):
+        if contribution.points is not None and user.can(Capability.READ_SCOPE):
+            found.append(
+                memo(app, "points", contribution, user, area, partial(contribution.points, user, area))
+            )
+    return found
+
+
+def profile(user: User, area: str = "") -> list[tuple[str, list[Figure]]]:
+    """(module's name, its figures) for the community profile, in the dashboards' order."""
+    found = []
+    for app, contribution in dashboard_figures(user):
+        if contribution.profile is not None:
+            figures = memo(
+                app, "profile", contribution, user, area, partial(contribution.profile, user, area)
+            )
+            if figures:
+                found.append((str(apps.get_app_config(app).verbose_name), figures))
+    return found
+
+
+def charts_json(panel_list: list[Panel]) -> list[dict[str, Any]]:
+    """The charts as the page's script reads them (json_script): kind, title, labels, series, urls."""
+    out = []
+    for p_index, panel in enumerate(panel_list):
+        for c_index, chart in enumerate(panel.charts):
+            data = asdict(chart)
+            data["id"] = f"chart-{panel.key}-{p_index}-{c_index}"
+            data["series"] = [{"name": n, "data": list(v)} for n, v in chart.series]
+            out.append(data)
+    return out
+
+
+def dashboard(user: User, *, area: Area | None = None, compact: bool = False) -> dict[str, Any]:
+    """The figures of one dashboard: to-dos first for those who have their own (grid workers, handlers)."""
+    path = area.path if area else ""
+    panel_list = panels(user, path)
+    charts = charts_json(panel_list)
+    index = 0
+    layout = []
+    for panel in panel_list:
+        ids = []
+        for _ in panel.charts:
+            ids.append(charts[index]["id"])
+            index += 1
+        layout.append({"panel": panel, "chart_ids": ids})
+    is_grid_worker = user.role == "grid_worker"
+    return {
+        "layout": layout,
+        "charts": charts,
+        "todo": todo(user) if (is_grid_worker or not user.can(Capability.READ_SCOPE)) else [],
+        "area": area,
+        "compact": compact,
+        "full_url": reverse("dashboards:dashboard"),
+        "as_of": timezone.localtime(),
+    }
+
+
+def grids_in(user: User, area: str = "") -> list[Area]:
+    qs = Area.objects.visible_to(user).filter(kind=Area.Kind.GRID)
+    if area:
+        qs = qs.filter(subtree_q([area]))
+    grids = list(qs.order_by("path"))
+    Area.qualify(grids)
+    return grids
