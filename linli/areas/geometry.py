@@ -115,9 +115,19 @@ def overlap(a: dict[str, Any], b: dict[str, Any]) -> bool:
             d = [_orient(q1, q2, p1), _orient(q1, q2, p2), _orient(p1, p2, q1), _orient(p1, p2, q2)]
             if ((d[0] > 0 > d[1]) or (d[0] < 0 < d[1])) and ((d[2] > 0 > d[3]) or (d[2] < 0 < d[3])):
                 return True  # a proper crossing; shared borders only touch
-    return any(_strictly_in(p, b, edges_b) for rings in polygons(a) for p in rings[0][:-1]) or any(
-        _strictly_in(p, a, edges_a) for rings in polygons(b) for p in rings[0][:-1]
+    return any(_strictly_in(p, b, edges_b) for p in _probes(a)) or any(
+        _strictly_in(p, a, edges_a) for p in _probes(b)
     )
+
+
+def _probes(geometry: dict[str, Any]) -> list[Point]:
+    """Vertices and edge midpoints of the exterior rings: a shape sliding along another's border has a
+    midpoint inside it even when every vertex sits on the border."""
+    found: list[Point] = []
+    for rings in polygons(geometry):
+        for a, b in _edges(rings[0]):
+            found += [a, ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)]
+    return found
 
 
 def _strictly_in(point: Point, geometry: dict[str, Any], edges: Sequence[tuple[Point, Point]]) -> bool:

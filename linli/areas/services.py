@@ -75,10 +75,10 @@ def _boundary(value: Any) -> dict[str, Any] | None:
         raise DomainError("边界没有坐标。", field="boundary")
     for polygon in geometry_polygons(geometry):
         for ring in polygon:
-            if abs(area2(ring)) < 1e-12:
-                raise DomainError("边界围成的面积为零，请至少画三个不在一条直线上的点。", field="boundary")
             if self_intersects(ring):
                 raise DomainError("边界自相交（线段交叉），请调整顶点顺序。", field="boundary")
+            if abs(area2(ring)) < 1e-12:
+                raise DomainError("边界围成的面积为零，请至少画三个不在一条直线上的点。", field="boundary")
     return geometry
 
 

@@ -257,11 +257,13 @@ def case_location(request: HttpRequest, pk: int) -> HttpResponseBase:
         place = form.place()
         if not form.errors:
             try:
+                point = (form.cleaned_data.get("latitude"), form.cleaned_data.get("longitude"))
                 services.case_relocate(
                     actor=user,
                     case=case,
                     address=form.cleaned_data["address"],
                     note=form.cleaned_data["note"],
+                    **({"latitude": point[0], "longitude": point[1]} if None not in point else {}),
                     **place,
                 )
             except DomainError as exc:

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from linli.areas.geometry import contains_point
+from linli.areas.models import Area
 from linli.core.audit import Action, audit_record
 from linli.core.errors import DomainError
 from linli.core.permissions import Capability, require, require_path_in_scope
@@ -30,7 +31,7 @@ def building_point_set(
     lng = coordinate(longitude, field="longitude", low=-180, high=180, label="经度")
     if lat is None or lng is None:
         raise DomainError("请在地图上点选楼栋的位置。", field="latitude")
-    grid = building.grid
+    grid = Area.objects.get(pk=building.grid_id)  # fresh: its boundary may have been drawn since
     if grid.boundary and not contains_point(grid.boundary, float(lng), float(lat)):
         raise DomainError(f"该位置不在{grid.name}的边界内。", field="latitude")
     point = BuildingPoint.objects.select_for_update().filter(building=building).first()
