@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +24,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from linli.areas.models import Area
-from linli.core.modules import AreaMeasure, DashboardFigures, Figure, MapPoint, Panel, dashboard_figures
+from linli.core.modules import (
+    AreaMeasure,
+    Chart,
+    DashboardFigures,
+    Figure,
+    MapPoint,
+    Panel,
+    dashboard_figures,
+)
 from linli.core.permissions import Capability
 from linli.core.scoping import subtree_q
 
@@ -84,7 +92,12 @@ def panels(user: User, area: str = "") -> list[Panel]:
     found: list[Panel] = []
     for app, contribution in dashboard_figures(user):
         found += memo(app, "panels", contribution, user, area, partial(contribution.panels, user, area))
-    return found
+    # A chart with nothing to show (no key group tagged yet) is left out, not drawn as empty axes.
+    return [replace(p, charts=[c for c in p.charts if _has_data(c)]) for p in found]
+
+
+def _has_data(chart: Chart) -> bool:
+    return bool(chart.labels) and any(v for _, values in chart.series for v in values)
 
 
 def todo(user: User) -> list[Figure]:
