@@ -40,7 +40,7 @@ def live_dash(transactional_db, live_server):
 @pytest.mark.parametrize("width", [1366, 375])
 def test_each_role_sees_its_dashboard(live_dash, page_factory, width):
     url, _, _ = live_dash
-    for username in ("admin", "c01-leader", "c01g01"):
+    for username in ("admin", "c01-leader", "c01g01", "viewer"):
         page = page_factory(width)
         sign_in(page, url, username)
         page.goto(f"{url}/dashboard/")
@@ -52,6 +52,12 @@ def test_each_role_sees_its_dashboard(live_dash, page_factory, width):
     sign_in(handler, url, "chengguan")
     expect(handler.get_by_test_id("dash-cases")).to_contain_text("本部门工单")
     assert_fits_screen(handler)
+    phone_map = page_factory(width)
+    sign_in(phone_map, url, "c01-leader")
+    phone_map.goto(f"{url}/dashboard/map/")
+    expect(phone_map.get_by_test_id("grid-map")).to_have_attribute("data-ready", "0")
+    expect(phone_map.get_by_test_id("unmapped")).to_contain_text("第一网格")
+    assert_fits_screen(phone_map)
     screen = page_factory(1920, 1080)
     sign_in(screen, url, "admin")
     screen.goto(f"{url}/dashboard/screen/")
