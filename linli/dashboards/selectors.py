@@ -42,9 +42,10 @@ if TYPE_CHECKING:
 CACHE_SECONDS = 300
 
 
-def stamp(labels: tuple[str, ...]) -> str:
-    """The largest id of the audit log and of each table named: one statement of index look-ups."""
-    tables = ["core.AuditEntry", *labels]
+def stamps(contributions: list[tuple[str, DashboardFigures]]) -> dict[str, str]:
+    """Each module's stamp: the largest id of the audit log and of each of its `stamp` tables, read for all
+    the modules in one statement of index look-ups."""
+    tables = sorted({"core.AuditEntry", *(label for _, c in contributions for label in c.stamp)})
     parts = []
     for label in tables:
         model = apps.get_model(label)
@@ -54,7 +55,10 @@ def stamp(labels: tuple[str, ...]) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT {', '.join(parts)}")  # noqa: S608
         row = cursor.fetchone()
-    return ".".join(str(v or 0) for v in row)
+    found = dict(zip(tables, (str(v or 0) for v in row), strict=True))
+    return {
+        app: ".".join(found[label] for label in ("core.AuditEntry", *c.stamp)) for app, c in contributions
+    }
 
 
 def _who(user: User) -> str:
@@ -63,11 +67,9 @@ def _who(user: User) -> str:
     return hashlib.sha256(f"{user.pk}|{user.role}|{scope}".encode()).hexdigest()[:16]
 
 
-def memo(
-    app: str, part: str, contribution: DashboardFigures, user: User, area: str, compute: Callable[[], Any]
-) -> Any:
+def memo(app: str, part: str, stamp: str, user: User, area: str, compute: Callable[[], Any]) -> Any:
     minute = timezone.now().strftime("%Y%m%d%H%M")
-    key = f"linli:dash:{app}:{part}:{_who(user)}:{area}:{minute}:{stamp(tuple(contribution.stamp))}"
+    key = f"linli:dash:{app}:{part}:{_who(user)}:{area}:{minute}:{stamp}"
     found = cache.get(key)
     if found is None:
         found = compute()
@@ -90,8 +92,10 @@ def area_choices(user: User) -> list[tuple[str, str]]:
 
 def panels(user: User, area: str = "") -> list[Panel]:
     found: list[Panel] = []
-    for app, contribution in dashboard_figures(user):
-        found += memo(app, "panels", contribution, user, area, partial(contribution.panels, user, area))
+    contributions = dashboard_figures(user)
+    stamp = stamps(contributions)
+    for app, contribution in contributions:
+        found += memo(app, "panels", stamp[app], user, area, partial(contribution.panels, user, area))
     # A chart with nothing to show (no key group tagged yet) is left out, not drawn as empty axes.
     return [replace(p, charts=[c for c in p.charts if _has_data(c)]) for p in found]
 
@@ -102,28 +106,32 @@ def _has_data(chart: Chart) -> bool:
 
 def todo(user: User) -> list[Figure]:
     found: list[Figure] = []
-    for app, contribution in dashboard_figures(user):
+    contributions = dashboard_figures(user)
+    stamp = stamps(contributions)
+    for app, contribution in contributions:
         if contribution.todo is not None:
-            found += memo(app, "todo", contribution, user, "", partial(contribution.todo, user))
+            found += memo(app, "todo", stamp[app], user, "", partial(contribution.todo, user))
     return found
 
 
 def measures(user: User, area: str = "") -> list[AreaMeasure]:
     found: list[AreaMeasure] = []
-    for app, contribution in dashboard_figures(user):
+    contributions = dashboard_figures(user)
+    stamp = stamps(contributions)
+    for app, contribution in contributions:
         if contribution.measures is not None and user.can(Capability.READ_SCOPE):
-            found += memo(
-                app, "measures", contribution, user, area, partial(contribution.measures, user, area)
-            )
+            found += memo(app, "measures", stamp[app], user, area, partial(contribution.measures, user, area))
     return found
 
 
 def points(user: User, area: str = "") -> list[tuple[str, list[MapPoint]]]:
     found = []
-    for app, contribution in dashboard_figures(user):
+    contributions = dashboard_figures(user)
+    stamp = stamps(contributions)
+    for app, contribution in contributions:
         if contribution.points is not None and user.can(Capability.READ_SCOPE):
             found.append(
-                memo(app, "points", contribution, user, area, partial(contribution.points, user, area))
+                memo(app, "points", stamp[app], user, area, partial(contribution.points, user, area))
             )
     return found
 
@@ -131,11 +139,11 @@ def points(user: User, area: str = "") -> list[tuple[str, list[MapPoint]]]:
 def profile(user: User, area: str = "") -> list[tuple[str, list[Figure]]]:
     """(module's name, its figures) for the community profile, in the dashboards' order."""
     found = []
-    for app, contribution in dashboard_figures(user):
+    contributions = dashboard_figures(user)
+    stamp = stamps(contributions)
+    for app, contribution in contributions:
         if contribution.profile is not None:
-            figures = memo(
-                app, "profile", contribution, user, area, partial(contribution.profile, user, area)
-            )
+            figures = memo(app, "profile", stamp[app], user, area, partial(contribution.profile, user, area))
             if figures:
                 found.append((str(apps.get_app_config(app).verbose_name), figures))
     return found
