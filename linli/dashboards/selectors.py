@@ -6,7 +6,8 @@ Pre-aggregation by memo: a module's figures for (user, area) are computed once a
 module's own tables (bulk loads and the deadline sweep write rows, not audit entries) — and the minute. Any
 write moves the stamp, so the next read computes again: the figures are exact as of the last write, and a
 page read a hundred times between two writes costs the counting once (a street's case indicators are
-~170 ms on SQLite; see docs/dashboard.md).
+~170 ms on SQLite; see docs/dashboard.md). Figures that move with the clock alone are counted again every
+CLOCK_MINUTES.
 """
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ from linli.core.scoping import subtree_q
 if TYPE_CHECKING:
     from linli.accounts.models import User
 
-CACHE_SECONDS = 300
+CACHE_SECONDS = 600
+# Figures that depend on the clock alone (a closing deadline passing, "this month", today's age) are
+# counted again after this many minutes even without a write; writes are reflected at once (the stamp).
+# The deadline sweep's overdue marks and escalations are writes (case events) and show at once too.
+CLOCK_MINUTES = 5
 
 
 def stamps(contributions: list[tuple[str, DashboardFigures]]) -> dict[str, str]:
@@ -68,8 +73,9 @@ def _who(user: User) -> str:
 
 
 def memo(app: str, part: str, stamp: str, user: User, area: str, compute: Callable[[], Any]) -> Any:
-    minute = timezone.now().strftime("%Y%m%d%H%M")
-    key = f"linli:dash:{app}:{part}:{_who(user)}:{area}:{minute}:{stamp}"
+    now = timezone.now()
+    bucket = f"{now:%Y%m%d%H}.{now.minute // CLOCK_MINUTES}"
+    key = f"linli:dash:{app}:{part}:{_who(user)}:{area}:{bucket}:{stamp}"
     found = cache.get(key)
     if found is None:
         found = compute()
