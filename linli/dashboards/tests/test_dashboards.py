@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from linli.areas.services import area_update, boundary_overlaps
 from linli.cases.models import Case
@@ -161,3 +162,22 @@ def test_the_profile_agrees_with_the_dashboard_and_prints_in_chinese(world, clie
     # A grid worker may read the profile but not export it.
     client.force_login(world.grid_worker_c01_g01)
     assert client.get("/dashboard/profile/?format=pdf").status_code == 403
+
+
+def test_figures_kept_for_one_user_are_never_served_to_another(world):
+    resident_create(actor=None, grid=world.c01_g01, name="赵一", id_number=make_id_number(seq=61))
+    assert figure(world.street_admin, "在册人口") == 1
+    assert figure(world.grid_worker_c01_g02, "在册人口") == 0
+    assert figure(world.grid_worker_c01_g01, "在册人口") == 1
+
+
+def test_an_edit_without_a_new_row_still_moves_the_figures(world):
+    """Moving a resident out adds no resident: the audit entry of the service moves the stamp."""
+    from linli.registry.services import resident_move_out
+
+    resident = resident_create(actor=None, grid=world.c01_g01, name="钱二", id_number=make_id_number(seq=62))
+    assert figure(world.street_admin, "在册人口") == 1
+    resident_move_out(
+        actor=world.street_admin, resident=resident, effective_date=timezone.localdate(), destination="外区"
+    )
+    assert figure(world.street_admin, "在册人口") == 0
