@@ -75,6 +75,7 @@ TABLE: list[Row] = [
     # core, accounts
     page("core:home", "/", ALL),
     page("core:audit", "/audit/", SA),
+    page("core:search", "/search/?q=王", ALL),
     page("accounts:login", "/accounts/login/", ALL),
     page("accounts:logout", "/accounts/logout/", ALL, "POST"),
     page("accounts:profile", "/accounts/profile/", ALL),

@@ -60,6 +60,11 @@ class CasesConfig(ModuleConfig):
 
         return calendar_checks()
 
+    def search(self, user: Any, query: str) -> list[Any]:
+        from linli.cases.search_hits import hits
+
+        return hits(user, query)
+
     def audit_value_labels(self) -> dict[tuple[str, str], dict[str, str]]:
         from linli.cases.models import CaseEvent
 

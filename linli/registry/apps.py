@@ -45,3 +45,8 @@ class RegistryConfig(ModuleConfig):
 
     def audit_names(self) -> dict[str, Callable[[Iterable[str]], dict[str, str]]]:
         return {"registry.resident": _residents}
+
+    def search(self, user: Any, query: str) -> list[Any]:
+        from linli.registry.search_hits import hits
+
+        return hits(user, query) if user.can(Capability.READ_SCOPE) else []

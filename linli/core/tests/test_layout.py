@@ -145,6 +145,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
     # Within a section, app order; the configuration and system entries close the menu.
     assert [item.url_name for item in nav_items()] == [
         "core:home",
+        "core:search",
         "areas:tree",
         "registry:residents",
         "transfers:imports",
