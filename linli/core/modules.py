@@ -233,6 +233,6 @@ def dashboard_figures(user: Any) -> list[tuple[str, DashboardFigures]]:
 
 
 def global_search(user: Any, query: str) -> list[SearchHit]:
-    """Every module's matches, in the order of INSTALLED_APPS. No page offers a global search yet; when one
-    does, each module answers for its own data here instead of the page importing it."""
+    """Every module's matches, in the order of INSTALLED_APPS, for the search page (/search/): each module
+    answers for its own data here instead of the page importing it."""
     return [hit for config in module_configs() for hit in config.search(user, query)]
