@@ -135,6 +135,7 @@ TABLE: list[Row] = [
         "cases:extension_decide", "/cases/extensions/{extension}/decide/", LEADERS, "POST", decision="approve"
     ),
     page("cases:detail", "/cases/{case}/", ALL),
+    page("cases:print", "/cases/{case}/print/", ALL),
     page("cases:reveal", "/cases/{case}/reveal/", CALLERS, "POST"),
     page("cases:comment", "/cases/{case}/comment/", ALL - {"viewer"}, "POST"),
     page("cases:photo_add", "/cases/{case}/photos/", ALL, "POST"),
