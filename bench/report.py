@@ -41,6 +41,13 @@ def rows(paths: list[Path]) -> list[str]:
                     f" | p50 {t['p50_ms']} ms, p95 {t['p95_ms']} ms | p50 {t['limit_p50_ms']} ms (raw SQL GROUP BY)"
                     f" | {t['ratio_p50']}× | |"
                 )
+            for part, t in item.get("pages", {}).items():
+                out.append(
+                    f"| {db} | {scale} | dashboard page: {part} (`{t['url']}`)"
+                    f" | warm p95 {t['warm_p95_ms']} ms, cold p95 {t['cold_p95_ms']} ms | limit {t['limit_ms']} ms"
+                    f" (raw SQL of its two aggregates: p50 {t['raw_sql_p50_ms']} ms)"
+                    f" | warm {'✓' if t['warm_within_limit'] else '✗'} cold {'✓' if t['cold_within_limit'] else '✗'} | |"
+                )
         elif workload == "api_load":
             ceiling = item["ceiling"]
             for part in ("case_list", "case_create"):

@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "linli.partners",
     "linli.opinions",
     "linli.notices",
+    "linli.dashboards",
 ]
 
 MIDDLEWARE = [
@@ -306,3 +307,14 @@ LINLI_PORTAL_REQUESTS_PER_ADDRESS = int(os.environ.get("LINLI_PORTAL_REQUESTS_PE
 LINLI_PORTAL_SESSION_HOURS = int(os.environ.get("LINLI_PORTAL_SESSION_HOURS", "12"))
 # Bump when the portal's shell (styles, script) changes, so installed service workers refresh their cache.
 LINLI_PORTAL_SHELL_VERSION = "1"
+# --- Grid map (docs/configuration.md, docs/dashboard.md) -------------------------------------------------
+# No tiles by default: the map draws boundaries on a plain background and works without any network.
+# An intranet tile service: a URL template such as https://tiles.example.gov.cn/{z}/{x}/{y}.png.
+LINLI_MAP_TILE_URL = os.environ.get("LINLI_MAP_TILE_URL", "").strip()
+# The coordinate system the tiles are drawn in: "wgs84" (GPS, 天地图) or "gcj02" (国测局, most commercial
+# maps). Linli stores WGS-84 and shifts what it draws when the tiles are GCJ-02.
+LINLI_MAP_TILE_COORDS = os.environ.get("LINLI_MAP_TILE_COORDS", "wgs84").strip().lower()
+if LINLI_MAP_TILE_COORDS not in ("wgs84", "gcj02"):
+    raise ValueError("LINLI_MAP_TILE_COORDS must be wgs84 or gcj02")
+LINLI_MAP_TILE_ATTRIBUTION = os.environ.get("LINLI_MAP_TILE_ATTRIBUTION", "").strip()
+LINLI_MAP_MAX_ZOOM = int(os.environ.get("LINLI_MAP_MAX_ZOOM", "19"))

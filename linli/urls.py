@@ -25,6 +25,7 @@ urlpatterns = [
     path("board/<int:pk>/print.pdf", notices_public.board_print, name="board_print"),
     path("board/notices/<int:pk>/", notices_public.board_notice, name="board_notice"),
     path("board/attachments/<int:pk>/", notices_public.board_attachment, name="board_attachment"),
+    path("dashboard/", include("linli.dashboards.urls")),
     path("track/", public.track, name="track"),
     path("track/new/", public.submit, name="track_submit"),
     path("track/<str:number>/", public.track_case, name="track_case"),

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop as _
 
-from linli.core.modules import HomeCard, ModuleConfig, section
+from linli.core.modules import DashboardFigures, HomeCard, ModuleConfig, lazy, section
 from linli.core.navigation import NavItem
 from linli.core.permissions import Capability
 
@@ -70,6 +70,12 @@ class AreasConfig(ModuleConfig):
         HomeCard("areas/home_grids.html", _grids, section="lists", capability=Capability.READ_SCOPE),
     )
     access_sections = (section(r"^/areas/"), section(r"^/api/v1/areas(/|$)"))
+    dashboard = DashboardFigures(
+        panels=lazy("linli.areas.dashboard:panels"),
+        stamp=("areas.Area", "areas.GridAssignment"),
+        profile=lazy("linli.areas.dashboard:profile"),
+        order=10,
+    )
 
     def audit_names(self) -> dict[str, Callable[[Iterable[str]], dict[str, str]]]:
         return {"@area": _area_names}

@@ -8,6 +8,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from linli.accounts.roles import Capability
+from linli.areas.geometry import area2, self_intersects
+from linli.areas.geometry import inside as geometry_inside
+from linli.areas.geometry import overlap as geometry_overlap
+from linli.areas.geometry import polygons as geometry_polygons
 from linli.areas.models import Area, GridAssignment, code_validator
 from linli.core.audit import Action, audit_record, diff
 from linli.core.errors import DomainError, NotFound
@@ -69,7 +73,32 @@ def _boundary(value: Any) -> dict[str, Any] | None:
         raise DomainError("边界坐标格式不正确。", field="boundary") from exc
     if not polygons:
         raise DomainError("边界没有坐标。", field="boundary")
+    for polygon in geometry_polygons(geometry):
+        for ring in polygon:
+            if self_intersects(ring):
+                raise DomainError("边界自相交（线段交叉），请调整顶点顺序。", field="boundary")
+            if abs(area2(ring)) < 1e-12:
+                raise DomainError("边界围成的面积为零，请至少画三个不在一条直线上的点。", field="boundary")
     return geometry
+
+
+def _require_inside_parent(parent: Area | None, geometry: dict[str, Any] | None) -> None:
+    """A grid's boundary lies within its community's (or parent grid's), when the parent has one."""
+    if geometry is None or parent is None or not parent.boundary:
+        return
+    if not geometry_inside(geometry, parent.boundary):
+        raise DomainError(f"边界超出了上级区域“{parent.name}”的范围。", field="boundary")
+
+
+def boundary_overlaps(area: Area) -> list[Area]:
+    """Siblings whose boundary overlaps this area's: a warning (two grids claiming one block), not an error,
+    because boundaries are often drawn one at a time and corrected later."""
+    if not area.boundary or area.parent_id is None:
+        return []
+    siblings = Area.objects.filter(parent_id=area.parent_id, boundary__isnull=False).exclude(pk=area.pk)
+    return [
+        s for s in siblings.order_by("path") if s.boundary and geometry_overlap(area.boundary, s.boundary)
+    ]
 
 
 @transaction.atomic
@@ -104,6 +133,7 @@ def area_create(
     if parent is not None:
         require_path_in_scope(actor, parent.path)
     path = f"{parent.path}{PATH_SEPARATOR}{code}" if parent else code
+    _require_inside_parent(parent, _boundary(boundary))
     if Area.objects.filter(path=path).exists():
         raise DomainError(f"编码 {code} 在同一上级下已存在。", field="code")
     area = Area(
@@ -156,6 +186,7 @@ def area_update(
         locked.name = name[:100]
     if boundary is not ...:
         locked.boundary = _boundary(boundary)
+        _require_inside_parent(locked.parent, locked.boundary)
     if latitude is not ...:
         locked.latitude = _coordinate(latitude, "latitude", 90)
     if longitude is not ...:

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop as _
 
-from linli.core.modules import HomeCard, ModuleConfig, section
+from linli.core.modules import DashboardFigures, HomeCard, ModuleConfig, lazy, section
 from linli.core.navigation import BADGE_MAX, NavItem
 from linli.core.permissions import Capability
 
@@ -33,6 +33,17 @@ class CasesConfig(ModuleConfig):
     )
     # A department handler files no cases: one they filed would be one they may not see.
     access_sections = (section(r"^/cases/new/"), section(r"^/api/v1/cases/?$", Capability.READ_SCOPE, "POST"))
+    # Department handlers (no READ_SCOPE) see their department's cases: the panels pick by capability.
+    dashboard = DashboardFigures(
+        panels=lazy("linli.cases.dashboard:panels"),
+        capability=None,
+        stamp=("cases.Case", "cases.CaseEvent"),
+        measures=lazy("linli.cases.dashboard:measures"),
+        profile=lazy("linli.cases.dashboard:profile"),
+        todo=lazy("linli.cases.dashboard:todo_figures"),
+        points=lazy("linli.cases.dashboard:points"),
+        order=30,
+    )
     # Department handlers see no areas, grids or visits: their home page points to their cases.
     home_cards = (
         HomeCard(
@@ -48,6 +59,11 @@ class CasesConfig(ModuleConfig):
         from linli.cases.checks import calendar_checks
 
         return calendar_checks()
+
+    def search(self, user: Any, query: str) -> list[Any]:
+        from linli.cases.search_hits import hits
+
+        return hits(user, query)
 
     def audit_value_labels(self) -> dict[tuple[str, str], dict[str, str]]:
         from linli.cases.models import CaseEvent

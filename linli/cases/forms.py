@@ -133,6 +133,18 @@ class LocationForm(forms.Form):
     room = forms.CharField(label="房号", max_length=20, required=False, help_text="如 301 或 2-301")
     address = forms.CharField(label="地址 / 位置描述", max_length=200, required=False)
     note = forms.CharField(label="说明（可选）", max_length=500, required=False)
+    # Set by the map picker (WGS-84); the grid holding the point is chosen in `area` for the user to see.
+    latitude = forms.DecimalField(
+        required=False, min_value=-90, max_value=90, decimal_places=6, max_digits=9, widget=forms.HiddenInput
+    )
+    longitude = forms.DecimalField(
+        required=False,
+        min_value=-180,
+        max_value=180,
+        decimal_places=6,
+        max_digits=9,
+        widget=forms.HiddenInput,
+    )
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("extensions/<int:pk>/decide/", views.extension_decide, name="extension_decide"),
     path("<int:pk>/", views.case_detail, name="detail"),
     path("<int:pk>/reveal/", views.case_reveal, name="reveal"),
+    path("<int:pk>/print/", views.case_print, name="print"),
     path("<int:pk>/comment/", views.case_comment, name="comment"),
     path("<int:pk>/location/", views.case_location, name="location"),
     path("<int:pk>/photos/", views.photo_add, name="photo_add"),

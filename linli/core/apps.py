@@ -11,5 +11,6 @@ class CoreConfig(ModuleConfig):
     verbose_name = "核心"
     nav_items = (
         NavItem(_("首页"), "core:home", "/", icon="⌂"),
+        NavItem(_("搜索"), "core:search", "/search/", icon="⌕"),
         NavItem(_("审计日志"), "core:audit", "/audit/", Capability.VIEW_AUDIT, icon="☰", section="system"),
     )

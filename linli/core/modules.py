@@ -82,6 +82,106 @@ class SearchHit:
     url: str
 
 
+def lazy(target: str) -> Callable[..., Any]:
+    """ "pkg.module:function", imported on the first call: an AppConfig is read before the models are ready."""
+    module_name, _, attr = target.partition(":")
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        from importlib import import_module
+
+        return getattr(import_module(module_name), attr)(*args, **kwargs)
+
+    call.__qualname__ = call.__name__ = attr
+    return call
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One number on a dashboard or profile, with the filtered list behind it (`url`, "" when there is none)."""
+
+    label: str
+    value: int | float | None
+    url: str = ""
+    percent: bool = False  # a rate in [0, 1], shown as "87.5%"
+    tone: str = ""  # "" | "warn" | "bad": overdue and red cards stand out
+
+    @property
+    def text(self) -> str:
+        if self.value is None:
+            return "—"
+        if self.percent:
+            return f"{self.value * 100:.1f}%"
+        return f"{self.value:,}" if isinstance(self.value, int) else str(self.value)
+
+
+@dataclass(frozen=True)
+class Chart:
+    """A chart of a panel (drawn by ECharts on the page): `kind` is "bar", "hbar", "pie", "line" or
+    "pyramid"; one value per label in each series; `urls[i]` opens the list behind label i."""
+
+    kind: str
+    title: str
+    labels: Sequence[str]
+    series: Sequence[tuple[str, Sequence[float | int | None]]]
+    urls: Sequence[str] = ()
+
+
+@dataclass(frozen=True)
+class Panel:
+    """A module's block on a dashboard: its figures (first is the headline) and charts."""
+
+    key: str
+    title: str
+    figures: Sequence[Figure] = ()
+    charts: Sequence[Chart] = ()
+    link: str = ""  # the module's own page for more
+
+
+@dataclass(frozen=True)
+class AreaMeasure:
+    """A figure per area, for colouring the map: {area path: value}; `percent` as in Figure."""
+
+    key: str
+    label: str
+    values: dict[str, float | int | None]
+    percent: bool = False
+
+
+@dataclass(frozen=True)
+class MapPoint:
+    """A point on the grid map (WGS-84): a case, a building. `group` picks its colour and legend line."""
+
+    latitude: float
+    longitude: float
+    label: str
+    url: str
+    group: str
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class DashboardFigures:
+    """What a module contributes to the dashboards, the map and the community profile (linli.dashboards).
+
+    Each callable takes (user, area path or "" for the whole scope) and reads through `visible_to(user)`.
+    `stamp` names the module's tables ("cases.CaseEvent") whose largest id moves with every write of its
+    figures (with the audit log's, which every service write moves): the dashboards keep computed figures
+    until one of them moves, so a figure is exact as of the last write.
+    """
+
+    panels: Callable[[Any, str], list[Panel]]
+    capability: Capability | None = Capability.READ_SCOPE
+    stamp: Sequence[str] = ()
+    measures: Callable[[Any, str], list[AreaMeasure]] | None = None
+    profile: Callable[[Any, str], list[Figure]] | None = None
+    todo: Callable[[Any], list[Figure]] | None = None  # "my to-dos" first on a grid worker's phone
+    points: Callable[[Any, str], tuple[str, list[MapPoint]]] | None = None  # (layer title, points)
+    order: int = 50
+
+    def shown_to(self, user: Any) -> bool:
+        return self.capability is None or user.can(self.capability)
+
+
 class ModuleConfig(AppConfig):
     # Django takes the one AppConfig subclass an apps.py holds; importing this base there makes two, and
     # it would then fall back to a plain AppConfig. So the base says "not me", and each module's config
@@ -98,6 +198,8 @@ class ModuleConfig(AppConfig):
     access_sections: Sequence[Section] = ()
     # Cards on the residents' portal home page (see PortalCard).
     portal_cards: Sequence[PortalCard] = ()
+    # The module's figures on the dashboards, the map and the community profile.
+    dashboard: DashboardFigures | None = None
 
     def audit_names(self) -> dict[str, Callable[[Iterable[str]], dict[str, str]]]:
         """What this module names on the audit page from the live rows (core.ledger): object kind
@@ -153,7 +255,17 @@ def linked_from(user: Any, obj: Any) -> list[SearchHit]:
     return [hit for config in module_configs() for hit in config.linked_from(user, obj)]
 
 
+def dashboard_figures(user: Any) -> list[tuple[str, DashboardFigures]]:
+    """(app label, contribution) of every module whose figures `user` may see, by their `order`."""
+    found = [
+        (config.label, config.dashboard)
+        for config in module_configs()
+        if config.dashboard is not None and config.dashboard.shown_to(user)
+    ]
+    return sorted(found, key=lambda item: item[1].order)
+
+
 def global_search(user: Any, query: str) -> list[SearchHit]:
-    """Every module's matches, in the order of INSTALLED_APPS. No page offers a global search yet; when one
-    does, each module answers for its own data here instead of the page importing it."""
+    """Every module's matches, in the order of INSTALLED_APPS, for the search page (/search/): each module
+    answers for its own data here instead of the page importing it."""
     return [hit for config in module_configs() for hit in config.search(user, query)]

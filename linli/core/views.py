@@ -13,7 +13,7 @@ from linli.core.audit import Action, audit_record
 from linli.core.http import HttpRequest, acting_user, paginate
 from linli.core.ledger import ledger
 from linli.core.models import AuditEntry
-from linli.core.modules import home_cards
+from linli.core.modules import global_search, home_cards
 from linli.core.permissions import Capability
 
 
@@ -23,6 +23,18 @@ def home(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     cards = [{"template": card.template, "data": card.context(user)} for card in home_cards(user)]
     return render(request, "core/home.html", {"cards": cards})
+
+
+@login_required
+def search(request: HttpRequest) -> HttpResponse:
+    """One box for every module's records (core.modules.global_search): each module answers for its own,
+    scoped and masked for the user, and the page lists the answers by kind in the modules' order."""
+    user = acting_user(request)
+    query = request.GET.get("q", "").strip()[:50]
+    groups: dict[str, list[object]] = {}
+    for hit in global_search(user, query) if query else []:
+        groups.setdefault(hit.kind, []).append(hit)
+    return render(request, "core/search.html", {"query": query, "groups": groups})
 
 
 @login_required

@@ -3,7 +3,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop as _
 
-from linli.core.modules import ModuleConfig, section
+from linli.core.modules import DashboardFigures, ModuleConfig, lazy, section
 from linli.core.navigation import NavItem
 from linli.core.permissions import Capability
 
@@ -35,6 +35,18 @@ class RegistryConfig(ModuleConfig):
         section(r"^/api/v1/residents?(/|$)"),
         section(r"^/api/v1/resident-counts(/|$)"),
     )
+    dashboard = DashboardFigures(
+        panels=lazy("linli.registry.dashboard:panels"),
+        stamp=("registry.Resident", "registry.ResidentChange", "registry.House", "registry.Household"),
+        measures=lazy("linli.registry.dashboard:measures"),
+        profile=lazy("linli.registry.dashboard:profile"),
+        order=20,
+    )
 
     def audit_names(self) -> dict[str, Callable[[Iterable[str]], dict[str, str]]]:
         return {"registry.resident": _residents}
+
+    def search(self, user: Any, query: str) -> list[Any]:
+        from linli.registry.search_hits import hits
+
+        return hits(user, query) if user.can(Capability.READ_SCOPE) else []

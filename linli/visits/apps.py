@@ -2,7 +2,7 @@ from typing import Any
 
 from django.utils.translation import gettext_noop as _
 
-from linli.core.modules import HomeCard, ModuleConfig, section
+from linli.core.modules import DashboardFigures, HomeCard, ModuleConfig, lazy, section
 from linli.core.navigation import NavItem
 from linli.core.permissions import Capability
 
@@ -33,6 +33,14 @@ class VisitsConfig(ModuleConfig):
     )
     home_cards = (
         HomeCard("visits/home_coverage.html", _coverage, section="summary", capability=Capability.READ_SCOPE),
+    )
+    dashboard = DashboardFigures(
+        panels=lazy("linli.visits.dashboard:panels"),
+        stamp=("visits.Visit", "visits.VisitTask", "visits.VisitTarget"),
+        measures=lazy("linli.visits.dashboard:measures"),
+        profile=lazy("linli.visits.dashboard:profile"),
+        todo=lazy("linli.visits.dashboard:todo_figures"),
+        order=40,
     )
     access_sections = (
         section(r"^/visits/"),

@@ -28,6 +28,7 @@ from linli.core.errors import DomainError
 from linli.core.permissions import require, require_path_in_scope
 from linli.core.scoping import path_in_scope
 from linli.core.validation import clean_text as _text
+from linli.core.validation import coordinate
 from linli.registry.models import Building, House
 
 if TYPE_CHECKING:
@@ -310,19 +311,26 @@ def case_relocate(
     house: House | None = None,
     address: str | None = None,
     note: str = "",
+    latitude: Any = None,
+    longitude: Any = None,
 ) -> Case:
     """Set or correct where an open case is (更正位置). The place picks the area again as at intake —
     a building or house gives its grid — so a resident's case filed at the community reaches a grid
     and the routing suggestion follows. `address` None keeps the address text; an area, building or
     house replaces the place. Recorded as an event with the place before and after."""
     placing = area is not None or building is not None or house is not None
-    if not placing and address is None:
+    if not placing and address is None and latitude in (None, ""):
         raise DomainError("请选择楼栋、房屋或区域，或填写地址。", field="building")
     text = None if address is None else _text(address, field="address", label="地址", limit=200)
+    # A point picked on the map (WGS-84): both or neither.
+    lat = coordinate(latitude, field="latitude", low=-90, high=90, label="纬度")
+    lng = coordinate(longitude, field="longitude", low=-180, high=180, label="经度")
+    if (lat is None) != (lng is None):
+        raise DomainError("请在地图上点选位置（经纬度缺一）。", field="latitude")
 
     def apply(c: Case, now: datetime, calendar: WorkCalendar) -> dict[str, Any]:
         before = place_label(c.area, c.building, c.house)
-        was = (c.area_id, c.building_id, c.house_id, c.address)
+        was = (c.area_id, c.building_id, c.house_id, c.address, c.latitude, c.longitude)
         data: dict[str, Any] = {"relocated": True, "from_area": c.area.path, "from_place": before}
         if placing:
             place = locate(area=area, building=building, house=house)
@@ -338,7 +346,11 @@ def case_relocate(
             c.area, c.building, c.house = place.area, place.building, place.house
         if text is not None:
             data["from_address"], c.address = c.address, text
-        if (c.area_id, c.building_id, c.house_id, c.address) == was:
+        if lat is not None:
+            data["from_point"] = [str(c.latitude), str(c.longitude)] if c.latitude is not None else None
+            c.latitude, c.longitude = lat, lng
+            data["point"] = [str(lat), str(lng)]
+        if (c.area_id, c.building_id, c.house_id, c.address, c.latitude, c.longitude) == was:
             raise DomainError("位置没有变化。", field="building")
         data.update(
             to_area=c.area.path,

@@ -146,10 +146,12 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "linli.partners.demo",
         "linli.opinions.demo",
         "linli.notices.demo",
+        "linli.dashboards.demo",
     ]
     # Within a section, app order; the configuration and system entries close the menu.
     assert [item.url_name for item in nav_items()] == [
         "core:home",
+        "core:search",
         "areas:tree",
         "registry:residents",
         "transfers:imports",
@@ -165,11 +167,15 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "partners:list",
         "opinions:list",
         "notices:list",
+        "dashboards:dashboard",
+        "dashboards:map",
+        "dashboards:profile",
         "cases:categories",
         "core:audit",
     ]
     assert [card.template for card in home_cards(world.street_admin)] == [
         "accounts/home_me.html",
+        "dashboards/home_card.html",
         "areas/home_figures.html",
         "visits/home_coverage.html",
         "areas/home_grids.html",
@@ -180,6 +186,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
     # A department handler reads no areas or visits: their home page points to their cases instead.
     assert [card.template for card in home_cards(world.department)] == [
         "accounts/home_me.html",
+        "dashboards/home_card.html",
         "cases/home_department.html",
     ]
     import argparse

@@ -1,0 +1,169 @@
+"""The register's figures on the dashboards, the map and the community profile (core.modules.DashboardFigures).
+
+Every figure reads through `visible_to(user)` and names the resident list's own filters as its link, so a
+click shows the very people counted (the list counts 在册 residents by default, as these do).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
+
+from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
+
+from linli.areas.models import Area
+from linli.core.modules import AreaMeasure, Chart, Figure, Panel
+from linli.core.scoping import subtree_q
+from linli.registry.forms import AGE_BANDS, _years_ago
+from linli.registry.models import Gender, House, Household, HouseUse, ResidenceType, Resident, ResidentStatus
+from linli.registry.selectors import population_counts
+
+if TYPE_CHECKING:
+    from linli.accounts.models import User
+
+
+def _under(qs: QuerySet[Any], area: str, lookup: str) -> QuerySet[Any]:
+    if not area:
+        return qs
+    return qs.filter(**{f"{lookup}__in": Area.objects.filter(subtree_q([area])).values("pk")})
+
+
+def _grid_param(area: str) -> dict[str, str]:
+    """The resident list filters by grid (its id); a community or street is the whole scope of the page."""
+    if not area:
+        return {}
+    grid = Area.objects.filter(path=area, kind=Area.Kind.GRID).values_list("pk", flat=True).first()
+    return {"grid": str(grid)} if grid else {}
+
+
+def residents_url(area: str, **params: str) -> str:
+    query = _grid_param(area) | {k: v for k, v in params.items() if v}
+    return reverse("registry:residents") + (f"?{urlencode(query)}" if query else "")
+
+
+def house_counts(user: User, area: str) -> dict[str, int]:
+    houses = _under(House.objects.visible_to(user), area, "building__grid")
+    counts = dict(houses.order_by().values_list("use").annotate(n=Count("*")))
+    counts["total"] = sum(counts.values())
+    return counts
+
+
+def household_count(user: User, area: str) -> int:
+    return _under(Household.objects.visible_to(user), area, "house__building__grid").count()
+
+
+def age_bands(user: User, area: str, today: date | None = None) -> dict[tuple[str, str], int]:
+    """(gender, band of the resident list's age filter) → residents on the register. One pass."""
+    today = today or date.today()  # noqa: DTZ011  (as the resident list's age filter counts)
+    residents = _under(Resident.objects.visible_to(user), area, "grid").filter(status=ResidentStatus.ACTIVE)
+    measures = {}
+    for i, (band, _) in enumerate(AGE_BANDS):
+        low, _, high = band.partition("-")
+        q = Q(birth_date__lte=_years_ago(today, int(low)))
+        if high:
+            q &= Q(birth_date__gt=_years_ago(today, int(high) + 1))
+        measures[f"band{i}"] = Count("pk", filter=q)
+    found: dict[tuple[str, str], int] = {}
+    for values in residents.order_by().values("gender").annotate(**measures):
+        for i, (band, _) in enumerate(AGE_BANDS):
+            found[(values["gender"], band)] = values[f"band{i}"]
+    return found
+
+
+def panels(user: User, area: str) -> list[Panel]:
+    _, total = population_counts(user, area=area)
+    houses = house_counts(user, area)
+    types = ResidenceType.choices
+    figures = [
+        Figure("在册人口", total.total, residents_url(area)),
+        Figure("户数", household_count(user, area)),
+        *[
+            Figure(f"{label}人口", total.by_residence_type.get(v, 0), residents_url(area, residence_type=v))
+            for v, label in types
+        ],
+        Figure("房屋", houses["total"]),
+        Figure("出租房屋", houses.get(HouseUse.RENTED, 0)),
+        Figure("空置房屋", houses.get(HouseUse.VACANT, 0)),
+    ]
+    bands = age_bands(user, area)
+    pyramid = Chart(
+        "pyramid",
+        "年龄结构",
+        [label for _, label in AGE_BANDS],
+        [(label, [bands.get((g, band), 0) for band, _ in AGE_BANDS]) for g, label in Gender.choices],
+        [residents_url(area, age=band) for band, _ in AGE_BANDS],
+    )
+    residence = Chart(
+        "pie",
+        "人口类型",
+        [label for _, label in types],
+        [("人口", [total.by_residence_type.get(v, 0) for v, _ in types])],
+        [residents_url(area, residence_type=v) for v, _ in types],
+    )
+    tag_ids = _tag_ids()
+    tags = sorted(total.by_tag.items(), key=lambda kv: -kv[1])[:10]
+    groups = Chart(
+        "hbar",
+        "重点人群",
+        [name for name, _ in tags],
+        [("人数", [n for _, n in tags])],
+        [residents_url(area, tag=str(tag_ids.get(name, ""))) for name, _ in tags],
+    )
+    use = Chart(
+        "pie",
+        "房屋用途",
+        [label for _, label in HouseUse.choices],
+        [("套", [houses.get(v, 0) for v, _ in HouseUse.choices])],
+    )
+    return [
+        Panel(
+            "registry",
+            "人口与房屋",
+            figures,
+            [residence, pyramid, groups, use],
+            reverse("registry:residents"),
+        )
+    ]
+
+
+def _tag_ids() -> dict[str, int]:
+    from linli.registry.models import Tag
+
+    return {name: pk for pk, name in Tag.objects.order_by().values_list("pk", "name")}
+
+
+def measures(user: User, area: str) -> list[AreaMeasure]:
+    rows, _ = population_counts(user, area=area)
+    return [AreaMeasure("population", "在册人口", {r.path: r.total for r in rows})]
+
+
+def profile(user: User, area: str) -> list[Figure]:
+    _, total = population_counts(user, area=area)
+    houses = house_counts(user, area)
+    bands = age_bands(user, area)
+    older = sum(n for (_, band), n in bands.items() if band in ("60-79", "80-"))
+    figures = [
+        Figure("户数", household_count(user, area)),
+        Figure("在册人口", total.total, residents_url(area)),
+        *[
+            Figure(f"{label}人口", total.by_residence_type.get(v, 0), residents_url(area, residence_type=v))
+            for v, label in ResidenceType.choices
+        ],
+        Figure("60 岁以上老年人", older),
+        Figure(
+            "80 岁以上高龄老人",
+            sum(n for (_, band), n in bands.items() if band == "80-"),
+            residents_url(area, age="80-"),
+        ),
+        Figure("房屋", houses["total"]),
+        Figure("出租房屋", houses.get(HouseUse.RENTED, 0)),
+        Figure("空置房屋", houses.get(HouseUse.VACANT, 0)),
+    ]
+    tag_ids = _tag_ids()
+    figures += [
+        Figure(f"重点人群：{name}", n, residents_url(area, tag=str(tag_ids.get(name, ""))))
+        for name, n in sorted(total.by_tag.items(), key=lambda kv: -kv[1])
+    ]
+    return figures
