@@ -17,7 +17,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from linli.assessment.querysets import AreaQuerySet, CaseReviewQuerySet, RoundChildQuerySet
+from linli.assessment.querysets import AssessmentAreaQuerySet, CaseReviewQuerySet, RoundChildQuerySet
 
 DEFAULT_MIN_SAMPLE = 30
 
@@ -62,7 +62,7 @@ class Duty(models.Model):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = AreaQuerySet.as_manager()
+    objects = AssessmentAreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["kind", "role", "pk"]
@@ -100,7 +100,7 @@ class OneOffTask(models.Model):
     result = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects = AreaQuerySet.as_manager()
+    objects = AssessmentAreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["-deadline", "pk"]
@@ -160,7 +160,7 @@ class Round(models.Model):
     opened_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
 
-    objects = AreaQuerySet.as_manager()
+    objects = AssessmentAreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["-period_end", "-pk"]
@@ -352,7 +352,7 @@ class Weighting(models.Model):
     floor_score = models.PositiveSmallIntegerField(default=60, validators=[MaxValueValidator(99)])
     updated_at = models.DateTimeField(default=timezone.now)
 
-    objects = AreaQuerySet.as_manager()
+    objects = AssessmentAreaQuerySet.as_manager()
 
     class Meta:
         constraints = [
@@ -383,7 +383,7 @@ class Agreement(models.Model):
     terms = models.TextField(blank=True)
     active = models.BooleanField(default=True)
 
-    objects = AreaQuerySet.as_manager()
+    objects = AssessmentAreaQuerySet.as_manager()
 
     class Meta:
         ordering = ["-signed_on", "pk"]

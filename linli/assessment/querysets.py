@@ -3,7 +3,7 @@ from __future__ import annotations
 from linli.core.scoping import ScopedQuerySet
 
 
-class AreaQuerySet(ScopedQuerySet):
+class AssessmentAreaQuerySet(ScopedQuerySet):
     """Rounds, duties, one-off tasks, weightings and agreements belong to a community or a street."""
 
     scope_lookup = "area__path"

@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from linli.opinions.querysets import AreaQuerySet, OpinionChildQuerySet
+from linli.opinions.querysets import OpinionAreaQuerySet, OpinionChildQuerySet
 
 
 class OpinionChannel(models.TextChoices):
@@ -105,7 +105,7 @@ class Opinion(models.Model):
     closed_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(default=timezone.now)
 
-    objects: ClassVar[AreaQuerySet] = AreaQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[OpinionAreaQuerySet] = OpinionAreaQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = "社情民意"
@@ -231,7 +231,7 @@ class OpenDayRule(models.Model):
     active = models.BooleanField(default=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects: ClassVar[AreaQuerySet] = AreaQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[OpinionAreaQuerySet] = OpinionAreaQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         constraints = [
@@ -276,7 +276,7 @@ class OpenDay(models.Model):
     cancel_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects: ClassVar[AreaQuerySet] = AreaQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[OpinionAreaQuerySet] = OpinionAreaQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = "社情民意联系日"

@@ -3,7 +3,7 @@ from __future__ import annotations
 from linli.core.scoping import ScopedQuerySet
 
 
-class AreaQuerySet(ScopedQuerySet):
+class OpinionAreaQuerySet(ScopedQuerySet):
     """Opinions, open days and their rules carry the area they concern (a grid or a community)."""
 
     scope_lookup = "area__path"

@@ -14,7 +14,7 @@ from django.utils import timezone
 from linli.core.scoping import ScopedQuerySet
 
 
-class AreaQuerySet(ScopedQuerySet):
+class PartnerScopedQuerySet(ScopedQuerySet):
     scope_lookup = "area__path"
 
 
@@ -62,7 +62,7 @@ class PartnerUnit(models.Model):
     left_reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
-    objects: ClassVar[AreaQuerySet] = AreaQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[PartnerScopedQuerySet] = PartnerScopedQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         verbose_name = "驻区单位"
@@ -200,7 +200,7 @@ class Need(models.Model):
     closed_on = models.DateField(null=True, blank=True)
     note = models.CharField(max_length=200, blank=True)
 
-    objects: ClassVar[AreaQuerySet] = AreaQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[PartnerScopedQuerySet] = PartnerScopedQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["-posted_on", "-pk"]
@@ -233,7 +233,7 @@ class JointActivity(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
-    objects: ClassVar[AreaQuerySet] = AreaQuerySet.as_manager()  # type: ignore[assignment]
+    objects: ClassVar[PartnerScopedQuerySet] = PartnerScopedQuerySet.as_manager()  # type: ignore[assignment]
 
     class Meta:
         ordering = ["-held_on", "-pk"]
