@@ -29,6 +29,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.EXPORT,
             Capability.DISPATCH,
             Capability.SUPERVISE,
+            Capability.MANAGE_VOLUNTEERS,
         }
     ),
     Role.COMMUNITY_WORKER: frozenset(
@@ -39,6 +40,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_SENSITIVE,
             Capability.EXPORT,
             Capability.DISPATCH,
+            Capability.MANAGE_VOLUNTEERS,
         }
     ),
     Role.GRID_WORKER: frozenset({Capability.READ_SCOPE, Capability.WRITE, Capability.KEEP_REGISTRY}),
