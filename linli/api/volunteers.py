@@ -5,9 +5,11 @@ Identity numbers and phones are masked unless the caller may reveal them (the re
 searches by their digits are refused or audited as on the residents' list.
 """
 
+from collections import defaultdict
 from datetime import date, datetime
 from typing import Annotated, Any
 
+from django.db.models import Sum
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -89,8 +91,9 @@ class VolunteerOut(Schema):
     stars: int
 
 
-def _volunteer_out(v: Volunteer, *, reveal: bool = False) -> dict[str, Any]:
-    minutes, _ = services.confirmed_minutes(v)
+def _volunteer_out(v: Volunteer, *, reveal: bool = False, minutes: int | None = None) -> dict[str, Any]:
+    if minutes is None:
+        minutes, _ = services.confirmed_minutes(v)
     return {
         "id": v.pk,
         "name": v.name,
@@ -139,7 +142,19 @@ def list_volunteers(request: HttpRequest, filters: Query[VolunteerFilter]) -> di
     if filters.community:
         qs = qs.filter(community=_community(user, filters.community))
     qs = qs.order_by("name_pinyin", "pk")
-    return {"items": [_volunteer_out(v) for v in _page(qs, filters.page)], "count": qs.count()}
+    page = list(_page(qs, filters.page))
+    # The page's confirmed minutes in one GROUP BY (kept by each volunteer's own community, as proofs count).
+    minutes: dict[tuple[int, int], int] = defaultdict(int)
+    for vid, community, m in (
+        ServiceRecord.objects.filter(volunteer__in=page, status=RecordStatus.CONFIRMED)
+        .values("volunteer_id", "community_id")
+        .annotate(m=Sum("minutes"))
+        .values_list("volunteer_id", "community_id", "m")
+        .order_by()
+    ):
+        minutes[(vid, community)] += int(m or 0)
+    items = [_volunteer_out(v, minutes=minutes.get((v.pk, v.community_id), 0)) for v in page]
+    return {"items": items, "count": qs.count()}
 
 
 class VolunteerIn(Schema):
