@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 from django.test import Client
 
@@ -13,7 +14,7 @@ from linli.volunteers.tests.conftest import ELEVEN, NINE, VolunteerWorld
 from tests.factories import make_id_number
 
 
-def _post(c: Client, path: str, data: dict, headers: dict) -> object:
+def _post(c: Client, path: str, data: dict, headers: dict) -> Any:
     return c.post(path, json.dumps(data), content_type="application/json", **headers)
 
 
