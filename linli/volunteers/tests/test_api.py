@@ -34,7 +34,12 @@ def test_list_is_scoped_masked_and_digit_searches_audited(vw: VolunteerWorld, be
 
 def test_register_and_refuse_bad_input_plainly(vw: VolunteerWorld, bearer):
     c, h = Client(), bearer(vw.w.c01_worker)
-    data: dict[str, Any] = {"community": "S01/C01", "name": "邓超", "id_number": "123", "phone": "13800000040"}
+    data: dict[str, Any] = {
+        "community": "S01/C01",
+        "name": "邓超",
+        "id_number": "123",
+        "phone": "13800000040",
+    }
     bad = _post(c, "/api/v1/volunteers", data, h)
     assert bad.status_code == 400
     assert bad.json()["field"] == "id_number"
