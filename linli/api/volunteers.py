@@ -143,7 +143,10 @@ def list_volunteers(request: HttpRequest, filters: Query[VolunteerFilter]) -> di
     if filters.community:
         qs = qs.filter(community=_community(user, filters.community))
     qs = qs.order_by("name_pinyin", "pk")
-    return {"items": _rows(_page(qs, filters.page)), "count": qs.count()}
+    items = _rows(_page(qs, filters.page))
+    # A first page that is not full holds every match: no second query to count them.
+    count = len(items) if filters.page == 1 and len(items) < PAGE_SIZE else qs.count()
+    return {"items": items, "count": count}
 
 
 ROW_FIELDS = (
