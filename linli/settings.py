@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "linli.opinions",
     "linli.notices",
     "linli.dashboards",
+    "linli.volunteers",
 ]
 
 MIDDLEWARE = [
@@ -318,3 +319,11 @@ if LINLI_MAP_TILE_COORDS not in ("wgs84", "gcj02"):
     raise ValueError("LINLI_MAP_TILE_COORDS must be wgs84 or gcj02")
 LINLI_MAP_TILE_ATTRIBUTION = os.environ.get("LINLI_MAP_TILE_ATTRIBUTION", "").strip()
 LINLI_MAP_MAX_ZOOM = int(os.environ.get("LINLI_MAP_MAX_ZOOM", "19"))
+# Volunteers: the share of an activity's slot (percent) a volunteer's attendance must cover for the
+# minutes to count, and the confirmed hours of the star levels (一星 … 五星), comma-separated.
+LINLI_VOLUNTEER_MIN_ATTENDANCE_PERCENT = int(os.environ.get("LINLI_VOLUNTEER_MIN_ATTENDANCE_PERCENT", "60"))
+LINLI_VOLUNTEER_STAR_HOURS = [
+    int(h)
+    for h in os.environ.get("LINLI_VOLUNTEER_STAR_HOURS", "100,300,600,1000,1500").split(",")
+    if h.strip()
+]

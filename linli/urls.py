@@ -26,6 +26,8 @@ urlpatterns = [
     path("board/notices/<int:pk>/", notices_public.board_notice, name="board_notice"),
     path("board/attachments/<int:pk>/", notices_public.board_attachment, name="board_attachment"),
     path("dashboard/", include("linli.dashboards.urls")),
+    path("volunteers/", include("linli.volunteers.urls")),
+    path("v/", include("linli.volunteers.public_urls")),
     path("track/", public.track, name="track"),
     path("track/new/", public.submit, name="track_submit"),
     path("track/<str:number>/", public.track_case, name="track_case"),

@@ -32,6 +32,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.ASSESS,
             Capability.RUN_SURVEYS,
             Capability.KEEP_PARTNERS,
+            Capability.MANAGE_VOLUNTEERS,
         }
     ),
     Role.COMMUNITY_WORKER: frozenset(
@@ -44,6 +45,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.DISPATCH,
             Capability.RUN_SURVEYS,
             Capability.KEEP_PARTNERS,
+            Capability.MANAGE_VOLUNTEERS,
         }
     ),
     Role.GRID_WORKER: frozenset({Capability.READ_SCOPE, Capability.WRITE, Capability.KEEP_REGISTRY}),

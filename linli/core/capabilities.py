@@ -40,3 +40,7 @@ class Capability(StrEnum):
     RUN_SURVEYS = "run_surveys"
     # Keep the partner-unit registry (驻区单位), co-building agreements, resources, needs and joint activities.
     KEEP_PARTNERS = "keep_partners"
+    # Volunteers (志愿服务): approve and edit volunteers, keep teams, publish activities, correct and
+    # confirm service records, issue proofs. An activity's own leader may run its roll call and confirm
+    # its records without it.
+    MANAGE_VOLUNTEERS = "manage_volunteers"

@@ -147,6 +147,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "linli.opinions.demo",
         "linli.notices.demo",
         "linli.dashboards.demo",
+        "linli.volunteers.demo",
     ]
     # Within a section, app order; the configuration and system entries close the menu.
     assert [item.url_name for item in nav_items()] == [
@@ -170,6 +171,8 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "dashboards:dashboard",
         "dashboards:map",
         "dashboards:profile",
+        "volunteers:list",
+        "volunteers:activities",
         "cases:categories",
         "core:audit",
     ]
@@ -210,6 +213,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
             "portal",
             "assessment",
             "survey",
+            "volunteer",
         ],
         *["tick", "audit", "backup", "restore", "check", "bench"],
     ]
