@@ -11,6 +11,7 @@ urlpatterns = [
     path("transfers/", include("linli.transfers.urls")),
     path("cases/", include("linli.cases.urls")),
     path("visits/", include("linli.visits.urls")),
+    path("time-bank/", include("linli.timebank.urls")),
     path("track/", public.track, name="track"),
     path("track/new/", public.submit, name="track_submit"),
     path("track/<str:number>/", public.track_case, name="track_case"),

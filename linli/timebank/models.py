@@ -436,3 +436,11 @@ class HelpRequestEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status}→{self.to_status}"
+
+    @property
+    def from_label(self) -> str:
+        return HelpStatus(self.from_status).label if self.from_status in HelpStatus.values else ""
+
+    @property
+    def to_label(self) -> str:
+        return HelpStatus(self.to_status).label if self.to_status in HelpStatus.values else self.to_status
