@@ -611,12 +611,16 @@ def _move(actor: User | None, request: HelpRequest, to: str, note: str = "") -> 
 def _wanted_at(value: Any) -> datetime:
     if not isinstance(value, datetime):
         raise DomainError("请填写需要服务的时间。", field="wanted_at")
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value)
     now = timezone.now()
-    if value < now - timedelta(days=30):
+    try:
+        if timezone.is_naive(value):
+            value = timezone.make_aware(value)
+        too_early, too_late = value < now - timedelta(days=30), value > now + timedelta(days=180)
+    except (OverflowError, ValueError) as exc:  # year 1 or 9999 in some time zone
+        raise DomainError("服务时间无效。", field="wanted_at") from exc
+    if too_early:
         raise DomainError("服务时间不能早于 30 天前。", field="wanted_at")
-    if value > now + timedelta(days=180):
+    if too_late:
         raise DomainError("服务时间不能晚于半年后。", field="wanted_at")
     return value
 
