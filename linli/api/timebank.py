@@ -255,7 +255,7 @@ def create_transfer(request: HttpRequest, payload: TransferIn) -> Status[dict[st
     return Status(201, _transfer_out(_transfers(user).get(pk=transfer.pk)))
 
 
-class ReasonIn(Schema):
+class TimeBankReasonIn(Schema):
     reason: Text200
 
 
@@ -264,7 +264,7 @@ class ReasonIn(Schema):
     response={201: TransferOut, **ERRORS},
     summary="Reverse a transfer with a new one the other way (the original stays)",
 )
-def reverse_transfer(request: HttpRequest, transfer_id: Id, payload: ReasonIn) -> Status[dict[str, Any]]:
+def reverse_transfer(request: HttpRequest, transfer_id: Id, payload: TimeBankReasonIn) -> Status[dict[str, Any]]:
     user = acting_user(request)
     transfer = get_object_or_404(_transfers(user), pk=transfer_id)
     reversal = services.transfer_reverse(actor=user, transfer=transfer, reason=payload.reason)
@@ -499,7 +499,7 @@ def match_help_request(request: HttpRequest, request_id: Id, payload: MatchIn) -
     response={200: HelpRequestOut, **ERRORS},
     summary="The volunteer cannot come: open again",
 )
-def unmatch_help_request(request: HttpRequest, request_id: Id, payload: ReasonIn) -> dict[str, Any]:
+def unmatch_help_request(request: HttpRequest, request_id: Id, payload: TimeBankReasonIn) -> dict[str, Any]:
     user = acting_user(request)
     found = get_object_or_404(_requests(user), pk=request_id)
     services.help_request_unmatch(actor=user, request=found, reason=payload.reason)
@@ -553,7 +553,7 @@ def confirm_help_request(request: HttpRequest, request_id: Id, payload: ConfirmI
 @router.post(
     "/help-requests/{request_id}/cancel", response={200: HelpRequestOut, **ERRORS}, summary="Cancel a request"
 )
-def cancel_help_request(request: HttpRequest, request_id: Id, payload: ReasonIn) -> dict[str, Any]:
+def cancel_help_request(request: HttpRequest, request_id: Id, payload: TimeBankReasonIn) -> dict[str, Any]:
     user = acting_user(request)
     found = get_object_or_404(_requests(user), pk=request_id)
     services.help_request_cancel(actor=user, request=found, reason=payload.reason)
