@@ -11,6 +11,8 @@ urlpatterns = [
     path("transfers/", include("linli.transfers.urls")),
     path("cases/", include("linli.cases.urls")),
     path("visits/", include("linli.visits.urls")),
+    path("volunteers/", include("linli.volunteers.urls")),
+    path("v/", include("linli.volunteers.public_urls")),
     path("time-bank/", include("linli.timebank.urls")),
     path("track/", public.track, name="track"),
     path("track/new/", public.submit, name="track_submit"),
