@@ -264,7 +264,9 @@ class TimeBankReasonIn(Schema):
     response={201: TransferOut, **ERRORS},
     summary="Reverse a transfer with a new one the other way (the original stays)",
 )
-def reverse_transfer(request: HttpRequest, transfer_id: Id, payload: TimeBankReasonIn) -> Status[dict[str, Any]]:
+def reverse_transfer(
+    request: HttpRequest, transfer_id: Id, payload: TimeBankReasonIn
+) -> Status[dict[str, Any]]:
     user = acting_user(request)
     transfer = get_object_or_404(_transfers(user), pk=transfer_id)
     reversal = services.transfer_reverse(actor=user, transfer=transfer, reason=payload.reason)

@@ -834,11 +834,11 @@ def help_request_serve(
     day = served_on or timezone.localdate()
     if day > timezone.localdate():
         raise DomainError("服务日期不能晚于今天。", field="served_on")
+    if day < timezone.localdate() - timedelta(days=60):
+        raise DomainError("只能补登 60 天以内的服务。", field="served_on")
     note = clean_text(note, field="note", label="备注", limit=200)
     with transaction.atomic():
         locked = _lock_request(request)
-        if day < timezone.localtime(locked.created_at).date():
-            raise DomainError("服务日期不能早于需求登记的日期。", field="served_on")
         before = locked.served_minutes
         text = (
             f"服务 {hours_label(amount)}"

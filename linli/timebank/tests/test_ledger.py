@@ -280,3 +280,44 @@ def test_linli_check_reports_a_ledger_that_does_not_balance(bw):
     lines = list(config.operator_checks())
     assert not lines[0][0]
     assert "sum to 1" in lines[0][1]
+
+
+def test_the_volunteers_bulk_confirmation_credits_each_record_once(bw, clock):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from linli.volunteers import services as volunteers
+    from linli.volunteers.models import Activity, ServiceRecord
+
+    start = timezone.now() - timedelta(hours=3)
+    activity = Activity.objects.create(
+        community=bw.w.c01,
+        title="助老理发",
+        place="活动室",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=5,
+        checkin_token="haircut",
+    )
+    records = [
+        ServiceRecord.objects.create(
+            volunteer=v,
+            activity=activity,
+            community=bw.w.c01,
+            day=start.date(),
+            status="signed_out",
+            signed_in_at=start,
+            signed_out_at=start + timedelta(minutes=minutes),
+            minutes=minutes,
+        )
+        for v, minutes in ((bw.near, 120), (bw.far, 90))
+    ]
+    volunteers.records_confirm(actor=None, activity=activity)
+    assert balance(Account.objects.get(volunteer=bw.near)) == 120
+    assert balance(Account.objects.get(volunteer=bw.far)) == 90
+    assert Transfer.objects.filter(service_record__in=records).count() == 2
+    with pytest.raises(DomainError):
+        volunteers.records_confirm(actor=None, activity=activity)  # nothing left to confirm
+    assert Transfer.objects.count() == 2
+    assert services.ledger_problems() == []
