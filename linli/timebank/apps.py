@@ -11,8 +11,8 @@ class TimeBankConfig(ModuleConfig):
     name = "linli.timebank"
     verbose_name = "时间银行"
     nav_items = (
-        NavItem(_("互助需求"), "timebank:requests", "/time-bank/requests/", Capability.READ_SCOPE, icon="✋"),
-        NavItem(_("时间银行"), "timebank:accounts", "/time-bank/", Capability.READ_SCOPE, icon="⏳"),
+        NavItem(_("互助需求"), "timebank:requests", "/time-bank/requests/", Capability.READ_SCOPE, icon="✚"),
+        NavItem(_("时间银行"), "timebank:accounts", "/time-bank/", Capability.READ_SCOPE, icon="⇄"),
     )
     access_sections = (
         section(r"^/time-bank/"),

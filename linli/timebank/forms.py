@@ -23,7 +23,7 @@ class MinutesField(forms.IntegerField):
             },
         )
         super().__init__(**kwargs)
-        self.widget.attrs.update(inputmode="numeric", step="15")
+        self.widget.attrs.update(inputmode="numeric")
 
 
 class TransferForm(forms.Form):
@@ -61,7 +61,9 @@ class ReasonForm(forms.Form):
 
 class HelpRequestForm(forms.Form):
     need = forms.ChoiceField(label="需求类别", choices=NeedKind.choices)
-    title = forms.CharField(label="需求", max_length=100, error_messages={"required": "请写明需要什么帮助。"})
+    title = forms.CharField(
+        label="需要什么帮助", max_length=100, error_messages={"required": "请写明需要什么帮助。"}
+    )
     description = forms.CharField(
         label="说明", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
