@@ -45,6 +45,9 @@ LIST_PAGES: dict[str, list[str]] = {
     "/visits/tasks/": [WORKER, GRID_WORKER],
     "/visits/coverage/": [STREET_ADMIN, LEADER],
     "/visits/plans/": [STREET_ADMIN, LEADER],
+    "/time-bank/requests/": [WORKER, GRID_WORKER],
+    "/time-bank/": [LEADER, WORKER],
+    "/time-bank/pools/": [LEADER],
     "/audit/": [STREET_ADMIN],
     "/accounts/profile/": [DEPARTMENT, GRID_WORKER],
 }
