@@ -325,13 +325,27 @@ def requests(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _origin_resident(user: User, source: Any) -> str:
+    """From "转为互助需求" on a visit or a case: the person it concerns, when the link names no resident."""
+    if (visit_pk := source.get("visit", "")).isdigit():
+        visit = Visit.objects.visible_to(user).select_related("household").filter(pk=visit_pk).first()
+        if visit is not None:
+            person = visit.resident_id or (visit.household.head_id if visit.household else None)
+            return str(person or "")
+    if (case_pk := source.get("case", "")).isdigit():
+        case = Case.objects.visible_to(user).filter(pk=case_pk).first()
+        if case is not None and case.resident_id:
+            return str(case.resident_id)
+    return ""
+
+
 @login_required
 def request_new(request: HttpRequest) -> HttpResponseBase:
     """Record a need as a help request: pick the resident (search by name), then what, when, how long."""
     user = acting_user(request)
     _require(user, Capability.WRITE)
     source = request.POST if request.method == "POST" else request.GET
-    resident_pk = source.get("resident", "")
+    resident_pk = source.get("resident", "") or _origin_resident(user, source)
     if not resident_pk.isdigit():
         query = request.GET.get("q", "").strip()[:50]
         found: list[Resident] = (

@@ -111,3 +111,32 @@ def test_the_board_and_the_pools_page(bw, client_for):
     pools = client_for(bw.w.c01_leader).get("/time-bank/pools/").content.decode()
     assert "锦绣社区" in pools
     assert "-30 分钟" in pools
+
+
+def test_a_need_found_on_a_visit_opens_the_form_for_its_resident(bw, client_for):
+    from linli.visits import services as visits
+
+    visit = visits.visit_create(
+        actor=bw.w.grid_worker_c01_g01,
+        mode="in_person",
+        observations="行动不便",
+        needs="每周买菜",
+        resident=bw.elder,
+    )
+    client = client_for(bw.w.grid_worker_c01_g01)
+    form = client.get(f"/time-bank/requests/new/?visit={visit.pk}").content.decode()
+    assert "孙桂兰" in form
+    assert "每周买菜" in form
+    response = client.post(
+        "/time-bank/requests/new/",
+        {
+            "visit": visit.pk,
+            "need": "shopping",
+            "title": "买菜",
+            "wanted_at": "2026-11-21T09:00",
+            "estimated_minutes": "60",
+            "pay_from": "requester",
+        },
+    )
+    assert response.status_code == 302
+    assert HelpRequest.objects.get().visit_id == visit.pk
