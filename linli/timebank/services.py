@@ -216,7 +216,7 @@ def _lock_pair(first: Account, second: Account) -> tuple[Account, Account]:
     transfers A→B and B→A at the same moment wait for each other instead of deadlocking."""
     rows = {
         a.pk: a
-        for a in Account.objects.select_for_update()
+        for a in Account.objects.select_for_update(of=("self",))
         .filter(pk__in=[first.pk, second.pk])
         .order_by("pk")
         .select_related("area", "community")
@@ -225,7 +225,9 @@ def _lock_pair(first: Account, second: Account) -> tuple[Account, Account]:
 
 
 def _lock_one(account: Account) -> Account:
-    return Account.objects.select_for_update().select_related("area", "community").get(pk=account.pk)
+    return (
+        Account.objects.select_for_update(of=("self",)).select_related("area", "community").get(pk=account.pk)
+    )
 
 
 def account_set_limits(
@@ -491,7 +493,7 @@ def transfer_reverse(*, actor: User | None, transfer: Transfer, reason: str) -> 
         raise DomainError("冲正记录不能再冲正；如有错误，请另行转账。")
     with transaction.atomic():
         # Lock the original so two reversals of it queue; the unique `reverses` column refuses the second.
-        Transfer.objects.select_for_update().filter(pk=transfer.pk).first()
+        Transfer.objects.select_for_update(of=("self",)).filter(pk=transfer.pk).first()
         if Transfer.objects.filter(reverses=transfer).exists():
             raise DomainError("这笔转账已冲正过。")
         return _post(
@@ -589,7 +591,7 @@ def _event(request: HelpRequest, actor: User | None, before: str, after: str, no
 
 def _lock_request(request: HelpRequest) -> HelpRequest:
     return (
-        HelpRequest.objects.select_for_update()
+        HelpRequest.objects.select_for_update(of=("self",))
         .select_related("grid", "community", "resident", "volunteer")
         .get(pk=request.pk)
     )
@@ -791,7 +793,7 @@ def help_request_match(
         if volunteer.resident_id is not None and volunteer.resident_id == locked.resident_id:
             raise DomainError("志愿者不能为自己的需求服务。", field="volunteer")
         # Lock the volunteer so two matches of the same person at the same time queue and the second sees the first.
-        Volunteer.objects.select_for_update().filter(pk=volunteer.pk).first()
+        Volunteer.objects.select_for_update(of=("self",)).filter(pk=volunteer.pk).first()
         _check_free(locked, volunteer)
         _move(actor, locked, HelpStatus.MATCHED, note or f"匹配志愿者：{volunteer.name}")
         locked.volunteer = volunteer

@@ -128,7 +128,7 @@ def test_suggestions_rank_skill_then_grid_then_time(bw):
     request = _request(bw)
     ranked = services.suggest_volunteers(request)
     assert [s.volunteer for s in ranked] == [bw.near, bw.far]  # C02's volunteer is not suggested
-    assert "擅长代购助老" in ranked[0].reasons
+    assert f"擅长{bw.shopping.name}" in ranked[0].reasons
     assert "同网格" in ranked[0].reasons
     assert "该时段有空" in ranked[0].reasons
     sunday = _request(bw, resident=bw.neighbour, wanted_at=SATURDAY_9AM + timedelta(days=1), skill=None)
