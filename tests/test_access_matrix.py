@@ -51,6 +51,7 @@ CALLERS = frozenset({"street_admin", "community_leader", "community_worker", "de
 KEEPERS = frozenset({"street_admin", "community_leader", "community_worker", "grid_worker"})  # keep_registry
 MERGERS = KEEPERS & LEADERS  # keep_registry and reveal_personal: judging a duplicate needs both numbers
 EXPORTERS = frozenset({"street_admin", "community_leader", "community_worker"})  # export
+MANAGERS = frozenset({"street_admin", "community_leader", "community_worker"})  # manage_volunteers
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -163,6 +164,71 @@ TABLE: list[Row] = [
     page("visits:plan_set", "/visits/plans/{plan}/", SA, "POST", interval_days="14"),
     page("visits:diary", "/visits/diary/", READERS),
     page("visits:diary_edit", "/visits/diary/{diary}/", frozenset({"community_worker"})),
+    # volunteers (community records: a grid worker's scope holds none of them)
+    page("volunteers:list", "/volunteers/", READERS),
+    page("volunteers:new", "/volunteers/new/", MANAGERS),
+    page("volunteers:join_links", "/volunteers/join/", MANAGERS),
+    page("volunteers:detail", "/volunteers/{volunteer}/", COMMUNITY_UP),
+    page("volunteers:edit", "/volunteers/{volunteer}/edit/", MANAGERS),
+    page(
+        "volunteers:status",
+        "/volunteers/{volunteer}/status/",
+        MANAGERS,
+        "POST",
+        status="suspended",
+        note="休假",
+    ),
+    page("volunteers:card_reset", "/volunteers/{volunteer}/card/", MANAGERS, "POST"),
+    page(
+        "volunteers:proof_issue",
+        "/volunteers/{volunteer}/proof/",
+        MANAGERS,
+        "POST",
+        period_start="2026-01-01",
+        period_end="2026-11-01",
+    ),
+    page("volunteers:proof_pdf", "/volunteers/proofs/{proof}/", COMMUNITY_UP),
+    page("volunteers:proof_revoke", "/volunteers/proofs/{proof}/revoke/", MANAGERS, "POST", reason="填错"),
+    page("volunteers:teams", "/volunteers/teams/", READERS),
+    page("volunteers:team", "/volunteers/teams/{team}/", COMMUNITY_UP),
+    page(
+        "volunteers:team_edit",
+        "/volunteers/teams/{team}/edit/",
+        MANAGERS,
+        "POST",
+        name="助老队",
+        description="",
+    ),
+    page("volunteers:membership", "/volunteers/memberships/{membership}/", MANAGERS, "POST", action="leader"),
+    page("volunteers:activities", "/volunteers/activities/", READERS),
+    page("volunteers:activity_new", "/volunteers/activities/new/", MANAGERS),
+    page("volunteers:activity", "/volunteers/activities/{activity}/", COMMUNITY_UP),
+    page("volunteers:activity_edit", "/volunteers/activities/{activity}/edit/", MANAGERS),
+    page(
+        "volunteers:activity_assign",
+        "/volunteers/activities/{activity}/assign/",
+        MANAGERS,
+        "POST",
+        volunteer="{volunteer}",
+    ),
+    page(
+        "volunteers:activity_cancel",
+        "/volunteers/activities/{activity}/cancel/",
+        MANAGERS,
+        "POST",
+        reason="雨",
+    ),
+    page("volunteers:activity_confirm", "/volunteers/activities/{activity}/confirm/", MANAGERS, "POST"),
+    page("volunteers:activity_code", "/volunteers/activities/{activity}/code/", MANAGERS, "POST"),
+    page("volunteers:record", "/volunteers/records/{record}/", COMMUNITY_UP),
+    page("volunteers:record_sign", "/volunteers/records/{record}/sign/", MANAGERS, "POST", action="in"),
+    page("volunteers:stats", "/volunteers/stats/", READERS),
+    page("volunteers:stats?format=xlsx", "/volunteers/stats/?format=xlsx", EXPORTERS),
+    # volunteers on their phones, and anyone checking a proof: no account needed
+    page("volunteers_public:join", "/v/join/{join_token}/", ALL),
+    page("volunteers_public:card", "/v/card/{card_token}/", ALL),
+    page("volunteers_public:checkin", "/v/checkin/{checkin_token}/", ALL),
+    page("volunteers_public:verify", "/v/proof/{verify_token}/", ALL),
     # residents following a case, and Open311: no account needed
     page("track", "/track/", ALL),
     page("track_submit", "/track/new/", ALL),
@@ -337,6 +403,84 @@ TABLE: list[Row] = [
     op("POST", "/api/v1/pairings/{pairing_id}/end", "/api/v1/pairings/{pairing}/end", WRITERS),
     op("GET", "/api/v1/diary", "/api/v1/diary", READERS),
     op("POST", "/api/v1/diary", "/api/v1/diary", WRITERS, text="巡查"),
+    op("GET", "/api/v1/volunteers", "/api/v1/volunteers", READERS),
+    op(
+        "POST",
+        "/api/v1/volunteers",
+        "/api/v1/volunteers",
+        MANAGERS,
+        community="S01/C01",
+        name="钱七",
+        id_number="{new_id}",
+        phone="13900000077",
+    ),
+    op("GET", "/api/v1/volunteers/{volunteer_id}", "/api/v1/volunteers/{volunteer}", COMMUNITY_UP),
+    op("PATCH", "/api/v1/volunteers/{volunteer_id}", "/api/v1/volunteers/{volunteer}", MANAGERS, notes="x"),
+    op(
+        "POST",
+        "/api/v1/volunteers/{volunteer_id}/status",
+        "/api/v1/volunteers/{volunteer}/status",
+        MANAGERS,
+        status="suspended",
+        note="休假",
+    ),
+    op("GET", "/api/v1/volunteer-activities", "/api/v1/volunteer-activities", READERS),
+    op(
+        "POST",
+        "/api/v1/volunteer-activities",
+        "/api/v1/volunteer-activities",
+        MANAGERS,
+        community="S01/C01",
+        title="义诊",
+        place="服务站",
+        starts_at="2030-01-05T09:00:00+08:00",
+        ends_at="2030-01-05T11:00:00+08:00",
+        capacity=5,
+    ),
+    op(
+        "GET",
+        "/api/v1/volunteer-activities/{activity_id}",
+        "/api/v1/volunteer-activities/{activity}",
+        COMMUNITY_UP,
+    ),
+    op(
+        "POST",
+        "/api/v1/volunteer-activities/{activity_id}/assign",
+        "/api/v1/volunteer-activities/{activity}/assign",
+        MANAGERS,
+        volunteer_id="{volunteer}",
+    ),
+    op(
+        "POST",
+        "/api/v1/volunteer-activities/{activity_id}/cancel",
+        "/api/v1/volunteer-activities/{activity}/cancel",
+        MANAGERS,
+        reason="雨",
+    ),
+    op(
+        "POST",
+        "/api/v1/volunteer-activities/{activity_id}/confirm",
+        "/api/v1/volunteer-activities/{activity}/confirm",
+        MANAGERS,
+    ),
+    op("GET", "/api/v1/service-records", "/api/v1/service-records", READERS),
+    op("GET", "/api/v1/service-records/{record_id}", "/api/v1/service-records/{record}", COMMUNITY_UP),
+    op(
+        "POST",
+        "/api/v1/service-records/{record_id}/roll-call",
+        "/api/v1/service-records/{record}/roll-call",
+        MANAGERS,
+        action="in",
+    ),
+    op(
+        "POST",
+        "/api/v1/service-records/{record_id}/correct",
+        "/api/v1/service-records/{record}/correct",
+        MANAGERS,
+        signed_in_at="2030-01-04T09:00:00+08:00",
+        signed_out_at="2030-01-04T10:00:00+08:00",
+        reason="补记",
+    ),
     # time bank and help requests (accounts of residents of C01/G01, so its grid worker sees them)
     page("timebank:accounts", "/time-bank/", READERS),
     page("timebank:account_open", "/time-bank/open/", WRITERS, "POST", resident="{duplicate}"),
@@ -426,7 +570,7 @@ TABLE: list[Row] = [
         "/api/v1/help-requests/{request_id}/match",
         "/api/v1/help-requests/{help_request}/match",
         WRITERS,
-        volunteer_id="{volunteer}",
+        volunteer_id="{tb_volunteer}",
     ),
     op(
         "POST",
@@ -526,8 +670,10 @@ def street(world, tmp_path) -> dict[str, Any]:
     ledger.write_text("姓名,身份证号\n", encoding="utf-8")
     job = import_job_create(actor=None, community=w.c01, path=Path(ledger))
     import_job_run(actor=None, job=job)
+    vol = _volunteer_objects(w)
     tb = _time_bank(w, resident, duplicate)
     return {
+        **vol,
         **tb,
         "new_id": make_id_number("19900101", 77),
         "case": dept_case.pk,
@@ -549,6 +695,63 @@ def street(world, tmp_path) -> dict[str, Any]:
         "pairing": pairing.pk,
         "diary": diary.pk,
         "import_job": job.pk,
+    }
+
+
+def _volunteer_objects(w: Any) -> dict[str, Any]:
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from linli.volunteers import services as volunteers
+    from linli.volunteers.models import Proof
+
+    def register(name: str, seq: int) -> Any:
+        return volunteers.volunteer_register(
+            actor=None,
+            community=w.c01,
+            name=name,
+            id_number=make_id_number("19880101", seq),
+            phone="13700000000",
+        )
+
+    volunteer, other = register("孙志", 41), register("周愿", 43)
+    team = volunteers.team_create(actor=None, community=w.c01, name="锦绣助老队")
+    membership = volunteers.team_add_member(actor=None, team=team, volunteer=other)
+    start = timezone.now() + timedelta(days=2)
+    activity = volunteers.activity_create(
+        actor=None,
+        community=w.c01,
+        team=team,
+        title="陪老人就医",
+        place="社区卫生站",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=5,
+        leader=w.c01_worker,
+    )
+    record = volunteers.activity_sign_up(volunteer=other, activity=activity)
+    proof = Proof.objects.create(
+        number="ZYFW-C01-2026-00001",
+        volunteer=other,
+        community=w.c01,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 10, 31),
+        minutes=120,
+        records=1,
+        verify_token="verify-token-for-the-matrix",
+    )
+    return {
+        "volunteer": volunteer.pk,
+        "team": team.pk,
+        "membership": membership.pk,
+        "activity": activity.pk,
+        "record": record.pk,
+        "proof": proof.pk,
+        "join_token": volunteers.join_token(w.c01),
+        "card_token": volunteers.card_token(other),
+        "checkin_token": activity.checkin_token,
+        "verify_token": proof.verify_token,
     }
 
 
@@ -586,7 +789,7 @@ def _time_bank(w: Any, resident: Any, duplicate: Any) -> dict[str, Any]:
         "tb_account": first.pk,
         "tb_account2": second.pk,
         "tb_transfer": transfer.pk,
-        "volunteer": volunteer.pk,
+        "tb_volunteer": volunteer.pk,
         "help_request": help_request.pk,
         "wanted_at": wanted.isoformat(),
     }

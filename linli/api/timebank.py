@@ -37,7 +37,7 @@ def _page(qs: QuerySet[Any], page: int) -> QuerySet[Any]:
 # --- accounts ------------------------------------------------------------------------------------
 
 
-class AccountOut(Schema):
+class TimeAccountOut(Schema):
     id: int
     kind: str
     kind_label: str
@@ -75,7 +75,7 @@ def _accounts(user: User) -> QuerySet[Account]:
     return Account.objects.visible_to(user).select_related("community", "area")
 
 
-class AccountFilter(Schema):
+class TimeAccountFilter(Schema):
     kind: str | None = None  # volunteer | resident | household | issuing | pool
     q: Annotated[str, Field(max_length=50)] = ""  # part of the holder's name
     resident_id: Id | None = None
@@ -83,15 +83,15 @@ class AccountFilter(Schema):
     page: PageNumber = 1
 
 
-class AccountPage(Schema):
-    items: list[AccountOut]
+class TimeAccountPage(Schema):
+    items: list[TimeAccountOut]
     count: int
 
 
 @router.get(
-    "/time-bank/accounts", response={200: AccountPage, **ERRORS}, summary="Time-bank accounts in scope"
+    "/time-bank/accounts", response={200: TimeAccountPage, **ERRORS}, summary="Time-bank accounts in scope"
 )
-def list_accounts(request: HttpRequest, filters: Query[AccountFilter]) -> dict[str, Any]:
+def list_accounts(request: HttpRequest, filters: Query[TimeAccountFilter]) -> dict[str, Any]:
     qs = _accounts(acting_user(request))
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
@@ -105,12 +105,14 @@ def list_accounts(request: HttpRequest, filters: Query[AccountFilter]) -> dict[s
     return {"items": [_account_out(a) for a in _page(qs, filters.page)], "count": qs.count()}
 
 
-@router.get("/time-bank/accounts/{account_id}", response={200: AccountOut, **ERRORS}, summary="One account")
+@router.get(
+    "/time-bank/accounts/{account_id}", response={200: TimeAccountOut, **ERRORS}, summary="One account"
+)
 def get_account(request: HttpRequest, account_id: Id) -> dict[str, Any]:
     return _account_out(get_object_or_404(_accounts(acting_user(request)), pk=account_id))
 
 
-class AccountIn(Schema):
+class TimeAccountIn(Schema):
     resident_id: Id | None = None
     household_id: Id | None = None
     volunteer_id: Id | None = None
@@ -118,10 +120,10 @@ class AccountIn(Schema):
 
 @router.post(
     "/time-bank/accounts",
-    response={201: AccountOut, **ERRORS},
+    response={201: TimeAccountOut, **ERRORS},
     summary="Open (or find) the account of a resident, a household or a volunteer",
 )
-def open_account(request: HttpRequest, payload: AccountIn) -> Status[dict[str, Any]]:
+def open_account(request: HttpRequest, payload: TimeAccountIn) -> Status[dict[str, Any]]:
     user = acting_user(request)
     resident = household = volunteer = None
     if payload.resident_id is not None:
@@ -142,7 +144,7 @@ def open_account(request: HttpRequest, payload: AccountIn) -> Status[dict[str, A
 # --- transfers -------------------------------------------------------------------------------------
 
 
-class TransferOut(Schema):
+class TimeTransferOut(Schema):
     id: int
     kind: str
     kind_label: str
@@ -193,19 +195,21 @@ def _transfers(user: User) -> QuerySet[Transfer]:
     )
 
 
-class TransferFilter(Schema):
+class TimeTransferFilter(Schema):
     account_id: Id | None = None  # transfers in or out of this account
     kind: str | None = None
     page: PageNumber = 1
 
 
-class TransferPage(Schema):
-    items: list[TransferOut]
+class TimeTransferPage(Schema):
+    items: list[TimeTransferOut]
     count: int
 
 
-@router.get("/time-bank/transfers", response={200: TransferPage, **ERRORS}, summary="Transfers, newest first")
-def list_transfers(request: HttpRequest, filters: Query[TransferFilter]) -> dict[str, Any]:
+@router.get(
+    "/time-bank/transfers", response={200: TimeTransferPage, **ERRORS}, summary="Transfers, newest first"
+)
+def list_transfers(request: HttpRequest, filters: Query[TimeTransferFilter]) -> dict[str, Any]:
     qs = _transfers(acting_user(request))
     if filters.account_id:
         qs = qs.filter(Q(source_id=filters.account_id) | Q(target_id=filters.account_id))
@@ -216,13 +220,13 @@ def list_transfers(request: HttpRequest, filters: Query[TransferFilter]) -> dict
 
 
 @router.get(
-    "/time-bank/transfers/{transfer_id}", response={200: TransferOut, **ERRORS}, summary="One transfer"
+    "/time-bank/transfers/{transfer_id}", response={200: TimeTransferOut, **ERRORS}, summary="One transfer"
 )
 def get_transfer(request: HttpRequest, transfer_id: Id) -> dict[str, Any]:
     return _transfer_out(get_object_or_404(_transfers(acting_user(request)), pk=transfer_id))
 
 
-class TransferIn(Schema):
+class TimeTransferIn(Schema):
     source_id: Id
     target_id: Id  # another member's account, or a community pool (a donation)
     minutes: Minutes
@@ -233,10 +237,10 @@ class TransferIn(Schema):
 
 @router.post(
     "/time-bank/transfers",
-    response={201: TransferOut, **ERRORS},
+    response={201: TimeTransferOut, **ERRORS},
     summary="Transfer minutes to another member or donate them to a pool; refused beyond the limits",
 )
-def create_transfer(request: HttpRequest, payload: TransferIn) -> Status[dict[str, Any]]:
+def create_transfer(request: HttpRequest, payload: TimeTransferIn) -> Status[dict[str, Any]]:
     user = acting_user(request)
     source = get_object_or_404(_accounts(user), pk=payload.source_id)
     target = get_object_or_404(_accounts(user), pk=payload.target_id)
@@ -261,7 +265,7 @@ class TimeBankReasonIn(Schema):
 
 @router.post(
     "/time-bank/transfers/{transfer_id}/reverse",
-    response={201: TransferOut, **ERRORS},
+    response={201: TimeTransferOut, **ERRORS},
     summary="Reverse a transfer with a new one the other way (the original stays)",
 )
 def reverse_transfer(
@@ -450,7 +454,7 @@ def update_help_request(request: HttpRequest, request_id: Id, payload: HelpUpdat
     return _request_out(_requests(user).get(pk=request_id))
 
 
-class SuggestionOut(Schema):
+class HelpSuggestionOut(Schema):
     volunteer_id: int
     name: str
     grid_path: str | None
@@ -461,7 +465,7 @@ class SuggestionOut(Schema):
 
 @router.get(
     "/help-requests/{request_id}/suggestions",
-    response={200: list[SuggestionOut], **ERRORS},
+    response={200: list[HelpSuggestionOut], **ERRORS},
     summary="Volunteers suggested for a request: skill, same grid, free at that time",
 )
 def help_request_suggestions(request: HttpRequest, request_id: Id) -> list[dict[str, Any]]:
@@ -479,14 +483,14 @@ def help_request_suggestions(request: HttpRequest, request_id: Id) -> list[dict[
     ]
 
 
-class MatchIn(Schema):
+class HelpMatchIn(Schema):
     volunteer_id: Id
 
 
 @router.post(
     "/help-requests/{request_id}/match", response={200: HelpRequestOut, **ERRORS}, summary="Match a volunteer"
 )
-def match_help_request(request: HttpRequest, request_id: Id, payload: MatchIn) -> dict[str, Any]:
+def match_help_request(request: HttpRequest, request_id: Id, payload: HelpMatchIn) -> dict[str, Any]:
     user = acting_user(request)
     found = get_object_or_404(_requests(user), pk=request_id)
     volunteer = get_object_or_404(
@@ -508,7 +512,7 @@ def unmatch_help_request(request: HttpRequest, request_id: Id, payload: TimeBank
     return _request_out(_requests(user).get(pk=request_id))
 
 
-class ServeIn(Schema):
+class HelpServeIn(Schema):
     minutes: Minutes
     served_on: date | None = None  # default today
 
@@ -518,7 +522,7 @@ class ServeIn(Schema):
     response={200: HelpRequestOut, **ERRORS},
     summary="Record (or correct) the minutes served",
 )
-def serve_help_request(request: HttpRequest, request_id: Id, payload: ServeIn) -> dict[str, Any]:
+def serve_help_request(request: HttpRequest, request_id: Id, payload: HelpServeIn) -> dict[str, Any]:
     user = acting_user(request)
     found = get_object_or_404(_requests(user), pk=request_id)
     services.help_request_serve(
@@ -527,7 +531,7 @@ def serve_help_request(request: HttpRequest, request_id: Id, payload: ServeIn) -
     return _request_out(_requests(user).get(pk=request_id))
 
 
-class ConfirmIn(Schema):
+class HelpConfirmIn(Schema):
     pay_from: str | None = None  # requester | household | pool (pool: community leaders only)
     acted_by: str = "worker"  # holder | family | worker
     proxy_id: Id | None = None
@@ -538,7 +542,7 @@ class ConfirmIn(Schema):
     response={200: HelpRequestOut, **ERRORS},
     summary="Confirm the service and pay it from the time bank",
 )
-def confirm_help_request(request: HttpRequest, request_id: Id, payload: ConfirmIn) -> dict[str, Any]:
+def confirm_help_request(request: HttpRequest, request_id: Id, payload: HelpConfirmIn) -> dict[str, Any]:
     user = acting_user(request)
     found = get_object_or_404(_requests(user), pk=request_id)
     proxy = (

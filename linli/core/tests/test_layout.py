@@ -140,6 +140,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "linli.registry.demo",
         "linli.cases.demo",
         "linli.visits.demo",
+        "linli.volunteers.demo",
         "linli.timebank.demo",
     ]
     # Within a section, app order; the configuration and system entries close the menu.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -107,7 +108,11 @@ def test_unit_volunteers_need_their_unit(vw: VolunteerWorld):
 
 
 def test_grid_workers_may_not_register_and_other_communities_are_out_of_scope(vw: VolunteerWorld):
-    kwargs = {"name": "邓超", "id_number": make_id_number("19800808", 9), "phone": "13800000011"}
+    kwargs: dict[str, Any] = {
+        "name": "邓超",
+        "id_number": make_id_number("19800808", 9),
+        "phone": "13800000011",
+    }
     with pytest.raises(Forbidden):
         services.volunteer_register(actor=vw.w.grid_worker_c01_g01, community=vw.w.c01, **kwargs)
     with pytest.raises(NotFound):
