@@ -203,7 +203,7 @@ def build_demo_time_bank(*, street: Area, seed: int) -> tuple[int, int]:
                 request = services.help_request_serve(
                     actor=None, request=request, minutes=served, served_on=timezone.localtime(wanted).date()
                 )
-                services.help_request_confirm(actor=None, request=request, acted_by="worker")
+                services.help_request_confirm(actor=None, request=request, acted_by="holder")
         except DomainError:
             continue  # a demo elder at their debt limit stays served, as in life
     problems = services.ledger_problems()
