@@ -91,9 +91,8 @@ class VolunteerOut(Schema):
     stars: int
 
 
-def _volunteer_out(v: Volunteer, *, reveal: bool = False, minutes: int | None = None) -> dict[str, Any]:
-    if minutes is None:
-        minutes, _ = services.confirmed_minutes(v)
+def _volunteer_out(v: Volunteer, *, reveal: bool = False) -> dict[str, Any]:
+    minutes, _ = services.confirmed_minutes(v)
     return {
         "id": v.pk,
         "name": v.name,
@@ -134,7 +133,9 @@ class VolunteerPage(Schema):
 def list_volunteers(request: HttpRequest, filters: Query[VolunteerFilter]) -> dict[str, Any]:
     user = acting_user(request)
     registry_services.resident_search_digits(actor=user, query=filters.q)
-    qs = selectors.search(_volunteers(user), filters.q, any_suffix=selectors.may_reveal(user))
+    qs = selectors.search(
+        Volunteer.objects.visible_to(user), filters.q, any_suffix=selectors.may_reveal(user)
+    )
     if filters.status:
         if filters.status not in VolunteerStatus.values:
             raise DomainError(f"'status' must be one of {', '.join(VolunteerStatus.values)}.", field="status")
@@ -142,19 +143,78 @@ def list_volunteers(request: HttpRequest, filters: Query[VolunteerFilter]) -> di
     if filters.community:
         qs = qs.filter(community=_community(user, filters.community))
     qs = qs.order_by("name_pinyin", "pk")
-    page = list(_page(qs, filters.page))
-    # The page's confirmed minutes in one GROUP BY (kept by each volunteer's own community, as proofs count).
+    items = _rows(_page(qs, filters.page))
+    # A first page that is not full holds every match: no second query to count them.
+    count = len(items) if filters.page == 1 and len(items) < PAGE_SIZE else qs.count()
+    return {"items": items, "count": count}
+
+
+ROW_FIELDS = (
+    "pk",
+    "name",
+    "id_number",
+    "phone",
+    "community_id",
+    "grid_id",
+    "kind",
+    "unit_name",
+    "status",
+    "preferences",
+    "availability",
+    "photo_consent",
+    "resident_id",
+)
+
+
+def _rows(page: Any) -> list[dict[str, Any]]:
+    """A page as plain dicts (docs/architecture.md: list rows are never model instances): the volunteers'
+    columns, their skills, area paths and confirmed minutes each in one query."""
+    rows = [dict(zip(ROW_FIELDS, values, strict=True)) for values in page.values_list(*ROW_FIELDS)]
+    ids = [r["pk"] for r in rows]
+    skills: dict[int, list[str]] = defaultdict(list)
+    for vid, code in Volunteer.skills.through.objects.filter(volunteer_id__in=ids).values_list(
+        "volunteer_id", "skill__code"
+    ):
+        skills[vid].append(code)
+    paths = dict(
+        Area.objects.filter(
+            pk__in={r["community_id"] for r in rows} | {r["grid_id"] for r in rows if r["grid_id"]}
+        ).values_list("pk", "path")
+    )
+    # Confirmed minutes kept by each volunteer's own community, as proofs count them.
     minutes: dict[tuple[int, int], int] = defaultdict(int)
     for vid, community, m in (
-        ServiceRecord.objects.filter(volunteer__in=page, status=RecordStatus.CONFIRMED)
+        ServiceRecord.objects.filter(volunteer_id__in=ids, status=RecordStatus.CONFIRMED)
         .values("volunteer_id", "community_id")
         .annotate(m=Sum("minutes"))
         .values_list("volunteer_id", "community_id", "m")
         .order_by()
     ):
         minutes[(vid, community)] += int(m or 0)
-    items = [_volunteer_out(v, minutes=minutes.get((v.pk, v.community_id), 0)) for v in page]
-    return {"items": items, "count": qs.count()}
+    out = []
+    for r in rows:
+        m = minutes.get((r["pk"], r["community_id"]), 0)
+        out.append(
+            {
+                "id": r["pk"],
+                "name": r["name"],
+                "id_number": mask_id(r["id_number"]),
+                "phone": mask_phone(r["phone"]),
+                "community": paths.get(r["community_id"], ""),
+                "grid": paths.get(r["grid_id"]) if r["grid_id"] else None,
+                "kind": r["kind"],
+                "unit_name": r["unit_name"],
+                "status": r["status"],
+                "skills": skills.get(r["pk"], []),
+                "preferences": r["preferences"],
+                "availability": list(r["availability"] or []),
+                "photo_consent": r["photo_consent"],
+                "resident_id": r["resident_id"],
+                "confirmed_minutes": m,
+                "stars": services.star_level(m),
+            }
+        )
+    return out
 
 
 class VolunteerIn(Schema):

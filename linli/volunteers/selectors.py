@@ -168,6 +168,7 @@ def statistics(user: User, *, year: int) -> Statistics:
     for grid_id, n in (
         Resident.objects.visible_to(user)
         .filter(status=ResidentStatus.ACTIVE)
+        .order_by()
         .values("grid_id")
         .annotate(n=Count("pk"))
         .values_list("grid_id", "n")
@@ -179,6 +180,7 @@ def statistics(user: User, *, year: int) -> Statistics:
                 break
     for cid, status, n in (
         Volunteer.objects.visible_to(user)
+        .order_by()
         .values("community_id", "status")
         .annotate(n=Count("pk"))
         .values_list("community_id", "status", "n")
@@ -188,8 +190,10 @@ def statistics(user: User, *, year: int) -> Statistics:
             if status == VolunteerStatus.ACTIVE:
                 figures[cid].active += n
     start, end = date(year, 1, 1), date(year, 12, 31)
-    records = ServiceRecord.objects.visible_to(user).filter(
-        status=RecordStatus.CONFIRMED, day__gte=start, day__lte=end
+    records = (
+        ServiceRecord.objects.visible_to(user)
+        .filter(status=RecordStatus.CONFIRMED, day__gte=start, day__lte=end)
+        .order_by()
     )
     for cid, n in (
         records.filter(volunteer__status=VolunteerStatus.ACTIVE, minutes__gt=0)

@@ -271,7 +271,11 @@ def volunteer_update(*, actor: User | None, volunteer: Volunteer, **fields: Any)
         raise DomainError("不能修改：" + "、".join(sorted(unknown)))
     _manage(actor, volunteer.community)
     with transaction.atomic():
-        v = Volunteer.objects.select_for_update().select_related("community", "grid").get(pk=volunteer.pk)
+        v = (
+            Volunteer.objects.select_for_update(of=("self",))
+            .select_related("community", "grid")
+            .get(pk=volunteer.pk)
+        )
         before = _snapshot(v)
         if "name" in fields:
             v.name = _text(fields["name"], "姓名", "name", max_length=50)
@@ -337,7 +341,7 @@ def volunteer_set_status(
         raise DomainError("状态不正确。", field="status")
     note = _text(note, "原因", "note", max_length=200, required=status in ("suspended", "left"))
     with transaction.atomic():
-        v = Volunteer.objects.select_for_update().select_related("community").get(pk=volunteer.pk)
+        v = Volunteer.objects.select_for_update(of=("self",)).select_related("community").get(pk=volunteer.pk)
         if status not in VOLUNTEER_TRANSITIONS[v.status]:
             raise DomainError(
                 f"志愿者当前为“{v.get_status_display()}”，不能改为“{VolunteerStatus(status).label}”。",
@@ -503,7 +507,7 @@ def team_update(
     (`active=False`: its members leave it; its activities and records stay)."""
     _manage(actor, team.community)
     with transaction.atomic():
-        t = Team.objects.select_for_update().select_related("community", "parent").get(pk=team.pk)
+        t = Team.objects.select_for_update(of=("self",)).select_related("community", "parent").get(pk=team.pk)
         before = {"name": t.name, "description": t.description, "parent": t.parent_id, "active": t.active}
         if name is not None:
             t.name = _text(name, "队伍名称", "name", max_length=60)
@@ -560,7 +564,7 @@ def team_set_leader(*, actor: User | None, membership: TeamMembership, is_leader
     _manage(actor, membership.team.community)
     with transaction.atomic():
         m = (
-            TeamMembership.objects.select_for_update()
+            TeamMembership.objects.select_for_update(of=("self",))
             .select_related("team", "volunteer")
             .get(pk=membership.pk)
         )
@@ -582,7 +586,7 @@ def team_remove_member(*, actor: User | None, membership: TeamMembership) -> Tea
     _manage(actor, membership.team.community)
     with transaction.atomic():
         m = (
-            TeamMembership.objects.select_for_update()
+            TeamMembership.objects.select_for_update(of=("self",))
             .select_related("team", "volunteer")
             .get(pk=membership.pk)
         )
@@ -744,7 +748,7 @@ def activity_update(*, actor: User | None, activity: Activity, **fields: Any) ->
         raise DomainError("不能修改：" + "、".join(sorted(unknown)))
     _may_organise(actor, activity.community, activity.team)
     with transaction.atomic():
-        a = Activity.objects.select_for_update().select_related("community").get(pk=activity.pk)
+        a = Activity.objects.select_for_update(of=("self",)).select_related("community").get(pk=activity.pk)
         if a.status != ActivityStatus.PUBLISHED:
             raise DomainError("活动已取消或已确认，不能修改。")
         if a.starts_at <= _now():
@@ -806,7 +810,7 @@ def activity_cancel(*, actor: User | None, activity: Activity, reason: str) -> A
     _may_organise(actor, activity.community, activity.team)
     reason = _text(reason, "取消原因", "reason", max_length=200)
     with transaction.atomic():
-        a = Activity.objects.select_for_update().select_related("community").get(pk=activity.pk)
+        a = Activity.objects.select_for_update(of=("self",)).select_related("community").get(pk=activity.pk)
         if a.status != ActivityStatus.PUBLISHED:
             raise DomainError("活动已取消或已确认。")
         if a.records.filter(status__in=(RecordStatus.SIGNED_IN, RecordStatus.SIGNED_OUT)).exists():
@@ -864,7 +868,7 @@ def _refuse_overlap(volunteer: Volunteer, activity: Activity, exclude: int | Non
 def _book(actor: User | None, activity: Activity, volunteer: Volunteer, *, assigned: bool) -> ServiceRecord:
     with transaction.atomic():
         # The activity's row lock serialises bookings: two last-minute sign-ups cannot both take the last place.
-        a = Activity.objects.select_for_update().select_related("community").get(pk=activity.pk)
+        a = Activity.objects.select_for_update(of=("self",)).select_related("community").get(pk=activity.pk)
         v = Volunteer.objects.select_for_update().get(pk=volunteer.pk)
         if a.status != ActivityStatus.PUBLISHED:
             raise DomainError("活动已取消或已结束，不能报名。", code="closed")
@@ -936,7 +940,7 @@ def record_cancel(
         _require_run(actor, record.activity)
     with transaction.atomic():
         r = (
-            ServiceRecord.objects.select_for_update()
+            ServiceRecord.objects.select_for_update(of=("self",))
             .select_related("activity", "volunteer")
             .get(pk=record.pk)
         )
@@ -1015,7 +1019,7 @@ def record_sign_in(
     now = _now()
     with transaction.atomic():
         r = (
-            ServiceRecord.objects.select_for_update()
+            ServiceRecord.objects.select_for_update(of=("self",))
             .select_related("activity__community", "volunteer")
             .get(pk=record.pk)
         )
@@ -1056,7 +1060,7 @@ def record_sign_out(
     now = _now()
     with transaction.atomic():
         r = (
-            ServiceRecord.objects.select_for_update()
+            ServiceRecord.objects.select_for_update(of=("self",))
             .select_related("activity__community", "volunteer")
             .get(pk=record.pk)
         )
@@ -1135,7 +1139,7 @@ def record_correct(
     reason = _text(reason, "更正原因", "reason", max_length=200)
     with transaction.atomic():
         r = (
-            ServiceRecord.objects.select_for_update()
+            ServiceRecord.objects.select_for_update(of=("self",))
             .select_related("activity__community", "volunteer")
             .get(pk=record.pk)
         )
@@ -1179,14 +1183,14 @@ def records_confirm(
     _require_run(actor, activity)
     now = _now()
     with transaction.atomic():
-        a = Activity.objects.select_for_update().select_related("community").get(pk=activity.pk)
+        a = Activity.objects.select_for_update(of=("self",)).select_related("community").get(pk=activity.pk)
         if a.status == ActivityStatus.CANCELLED:
             raise DomainError("活动已取消。")
         if a.ends_at > now:
             raise DomainError("活动结束后才能确认服务记录。", code="not_ended")
         records_close_forgotten(now)
         qs = (
-            ServiceRecord.objects.select_for_update()
+            ServiceRecord.objects.select_for_update(of=("self",))
             .filter(activity=a)
             .select_related("volunteer", "activity")
         )

@@ -229,7 +229,7 @@ def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "transitions": sorted(services.VOLUNTEER_TRANSITIONS[volunteer.status]),
         "status_labels": dict(VolunteerStatus.choices),
         "card_url": card_url if can_manage and volunteer.status == VolunteerStatus.ACTIVE else "",
-        "card_qr": qr.svg(card_url, title="签到卡")
+        "card_qr": qr.svg(card_url, scale=6, title="签到卡")
         if can_manage and volunteer.status == VolunteerStatus.ACTIVE
         else "",
     }
@@ -283,7 +283,11 @@ def join_links(request: HttpRequest) -> HttpResponse:
     for community in Area.objects.visible_to(user).filter(kind=Area.Kind.COMMUNITY).order_by("path"):
         url = _absolute(request, reverse("volunteers_public:join", args=[services.join_token(community)]))
         links.append(
-            {"community": community, "url": url, "qr": qr.svg(url, title=f"{community.name}志愿者报名")}
+            {
+                "community": community,
+                "url": url,
+                "qr": qr.svg(url, scale=6, title=f"{community.name}志愿者报名"),
+            }
         )
     pending = Volunteer.objects.visible_to(user).filter(status=VolunteerStatus.APPLIED).order_by("created_at")
     return render(request, "volunteers/join_links.html", {"links": links, "pending": pending[:100]})
@@ -578,7 +582,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "taken": sum(1 for r in records if r.status in HOLDING_STATUSES),
             "may_run": may_run,
             "checkin_url": checkin_url if may_run else "",
-            "checkin_qr": qr.svg(checkin_url, title="签到二维码") if may_run else "",
+            "checkin_qr": qr.svg(checkin_url, scale=6, title="签到二维码") if may_run else "",
             "assign_form": AssignForm(community=activity.community) if may_run else None,
             "cancel_form": ReasonForm(),
             "ended": activity.ends_at <= now,

@@ -107,3 +107,29 @@ def test_publish_sign_in_on_a_phone_and_confirm_in_bulk(live_volunteers, page_fa
     expect(desk.get_by_test_id("hours")).not_to_have_text("0.0")
     assert_fits_screen(desk)
     _shot(desk, "volunteers-detail-1366")
+
+
+def test_lists_and_statistics_are_cards_on_a_phone(live_volunteers, page_factory):
+    base, vw = live_volunteers
+    phone = page_factory(375, 760)
+    sign_in(phone, base, "c01-worker")
+    for path, heading in (
+        ("/volunteers/", "志愿者"),
+        ("/volunteers/teams/", "志愿服务队伍"),
+        ("/volunteers/activities/", "志愿活动"),
+        ("/volunteers/stats/", "志愿服务统计"),
+        (f"/volunteers/{vw.ann.pk}/", "安雅"),
+        (f"/volunteers/teams/{vw.team.pk}/", "锦绣助老队"),
+    ):
+        phone.goto(f"{base}{path}")
+        expect(phone.get_by_role("heading", level=1)).to_contain_text(heading)
+        assert_rows_are_cards(phone)
+        assert_fits_screen(phone)
+    _shot(phone, "volunteers-stats-375")
+    desk = page_factory(1366)
+    sign_in(desk, base, "c01-worker")
+    desk.goto(f"{base}/volunteers/?q=ay")
+    expect(desk.get_by_test_id("volunteer-list")).to_contain_text("安雅")
+    expect(desk.get_by_test_id("volunteer-list")).to_contain_text("138****0001")
+    assert_fits_screen(desk)
+    _shot(desk, "volunteers-list-1366")

@@ -189,6 +189,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
             "department",
             "holiday",
             "care-plan",
+            "volunteer",
         ],
         *["tick", "audit", "backup", "restore", "check", "bench"],
     ]
