@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "linli.notices",
     "linli.dashboards",
     "linli.volunteers",
+    "linli.timebank",
 ]
 
 MIDDLEWARE = [
@@ -327,3 +328,7 @@ LINLI_VOLUNTEER_STAR_HOURS = [
     for h in os.environ.get("LINLI_VOLUNTEER_STAR_HOURS", "100,300,600,1000,1500").split(",")
     if h.strip()
 ]
+# Time bank (时间银行): how far a person's account may go below zero (debt) and above it (credit), in
+# minutes, unless the community set another limit on the account. A community's pool never goes below zero.
+LINLI_TIME_BANK_DEBT_LIMIT_MINUTES = int(os.environ.get("LINLI_TIME_BANK_DEBT_LIMIT_MINUTES", "600"))
+LINLI_TIME_BANK_CREDIT_LIMIT_MINUTES = int(os.environ.get("LINLI_TIME_BANK_CREDIT_LIMIT_MINUTES", "6000"))

@@ -28,6 +28,7 @@ urlpatterns = [
     path("dashboard/", include("linli.dashboards.urls")),
     path("volunteers/", include("linli.volunteers.urls")),
     path("v/", include("linli.volunteers.public_urls")),
+    path("time-bank/", include("linli.timebank.urls")),
     path("track/", public.track, name="track"),
     path("track/new/", public.submit, name="track_submit"),
     path("track/<str:number>/", public.track_case, name="track_case"),

@@ -749,6 +749,124 @@ TABLE: list[Row] = [
         signed_out_at="2030-01-04T10:00:00+08:00",
         reason="补记",
     ),
+    # time bank and help requests (accounts of residents of C01/G01, so its grid worker sees them)
+    page("timebank:accounts", "/time-bank/", READERS),
+    page("timebank:account_open", "/time-bank/open/", WRITERS, "POST", resident="{duplicate}"),
+    page("timebank:account", "/time-bank/accounts/{tb_account}/", READERS),
+    page("timebank:transfer_new", "/time-bank/accounts/{tb_account}/transfer/", WRITERS),
+    page(
+        "timebank:account_limits",
+        "/time-bank/accounts/{tb_account}/limits/",
+        LEADERS,
+        "POST",
+        debt_limit="60",
+    ),
+    page("timebank:account_close", "/time-bank/accounts/{tb_account}/close/", LEADERS, "POST", reason="迁出"),
+    page(
+        "timebank:transfer_reverse",
+        "/time-bank/transfers/{tb_transfer}/reverse/",
+        LEADERS,
+        "POST",
+        reason="录错",
+    ),
+    page("timebank:pools", "/time-bank/pools/", READERS),
+    page("timebank:requests", "/time-bank/requests/", READERS),
+    page("timebank:request_new", "/time-bank/requests/new/", WRITERS),
+    page("timebank:request", "/time-bank/requests/{help_request}/", READERS),
+    page("timebank:request_edit", "/time-bank/requests/{help_request}/edit/", WRITERS),
+    page("timebank:match", "/time-bank/requests/{help_request}/match/", READERS),
+    page("timebank:serve", "/time-bank/requests/{help_request}/serve/", WRITERS, "POST"),
+    page("timebank:confirm", "/time-bank/requests/{help_request}/confirm/", WRITERS, "POST"),
+    page("timebank:unmatch", "/time-bank/requests/{help_request}/unmatch/", WRITERS, "POST", reason="改期"),
+    page("timebank:cancel", "/time-bank/requests/{help_request}/cancel/", WRITERS, "POST", reason="不需要了"),
+    op("GET", "/api/v1/time-bank/accounts", "/api/v1/time-bank/accounts", READERS),
+    op(
+        "POST", "/api/v1/time-bank/accounts", "/api/v1/time-bank/accounts", WRITERS, resident_id="{duplicate}"
+    ),
+    op("GET", "/api/v1/time-bank/accounts/{account_id}", "/api/v1/time-bank/accounts/{tb_account}", READERS),
+    op("GET", "/api/v1/time-bank/transfers", "/api/v1/time-bank/transfers", READERS),
+    op(
+        "POST",
+        "/api/v1/time-bank/transfers",
+        "/api/v1/time-bank/transfers",
+        WRITERS,
+        source_id="{tb_account}",
+        target_id="{tb_account2}",
+        minutes=5,
+    ),
+    op(
+        "GET",
+        "/api/v1/time-bank/transfers/{transfer_id}",
+        "/api/v1/time-bank/transfers/{tb_transfer}",
+        READERS,
+    ),
+    op(
+        "POST",
+        "/api/v1/time-bank/transfers/{transfer_id}/reverse",
+        "/api/v1/time-bank/transfers/{tb_transfer}/reverse",
+        LEADERS,
+        reason="录错",
+    ),
+    op("GET", "/api/v1/help-requests", "/api/v1/help-requests", READERS),
+    op(
+        "POST",
+        "/api/v1/help-requests",
+        "/api/v1/help-requests",
+        WRITERS,
+        resident_id="{resident}",
+        need="shopping",
+        title="买菜",
+        wanted_at="{wanted_at}",
+        estimated_minutes=60,
+    ),
+    op("GET", "/api/v1/help-requests/{request_id}", "/api/v1/help-requests/{help_request}", READERS),
+    op(
+        "PATCH",
+        "/api/v1/help-requests/{request_id}",
+        "/api/v1/help-requests/{help_request}",
+        WRITERS,
+        place="家中",
+    ),
+    op(
+        "GET",
+        "/api/v1/help-requests/{request_id}/suggestions",
+        "/api/v1/help-requests/{help_request}/suggestions",
+        READERS,
+    ),
+    op(
+        "POST",
+        "/api/v1/help-requests/{request_id}/match",
+        "/api/v1/help-requests/{help_request}/match",
+        WRITERS,
+        volunteer_id="{tb_volunteer}",
+    ),
+    op(
+        "POST",
+        "/api/v1/help-requests/{request_id}/unmatch",
+        "/api/v1/help-requests/{help_request}/unmatch",
+        WRITERS,
+        reason="改期",
+    ),
+    op(
+        "POST",
+        "/api/v1/help-requests/{request_id}/serve",
+        "/api/v1/help-requests/{help_request}/serve",
+        WRITERS,
+        minutes=30,
+    ),
+    op(
+        "POST",
+        "/api/v1/help-requests/{request_id}/confirm",
+        "/api/v1/help-requests/{help_request}/confirm",
+        WRITERS,
+    ),
+    op(
+        "POST",
+        "/api/v1/help-requests/{request_id}/cancel",
+        "/api/v1/help-requests/{help_request}/cancel",
+        WRITERS,
+        reason="不需要了",
+    ),
 ]
 # Served by the same views as pages above, or not pages at all.
 NOT_ENDPOINTS = {"api_v1:openapi-json", "api_v1:openapi-view"}
@@ -852,12 +970,14 @@ def street(world, tmp_path) -> dict[str, Any]:
     assessed = _assessment_objects(w, dept_case)
     survey_objects = _survey_objects(w, cw.house)
     vol = _volunteer_objects(w)
+    tb = _time_bank(w, resident, duplicate)
     return {
         **assessed,
         **survey_objects,
         **vol,
         "proxy_link": proxy_link.pk,
         "correction": correction.pk,
+        **tb,
         "new_id": make_id_number("19900101", 77),
         "case": dept_case.pk,
         "case_number": dept_case.number,
@@ -1040,6 +1160,46 @@ def _volunteer_objects(w: Any) -> dict[str, Any]:
         "card_token": volunteers.card_token(other),
         "checkin_token": activity.checkin_token,
         "verify_token": proof.verify_token,
+    }
+
+
+def _time_bank(w: Any, resident: Any, duplicate: Any) -> dict[str, Any]:
+    """Two resident accounts in C01/G01 with a transfer between them, a volunteer and an open help request."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from linli.timebank import services as timebank
+    from linli.volunteers.models import Volunteer
+
+    number = make_id_number("19900101", 55)
+    volunteer = Volunteer.objects.create(
+        community=w.c01,
+        grid=w.c01_g01,
+        name="志愿者甲",
+        id_number=number,
+        id_reversed=number[::-1],
+        status="active",
+    )
+    first = timebank.account_open(actor=None, resident=resident)
+    second = timebank.account_open(actor=None, resident=duplicate)
+    transfer = timebank.transfer_create(actor=None, source=first, target=second, minutes=30)
+    wanted = timezone.now() + timedelta(days=1)
+    help_request = timebank.help_request_create(
+        actor=None,
+        resident=resident,
+        need="company",
+        title="陪伴聊天",
+        wanted_at=wanted,
+        estimated_minutes=60,
+    )
+    return {
+        "tb_account": first.pk,
+        "tb_account2": second.pk,
+        "tb_transfer": transfer.pk,
+        "tb_volunteer": volunteer.pk,
+        "help_request": help_request.pk,
+        "wanted_at": wanted.isoformat(),
     }
 
 

@@ -5,7 +5,18 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
-from linli.api import areas, assessment, cases, core, opinions, residents, surveys, visits, volunteers
+from linli.api import (
+    areas,
+    assessment,
+    cases,
+    core,
+    opinions,
+    residents,
+    surveys,
+    timebank,
+    visits,
+    volunteers,
+)
 from linli.api.auth import BearerToken, Session
 from linli.api.parser import CleanParser
 from linli.core.errors import DomainError, Forbidden, NotFound, RateLimited
@@ -31,6 +42,7 @@ api.add_router("", assessment.router)
 api.add_router("", surveys.router)
 api.add_router("", opinions.router)
 api.add_router("", volunteers.router)
+api.add_router("", timebank.router)
 
 
 def _error(

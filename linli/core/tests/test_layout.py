@@ -148,6 +148,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "linli.notices.demo",
         "linli.dashboards.demo",
         "linli.volunteers.demo",
+        "linli.timebank.demo",
     ]
     # Within a section, app order; the configuration and system entries close the menu.
     assert [item.url_name for item in nav_items()] == [
@@ -173,6 +174,8 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "dashboards:profile",
         "volunteers:list",
         "volunteers:activities",
+        "timebank:requests",
+        "timebank:accounts",
         "cases:categories",
         "core:audit",
     ]
