@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "linli.transfers",
     "linli.cases",
     "linli.visits",
+    "linli.party",
 ]
 
 MIDDLEWARE = [

@@ -29,6 +29,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.EXPORT,
             Capability.DISPATCH,
             Capability.SUPERVISE,
+            # The community's party secretary is usually its leader too (书记、主任一肩挑).
+            Capability.PARTY,
+            Capability.PARTY_MANAGE,
         }
     ),
     Role.COMMUNITY_WORKER: frozenset(
