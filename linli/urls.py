@@ -2,6 +2,7 @@ from django.urls import include, path
 
 from linli.api.v1 import api
 from linli.cases import public
+from linli.party import views as party_views
 
 urlpatterns = [
     path("", include("linli.core.urls")),
@@ -11,6 +12,8 @@ urlpatterns = [
     path("transfers/", include("linli.transfers.urls")),
     path("cases/", include("linli.cases.urls")),
     path("visits/", include("linli.visits.urls")),
+    path("party/", include("linli.party.urls")),
+    path("party-checkin/<str:code>/", party_views.checkin, name="party_checkin"),
     path("track/", public.track, name="track"),
     path("track/new/", public.submit, name="track_submit"),
     path("track/<str:number>/", public.track_case, name="track_case"),

@@ -22,9 +22,7 @@ def _card(user: Any) -> dict[str, Any]:
 class PartyConfig(ModuleConfig):
     name = "linli.party"
     verbose_name = "党建"
-    nav_items = (
-        NavItem(_("党建"), "party:home", "/party/", Capability.PARTY, icon="★", badge=_overdue),
-    )
+    nav_items = (NavItem(_("党建"), "party:home", "/party/", Capability.PARTY, icon="★", badge=_overdue),)
     home_cards = (HomeCard("party/home_card.html", _card, section="summary", capability=Capability.PARTY),)
     access_sections = (
         section(r"^/party/", Capability.PARTY),

@@ -175,7 +175,9 @@ class PartyMember(models.Model):
         ordering = ["organisation", "name", "pk"]
         constraints = [
             models.CheckConstraint(condition=Q(kind__in=MemberKind.values), name="partymember_kind_valid"),
-            models.CheckConstraint(condition=Q(status__in=MemberStatus.values), name="partymember_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=MemberStatus.values), name="partymember_status_valid"
+            ),
             # A person is a member of one branch at a time.
             models.UniqueConstraint(
                 fields=["resident"],
@@ -267,7 +269,11 @@ class Applicant(models.Model):
 
     organisation = models.ForeignKey(PartyOrganisation, on_delete=models.PROTECT, related_name="applicants")
     resident = models.ForeignKey(
-        "registry.Resident", null=True, blank=True, on_delete=models.PROTECT, related_name="party_applications"
+        "registry.Resident",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="party_applications",
     )
     name = models.CharField(max_length=50)
     birth_date = models.DateField()
@@ -527,7 +533,9 @@ class PointEntry(models.Model):
         verbose_name_plural = "积分记录"
         ordering = ["-earned_on", "-pk"]
         constraints = [
-            models.CheckConstraint(condition=Q(status__in=EntryStatus.values), name="pointentry_status_valid"),
+            models.CheckConstraint(
+                condition=Q(status__in=EntryStatus.values), name="pointentry_status_valid"
+            ),
             models.UniqueConstraint(
                 fields=["member", "source"], condition=~Q(source=""), name="pointentry_source_once"
             ),
@@ -570,4 +578,3 @@ class ResponsibilityArea(models.Model):
     @property
     def audit_area_path(self) -> str:
         return self.member.organisation.area.path
-

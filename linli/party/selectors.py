@@ -70,7 +70,9 @@ class ComplianceRow:
 
     @property
     def frequency(self) -> str:
-        return {1: "每月", 3: "每季度", 6: "每半年", 12: "每年"}.get(self.every_months, f"每 {self.every_months} 个月")
+        return {1: "每月", 3: "每季度", 6: "每半年", 12: "每年"}.get(
+            self.every_months, f"每 {self.every_months} 个月"
+        )
 
 
 def _period_label(start: date, months: int) -> str:
@@ -169,9 +171,7 @@ def next_stage_label(applicant: Applicant) -> str:
 
 def totals(members: Any, year: int) -> dict[int, int]:
     return dict(
-        PointEntry.objects.filter(
-            member__in=members, status=EntryStatus.APPROVED, earned_on__year=year
-        )
+        PointEntry.objects.filter(member__in=members, status=EntryStatus.APPROVED, earned_on__year=year)
         .values("member_id")
         .annotate(s=Sum("points"))
         .values_list("member_id", "s")
@@ -184,10 +184,7 @@ def ranking(user: Any, organisation: PartyOrganisation | None, year: int) -> lis
         members = members.filter(organisation=organisation)
     members = members.select_related("organisation")
     sums = totals(members, year)
-    rows = [
-        {"member": m, "points": sums.get(m.pk, 0), "organisation": m.organisation.name}
-        for m in members
-    ]
+    rows = [{"member": m, "points": sums.get(m.pk, 0), "organisation": m.organisation.name} for m in members]
     rows.sort(key=lambda r: (-r["points"], r["member"].name))
     rank = 0
     previous = None

@@ -124,9 +124,7 @@ def organisation_create(
         if not parent.active:
             raise DomainError(f"{parent.name}已撤销，不能在其下设立组织。", field="parent")
         if kind not in CHILD_KINDS[parent.kind]:
-            raise DomainError(
-                f"{parent.get_kind_display()}下不能设立{OrgKind(kind).label}。", field="kind"
-            )
+            raise DomainError(f"{parent.get_kind_display()}下不能设立{OrgKind(kind).label}。", field="kind")
         if not path_in_scope(area.path, [parent.area.path]):
             raise DomainError(f"{area.name}不在{parent.name}的范围内。", field="area")
     elif kind == OrgKind.GROUP:
@@ -195,7 +193,9 @@ def organisation_update(
     return org
 
 
-def organisation_dissolve(*, actor: User | None, organisation: PartyOrganisation, on: date) -> PartyOrganisation:
+def organisation_dissolve(
+    *, actor: User | None, organisation: PartyOrganisation, on: date
+) -> PartyOrganisation:
     _manage(actor, organisation.area.path)
     on = _day(on, field="dissolved_on", label="撤销日期")
     with transaction.atomic():
@@ -235,7 +235,9 @@ def position_assign(
                 organisation=organisation, role=role, end_date__isnull=True
             ):
                 if sitting.start_date >= start:
-                    raise DomainError(f"现任书记自 {sitting.start_date} 起任职，新任期应晚于该日。", field="start_date")
+                    raise DomainError(
+                        f"现任书记自 {sitting.start_date} 起任职，新任期应晚于该日。", field="start_date"
+                    )
                 sitting.end_date = start - timedelta(days=1)
                 sitting.save(update_fields=["end_date"])
         if OrgPosition.objects.filter(
@@ -296,7 +298,9 @@ def _member_org(actor: User | None, organisation: PartyOrganisation) -> None:
 def _check_one_branch(resident: Resident | None, *, exclude: int | None = None) -> None:
     if resident is None:
         return
-    current = PartyMember.objects.filter(resident=resident, status__in=ACTIVE_STATUSES).exclude(pk=exclude or 0)
+    current = PartyMember.objects.filter(resident=resident, status__in=ACTIVE_STATUSES).exclude(
+        pk=exclude or 0
+    )
     other = current.select_related("organisation").first()
     if other is not None:
         raise DomainError(
@@ -370,7 +374,9 @@ def member_create(
                     work_unit=work_unit,
                     reported_on=reported,
                     hardship=bool(hardship),
-                    hardship_note=clean_text(hardship_note, field="hardship_note", label="困难情况", limit=200),
+                    hardship_note=clean_text(
+                        hardship_note, field="hardship_note", label="困难情况", limit=200
+                    ),
                     note=clean_text(note, field="note", label="备注", limit=200),
                 )
         except IntegrityError as exc:
@@ -381,7 +387,9 @@ def member_create(
                 direction=TransferDirection.IN,
                 date=transferred_in_on,
                 to_organisation=organisation,
-                outside_unit=clean_text(transferred_from, field="transferred_from", label="转出单位", limit=100),
+                outside_unit=clean_text(
+                    transferred_from, field="transferred_from", label="转出单位", limit=100
+                ),
                 recorded_by=_label(actor),
             )
         audit_record(
@@ -519,7 +527,9 @@ def member_end(*, actor: User | None, member: PartyMember, date: date, reason: s
     return m
 
 
-def member_care_plan(*, actor: User | None, member: PartyMember, interval_days: Any, note: str = "") -> CarePlan:
+def member_care_plan(
+    *, actor: User | None, member: PartyMember, interval_days: Any, note: str = ""
+) -> CarePlan:
     """A hardship member gets a personal care plan in visits (关怀计划), so they are visited on time."""
     from linli.visits import services as visit_services
     from linli.visits.models import CarePlan
@@ -560,7 +570,10 @@ def responsibility_assign(
     with transaction.atomic():
         item = ResponsibilityArea.objects.create(member=member, building=building, start_date=start)
         audit_record(
-            actor=actor, action=Action.CREATE, obj=item, changes={"building": str(building), "start": str(start)}
+            actor=actor,
+            action=Action.CREATE,
+            obj=item,
+            changes={"building": str(building), "start": str(start)},
         )
     return item
 
@@ -578,7 +591,9 @@ def responsibility_end(*, actor: User | None, item: ResponsibilityArea, end_date
         audit_record(actor=actor, action=Action.UPDATE, obj=item, changes={"end_date": str(end)})
 
 
-def contact_pair(*, actor: User | None, member: PartyMember, resident: Resident, start_date: date | None = None) -> Any:
+def contact_pair(
+    *, actor: User | None, member: PartyMember, resident: Resident, start_date: date | None = None
+) -> Any:
     """联系户: pair the member with a household member through visits' pairings (the member needs a login)."""
     from linli.visits import services as visit_services
     from linli.visits.models import PairingKind
@@ -589,7 +604,11 @@ def contact_pair(*, actor: User | None, member: PartyMember, resident: Resident,
     if not member.active:
         raise DomainError(f"{member.name}不是在册党员。", field="member")
     return visit_services.pairing_create(
-        actor=actor, resident=resident, visitor=member.user, kind=PairingKind.PARTY_MEMBER, start_date=start_date
+        actor=actor,
+        resident=resident,
+        visitor=member.user,
+        kind=PairingKind.PARTY_MEMBER,
+        start_date=start_date,
     )
 
 
@@ -617,7 +636,11 @@ def applicant_create(
         require_path_in_scope(actor, resident.grid.path)
         name, birth_date = resident.name, resident.birth_date
         _check_one_branch(resident)
-        if Applicant.objects.filter(resident=resident).exclude(stage__in=[Stage.FULL, Stage.STOPPED]).exists():
+        if (
+            Applicant.objects.filter(resident=resident)
+            .exclude(stage__in=[Stage.FULL, Stage.STOPPED])
+            .exists()
+        ):
             raise DomainError(f"{resident.name}已在发展党员流程中。", field="resident")
     name = clean_text(name, field="name", label="姓名", required=True, limit=50)
     if birth_date is None:
@@ -662,7 +685,11 @@ def applicant_advance(
     resolution = clean_text(resolution, field="resolution", label="决议", limit=200)
     introducers = clean_text(introducers, field="introducers", label="入党介绍人", limit=100)
     with transaction.atomic():
-        a = Applicant.objects.select_for_update().select_related("organisation", "resident").get(pk=applicant.pk)
+        a = (
+            Applicant.objects.select_for_update()
+            .select_related("organisation", "resident")
+            .get(pk=applicant.pk)
+        )
         rule = rules.PIPELINE.get(a.stage)
         if rule is None:
             raise DomainError(f"{a.name}已是{a.get_stage_display()}，流程已结束。", field="to_stage")
@@ -730,10 +757,18 @@ def _make_full(actor: User | None, member: PartyMember, day: date, resolution: s
     if m.status != MemberStatus.PROBATIONARY:
         raise DomainError(f"{m.name}不是预备党员。")
     if m.probation_end and day < m.probation_end:
-        raise DomainError(f"预备期未满：{rules.PIPELINE['probationary'].text}。最早可在 {m.probation_end} 办理。", field="date")
+        raise DomainError(
+            f"预备期未满：{rules.PIPELINE['probationary'].text}。最早可在 {m.probation_end} 办理。",
+            field="date",
+        )
     m.status = MemberStatus.FULL
     m.save(update_fields=["status"])
-    audit_record(actor=actor, action=Action.UPDATE, obj=m, changes={"status": ["probationary", "full"], "resolution": resolution})
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=m,
+        changes={"status": ["probationary", "full"], "resolution": resolution},
+    )
 
 
 def member_make_full(*, actor: User | None, member: PartyMember, date: date, resolution: str) -> PartyMember:
@@ -744,7 +779,9 @@ def member_make_full(*, actor: User | None, member: PartyMember, date: date, res
     with transaction.atomic():
         application = Applicant.objects.filter(member=member, stage=Stage.PROBATIONARY).first()
         if application is not None:
-            applicant_advance(actor=actor, applicant=application, to_stage=Stage.FULL, date=day, resolution=resolution)
+            applicant_advance(
+                actor=actor, applicant=application, to_stage=Stage.FULL, date=day, resolution=resolution
+            )
         else:
             _make_full(actor, member, day, resolution)
     member.refresh_from_db()
@@ -763,9 +800,16 @@ def applicant_stop(*, actor: User | None, applicant: Applicant, date: date, reas
         a.stage, a.stage_since, a.next_due_on = Stage.STOPPED, day, None
         a.save()
         PipelineStep.objects.create(
-            applicant=a, from_stage=before, to_stage=Stage.STOPPED, date=day, note=reason, recorded_by=_label(actor)
+            applicant=a,
+            from_stage=before,
+            to_stage=Stage.STOPPED,
+            date=day,
+            note=reason,
+            recorded_by=_label(actor),
         )
-        audit_record(actor=actor, action=Action.UPDATE, obj=a, changes={"stage": [before, "stopped"], "reason": reason})
+        audit_record(
+            actor=actor, action=Action.UPDATE, obj=a, changes={"stage": [before, "stopped"], "reason": reason}
+        )
     return a
 
 
@@ -809,7 +853,9 @@ def meeting_create(
             minutes=clean_text(minutes, field="minutes", label="会议记录"),
             checkin_code=secrets.token_urlsafe(16),
         )
-        audit_record(actor=actor, action=Action.CREATE, obj=meeting, changes={"kind": kind, "held_on": str(held)})
+        audit_record(
+            actor=actor, action=Action.CREATE, obj=meeting, changes={"kind": kind, "held_on": str(held)}
+        )
     return meeting
 
 
@@ -847,7 +893,11 @@ def meeting_update(
             actor=actor,
             action=Action.UPDATE,
             obj=m,
-            changes={f: [str(before[f])[:50], str(getattr(m, f))[:50]] for f in fields if before[f] != getattr(m, f)},
+            changes={
+                f: [str(before[f])[:50], str(getattr(m, f))[:50]]
+                for f in fields
+                if before[f] != getattr(m, f)
+            },
         )
     return m
 
@@ -900,7 +950,9 @@ def _attendance_target(meeting: Meeting, member: PartyMember) -> None:
         raise DomainError(f"{member.name}不是{roll.name}的在册党员。", field="member")
 
 
-def _set_attendance(actor: User | None, meeting: Meeting, member: PartyMember, status: str, via_qr: bool) -> MeetingAttendance:
+def _set_attendance(
+    actor: User | None, meeting: Meeting, member: PartyMember, status: str, via_qr: bool
+) -> MeetingAttendance:
     row, created = MeetingAttendance.objects.select_for_update().get_or_create(
         meeting=meeting, member=member, defaults={"status": status, "via_qr": via_qr}
     )
@@ -923,7 +975,9 @@ def attendance_roll_call(
     _manage(actor, meeting.organisation.area.path)
     if not statuses:
         raise DomainError("请登记至少一名党员的出席情况。", field="statuses")
-    members = {m.pk: m for m in PartyMember.objects.filter(pk__in=list(statuses)).select_related("organisation")}
+    members = {
+        m.pk: m for m in PartyMember.objects.filter(pk__in=list(statuses)).select_related("organisation")
+    }
     rows = []
     with transaction.atomic():
         m = Meeting.objects.select_for_update().select_related("organisation__parent").get(pk=meeting.pk)
@@ -945,9 +999,11 @@ def attendance_roll_call(
 
 def attendance_checkin(*, actor: User, code: str) -> MeetingAttendance:
     """扫码签到: the member signed in with their own account scans the meeting's QR on the day."""
-    meeting = Meeting.objects.select_related("organisation__parent", "organisation__area").filter(
-        checkin_code=str(code)[:32]
-    ).first()
+    meeting = (
+        Meeting.objects.select_related("organisation__parent", "organisation__area")
+        .filter(checkin_code=str(code)[:32])
+        .first()
+    )
     if meeting is None or actor is None or not actor.is_authenticated:
         raise DomainError("签到码无效。", field="code")
     if meeting.held_on != _today():
@@ -1023,7 +1079,13 @@ def _period_bounds(rule: PointRule, day: date) -> tuple[date, date]:
 
 
 def award(
-    *, member: PartyMember, code: str, earned_on: date, source: str, actor: User | None = None, reason: str = ""
+    *,
+    member: PartyMember,
+    code: str,
+    earned_on: date,
+    source: str,
+    actor: User | None = None,
+    reason: str = "",
 ) -> PointEntry | None:
     """Automatic points for an activity, clipped to the rule's cap for the period; once per source."""
     rule = PointRule.objects.filter(code=code, active=True).first()
@@ -1034,7 +1096,11 @@ def award(
         start, end = _period_bounds(rule, earned_on)
         so_far = (
             PointEntry.objects.filter(
-                member=member, rule=rule, status=EntryStatus.APPROVED, earned_on__gte=start, earned_on__lte=end
+                member=member,
+                rule=rule,
+                status=EntryStatus.APPROVED,
+                earned_on__gte=start,
+                earned_on__lte=end,
             ).aggregate(s=Sum("points"))["s"]
             or 0
         )
@@ -1073,7 +1139,9 @@ def point_manual_create(
             status=EntryStatus.PENDING,
             entered_by=_label(actor),
         )
-        audit_record(actor=actor, action=Action.CREATE, obj=entry, changes={"rule": rule.code, "reason": reason})
+        audit_record(
+            actor=actor, action=Action.CREATE, obj=entry, changes={"rule": rule.code, "reason": reason}
+        )
     return entry
 
 
@@ -1089,12 +1157,18 @@ def point_decide(*, actor: User | None, entry: PointEntry, approve: bool) -> Poi
             start, end = _period_bounds(e.rule, e.earned_on)
             so_far = (
                 PointEntry.objects.filter(
-                    member=e.member, rule=e.rule, status=EntryStatus.APPROVED, earned_on__gte=start, earned_on__lte=end
+                    member=e.member,
+                    rule=e.rule,
+                    status=EntryStatus.APPROVED,
+                    earned_on__gte=start,
+                    earned_on__lte=end,
                 ).aggregate(s=Sum("points"))["s"]
                 or 0
             )
             if so_far + e.points > e.rule.cap:
-                raise DomainError(f"超过“{e.rule.label}”的上限（{e.rule.get_period_display()} {e.rule.cap} 分）。")
+                raise DomainError(
+                    f"超过“{e.rule.label}”的上限（{e.rule.get_period_display()} {e.rule.cap} 分）。"
+                )
         e.status = EntryStatus.APPROVED if approve else EntryStatus.REJECTED
         e.decided_by = _label(actor)
         e.save(update_fields=["status", "decided_by"])
@@ -1135,7 +1209,9 @@ def visit_points_sync(*, since: date | None = None) -> int:
             )
         for visit_id, day in visits.values_list("pk", "visited_on"):
             with transaction.atomic():
-                if award(member=members[p.visitor_id], code="visit", earned_on=day, source=f"visit:{visit_id}"):
+                if award(
+                    member=members[p.visitor_id], code="visit", earned_on=day, source=f"visit:{visit_id}"
+                ):
                     awarded += 1
     return awarded
 

@@ -53,9 +53,16 @@ def build_party_world(world: World) -> PartyWorld:
         actor=None, name="锦绣社区党委", kind="committee", area=w.c01, founded_on=date(2020, 1, 1)
     )
     branch = services.organisation_create(
-        actor=None, name="第一党支部", kind="branch", area=w.c01, parent=committee, founded_on=date(2020, 1, 1)
+        actor=None,
+        name="第一党支部",
+        kind="branch",
+        area=w.c01,
+        parent=committee,
+        founded_on=date(2020, 1, 1),
     )
-    group = services.organisation_create(actor=None, name="第一党小组", kind="group", area=w.c01, parent=branch)
+    group = services.organisation_create(
+        actor=None, name="第一党小组", kind="group", area=w.c01, parent=branch
+    )
     branch2 = services.organisation_create(
         actor=None,
         name="园区联合党支部",

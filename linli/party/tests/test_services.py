@@ -106,7 +106,11 @@ def test_moving_a_member_within_keeps_one_branch_and_records_the_transfer(pw):
 def test_reporting_members_need_their_unit(pw):
     with pytest.raises(DomainError, match="工作单位"):
         services.member_create(
-            actor=pw.w.c01_leader, organisation=pw.branch, name="某人", kind="reporting", joined_on=date(2000, 1, 1)
+            actor=pw.w.c01_leader,
+            organisation=pw.branch,
+            name="某人",
+            kind="reporting",
+            joined_on=date(2000, 1, 1),
         )
 
 
@@ -143,7 +147,11 @@ def test_pipeline_moves_in_order_with_its_waiting_periods(pw):
     )
     with pytest.raises(DomainError, match="入党介绍人不足"):
         services.applicant_advance(
-            actor=leader, applicant=a, to_stage="probationary", date=date(2025, 6, 1), resolution="支部大会通过"
+            actor=leader,
+            applicant=a,
+            to_stage="probationary",
+            date=date(2025, 6, 1),
+            resolution="支部大会通过",
         )
     a = services.applicant_advance(
         actor=leader,
@@ -178,7 +186,9 @@ def test_a_refused_step_writes_nothing(pw):
     a = _applicant(pw)
     steps, audits = PipelineStep.objects.count(), AuditEntry.objects.count()
     with pytest.raises(DomainError):
-        services.applicant_advance(actor=pw.w.c01_leader, applicant=a, to_stage="activist", date=date(2024, 3, 1))
+        services.applicant_advance(
+            actor=pw.w.c01_leader, applicant=a, to_stage="activist", date=date(2024, 3, 1)
+        )
     assert (PipelineStep.objects.count(), AuditEntry.objects.count()) == (steps, audits)
     a.refresh_from_db()
     assert a.stage == Stage.APPLICANT
@@ -207,7 +217,12 @@ def test_the_due_list_shows_who_may_take_the_next_step(pw):
 
 def _meeting(pw, held_on=date(2026, 11, 18), kind="general"):
     return services.meeting_create(
-        actor=pw.w.c01_leader, organisation=pw.branch, kind=kind, held_on=held_on, place="党群服务中心", topic="学习"
+        actor=pw.w.c01_leader,
+        organisation=pw.branch,
+        kind=kind,
+        held_on=held_on,
+        place="党群服务中心",
+        topic="学习",
     )
 
 
@@ -278,7 +293,11 @@ def test_compliance_calendar_and_overdue_notices(pw):
     assert "group" in rows  # the branch has a party group
     secretary = pw.member
     services.position_assign(
-        actor=pw.w.c01_leader, organisation=pw.branch, member=secretary, role="secretary", start_date=date(2025, 1, 1)
+        actor=pw.w.c01_leader,
+        organisation=pw.branch,
+        member=secretary,
+        role="secretary",
+        start_date=date(2025, 1, 1),
     )
     sent = services.compliance_tick()
     assert sent >= 4
@@ -294,7 +313,9 @@ def test_meeting_photos_are_checked_by_content(pw):
     m = _meeting(pw)
     with pytest.raises(DomainError, match="JPEG"):
         services.meeting_photo_add(
-            actor=pw.w.c01_leader, meeting=m, upload=SimpleUploadedFile("a.png", b"<script>", content_type="image/png")
+            actor=pw.w.c01_leader,
+            meeting=m,
+            upload=SimpleUploadedFile("a.png", b"<script>", content_type="image/png"),
         )
     png = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
     services.meeting_photo_add(
@@ -307,5 +328,10 @@ def test_group_meetings_only_in_groups(pw):
     with pytest.raises(DomainError, match="党小组"):
         _meeting(pw, kind="group")
     services.meeting_create(
-        actor=pw.w.c01_leader, organisation=pw.group, kind="group", held_on=date(2026, 11, 2), place="楼道", topic="学习"
+        actor=pw.w.c01_leader,
+        organisation=pw.group,
+        kind="group",
+        held_on=date(2026, 11, 2),
+        place="楼道",
+        topic="学习",
     )
