@@ -37,6 +37,10 @@ class OrgField(forms.ModelChoiceField):
         return f"{obj.name}（{obj.get_kind_display()}）"
 
 
+def _field(form: forms.Form, name: str) -> Any:
+    return form.fields[name]
+
+
 def _orgs(user: Any, kinds: Any = None) -> Any:
     qs = PartyOrganisation.objects.visible_to(user).filter(dissolved_on__isnull=True)
     return qs.filter(kind__in=kinds) if kinds else qs
@@ -56,7 +60,7 @@ class OrganisationForm(forms.Form):
         super().__init__(*args, **kwargs)
         from linli.areas.models import Area
 
-        self.fields["parent"].queryset = _orgs(user)
+        _field(self, "parent").queryset = _orgs(user)
         area_field: Any = self.fields["area"]
         area_field.queryset = Area.objects.visible_to(user).filter(kind__in=["street", "community"])
 
@@ -82,7 +86,7 @@ class MemberForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["organisation"].queryset = _orgs(
+        _field(self, "organisation").queryset = _orgs(
             user, [OrgKind.BRANCH, OrgKind.GENERAL_BRANCH, OrgKind.COMMITTEE]
         )
 
@@ -117,7 +121,7 @@ class TransferForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["to_organisation"].queryset = _orgs(user, [OrgKind.BRANCH, OrgKind.GENERAL_BRANCH])
+        _field(self, "to_organisation").queryset = _orgs(user, [OrgKind.BRANCH, OrgKind.GENERAL_BRANCH])
 
 
 class EndForm(forms.Form):
@@ -141,7 +145,7 @@ class PositionForm(forms.Form):
             if organisation.kind == OrgKind.GROUP and organisation.parent
             else organisation
         )
-        self.fields["member"].queryset = PartyMember.objects.visible_to(user).filter(
+        _field(self, "member").queryset = PartyMember.objects.visible_to(user).filter(
             status__in=ACTIVE_STATUSES, organisation__in=[roll, *roll.children.all()]
         )
 
@@ -156,7 +160,7 @@ class ApplicantForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
-        self.fields["organisation"].queryset = _orgs(
+        _field(self, "organisation").queryset = _orgs(
             user, [OrgKind.BRANCH, OrgKind.GENERAL_BRANCH, OrgKind.COMMITTEE]
         )
 
@@ -185,7 +189,7 @@ class MeetingForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["organisation"].queryset = _orgs(user)
+        _field(self, "organisation").queryset = _orgs(user)
 
 
 class MinutesForm(forms.Form):
@@ -206,10 +210,10 @@ class ManualPointForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["member"].queryset = PartyMember.objects.visible_to(user).filter(
+        _field(self, "member").queryset = PartyMember.objects.visible_to(user).filter(
             status__in=ACTIVE_STATUSES
         )
-        self.fields["rule"].queryset = PointRule.objects.filter(manual=True, active=True)
+        _field(self, "rule").queryset = PointRule.objects.filter(manual=True, active=True)
 
 
 ATTENDANCE_CHOICES = Attendance.choices

@@ -87,7 +87,12 @@ def _period_label(start: date, months: int) -> str:
 
 def kinds_for(org: PartyOrganisation) -> list[str]:
     """A branch answers for its own meetings and, if it has party groups, for their group meetings."""
-    kinds = [MeetingKind.GENERAL, MeetingKind.COMMITTEE, MeetingKind.LECTURE, MeetingKind.THEMED_DAY]
+    kinds: list[str] = [
+        MeetingKind.GENERAL,
+        MeetingKind.COMMITTEE,
+        MeetingKind.LECTURE,
+        MeetingKind.THEMED_DAY,
+    ]
     if org.children.filter(kind=OrgKind.GROUP, dissolved_on__isnull=True).exists():
         kinds.insert(2, MeetingKind.GROUP)
     return kinds
@@ -184,7 +189,9 @@ def ranking(user: Any, organisation: PartyOrganisation | None, year: int) -> lis
         members = members.filter(organisation=organisation)
     members = members.select_related("organisation")
     sums = totals(members, year)
-    rows = [{"member": m, "points": sums.get(m.pk, 0), "organisation": m.organisation.name} for m in members]
+    rows: list[dict[str, Any]] = [
+        {"member": m, "points": sums.get(m.pk, 0), "organisation": m.organisation.name} for m in members
+    ]
     rows.sort(key=lambda r: (-r["points"], r["member"].name))
     rank = 0
     previous = None

@@ -476,7 +476,7 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponseBase:
         try:
             if action == "roll":
                 statuses = {
-                    int(key[7:]): value
+                    int(key[7:]): str(value)
                     for key, value in request.POST.items()
                     if key.startswith("member_") and key[7:].isdigit() and value
                 }
@@ -532,13 +532,13 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponseBase:
 def meeting_sheet(request: HttpRequest, pk: int) -> HttpResponse:
     user = _user(request)
     m = _meeting(user, pk)
-    return pdf.response(export.meeting_sheet(actor=user, meeting=m), f"meeting-{m.pk}.pdf")  # type: ignore[no-any-return]
+    return pdf.response(export.meeting_sheet(actor=user, meeting=m), f"meeting-{m.pk}.pdf")
 
 
 @login_required
 def meeting_photo(request: HttpRequest, pk: int) -> FileResponse:
     user = _user(request)
-    return photo_response(MeetingPhoto.objects.visible_to(user), pk)  # type: ignore[no-any-return]
+    return photo_response(MeetingPhoto.objects.visible_to(user), pk)
 
 
 @login_required

@@ -162,7 +162,8 @@ def test_pipeline_moves_in_order_with_its_waiting_periods(pw):
         introducers="孙红、周在职",
     )
     member = a.member
-    assert member is not None and member.status == MemberStatus.PROBATIONARY
+    assert member is not None
+    assert member.status == MemberStatus.PROBATIONARY
     assert member.probation_end == date(2026, 6, 1)
     with pytest.raises(DomainError, match="预备期为一年"):
         services.applicant_advance(
@@ -253,7 +254,9 @@ def test_roll_call_is_all_or_nothing_and_earns_points(pw):
 def test_qr_checkin_on_the_day_by_the_member_themself(pw):
     m = _meeting(pw)
     row = services.attendance_checkin(actor=pw.w.grid_worker_c01_g01, code=m.checkin_code)
-    assert row.via_qr and row.member == pw.member and row.status == "present"
+    assert row.via_qr
+    assert row.member == pw.member
+    assert row.status == "present"
     with pytest.raises(Forbidden):
         services.attendance_checkin(actor=pw.w.c01_worker, code=m.checkin_code)
     later = _meeting(pw, held_on=date(2026, 11, 30))
@@ -289,7 +292,8 @@ def test_manual_points_need_a_second_person_to_approve(pw):
 
 def test_compliance_calendar_and_overdue_notices(pw):
     rows = {r.kind: r for r in selectors.compliance(pw.branch, 2026)}
-    assert rows["general"].overdue == 3 and rows["general"].due == 1
+    assert rows["general"].overdue == 3
+    assert rows["general"].due == 1
     assert "group" in rows  # the branch has a party group
     secretary = pw.member
     services.position_assign(
