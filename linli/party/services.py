@@ -90,7 +90,7 @@ def _day(value: Any, *, field: str, label: str, future: bool = False) -> date:
         value = value.date()
     if not future and value > _today():
         raise DomainError(f"{label}不能晚于今天。", field=field)
-    if value.year < 1921:
+    if value.year < 1900:
         raise DomainError(f"{label}不合理。", field=field)
     return value
 
@@ -645,6 +645,7 @@ def applicant_create(
     name = clean_text(name, field="name", label="姓名", required=True, limit=50)
     if birth_date is None:
         raise DomainError("请填写出生日期。", field="birth_date")
+    birth_date = _day(birth_date, field="birth_date", label="出生日期")
     if applied < add_months(birth_date, 12 * rules.MIN_AGE):
         raise DomainError("申请入党须年满十八周岁（《中国共产党章程》第一条）。", field="applied_on")
     with transaction.atomic():
