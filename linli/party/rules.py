@@ -11,9 +11,18 @@ admin); these are the values they are seeded with.
 
 from __future__ import annotations
 
+from calendar import monthrange
 from dataclasses import dataclass
+from datetime import date
 
 MIN_AGE = 18
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day `months` later (the month's last day if it has no such day: 29 Feb → 28 Feb)."""
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 @dataclass(frozen=True)

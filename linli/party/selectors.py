@@ -26,7 +26,7 @@ from linli.party.models import (
     PointRule,
     Stage,
 )
-from linli.party.services import add_months
+from linli.party.rules import add_months
 
 BRANCH_KINDS = (OrgKind.BRANCH, OrgKind.GENERAL_BRANCH)
 
@@ -184,7 +184,9 @@ def totals(members: Any, year: int) -> dict[int, int]:
 
 
 def ranking(user: Any, organisation: PartyOrganisation | None, year: int) -> list[dict[str, Any]]:
-    members = PartyMember.objects.visible_to(user).filter(status__in=ACTIVE_STATUSES)
+    # `user` None is the console operator (an export from the CLI): everyone.
+    scoped = PartyMember.objects.all() if user is None else PartyMember.objects.visible_to(user)
+    members = scoped.filter(status__in=ACTIVE_STATUSES)
     if organisation is not None:
         members = members.filter(organisation=organisation)
     members = members.select_related("organisation")

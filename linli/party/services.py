@@ -52,6 +52,7 @@ from linli.party.models import (
     Stage,
     TransferDirection,
 )
+from linli.party.rules import add_months
 from linli.registry.models import Building, Resident, ResidentStatus
 
 if TYPE_CHECKING:
@@ -69,13 +70,6 @@ def _label(actor: User | None) -> str:
     if actor is None:
         return "控制台"
     return actor.display_name
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day `months` later (the month's last day if it has no such day: 29 Feb → 28 Feb)."""
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 def _manage(actor: User | None, path: str) -> None:

@@ -140,6 +140,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "linli.registry.demo",
         "linli.cases.demo",
         "linli.visits.demo",
+        "linli.party.demo",
     ]
     # Within a section, app order; the configuration and system entries close the menu.
     assert [item.url_name for item in nav_items()] == [
@@ -151,6 +152,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "cases:list",
         "visits:todo",
         "visits:diary",
+        "party:home",
         "cases:categories",
         "core:audit",
     ]
@@ -158,6 +160,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "accounts/home_me.html",
         "areas/home_figures.html",
         "visits/home_coverage.html",
+        "party/home_card.html",
         "areas/home_grids.html",
     ]
     # A department handler reads no areas or visits: their home page points to their cases instead.
