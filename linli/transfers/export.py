@@ -81,6 +81,9 @@ def export_residents(
     if reveal and actor is not None and not actor.can(Capability.REVEAL_PERSONAL):
         raise Forbidden("您无权导出完整的身份证号和电话。")
     keys = parse_columns(columns)
+    if actor is not None and not actor.can(Capability.PARTY):
+        # Political status says who is a party member: only users with `party` export it.
+        keys = [k for k in keys if k != "political_status"]
     sees_sensitive = actor is None or actor.can(Capability.VIEW_SENSITIVE)
     qs: QuerySet[Resident] = Resident.objects.all() if actor is None else Resident.objects.visible_to(actor)
     qs = qs.filter(subtree_q([a.path for a in areas], "grid__path"))
