@@ -58,7 +58,7 @@ def test_residents_political_status_is_shown_only_to_party_roles(pw):
 def test_the_ledger_export_is_audited_and_names_members(pw):
     response = client_for(pw.w.c01_leader).get("/party/members/?format=xlsx")
     assert response.status_code == 200
-    sheet = load_workbook(io.BytesIO(b"".join(response.streaming_content))).active
+    sheet = load_workbook(io.BytesIO(response.getvalue())).active
     names = {row[0] for row in sheet.iter_rows(min_row=4, values_only=True)}
     assert names == {"孙红", "周在职"}
     assert AuditEntry.objects.filter(action="export", object_type="party.partymember").exists()
