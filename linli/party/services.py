@@ -456,7 +456,11 @@ def member_transfer(
     day = _day(date, field="date", label="转接日期")
     outside_unit = clean_text(outside_unit, field="outside_unit", label="转往单位", limit=100)
     with transaction.atomic():
-        m = PartyMember.objects.select_for_update().select_related("organisation").get(pk=member.pk)
+        m = (
+            PartyMember.objects.select_for_update(of=("self",))
+            .select_related("organisation")
+            .get(pk=member.pk)
+        )
         if not m.active:
             raise DomainError(f"{m.name}已不在册（{m.get_status_display()}），不能转接。")
         if day < m.joined_on:
@@ -681,7 +685,7 @@ def applicant_advance(
     introducers = clean_text(introducers, field="introducers", label="入党介绍人", limit=100)
     with transaction.atomic():
         a = (
-            Applicant.objects.select_for_update()
+            Applicant.objects.select_for_update(of=("self",))
             .select_related("organisation", "resident")
             .get(pk=applicant.pk)
         )
@@ -975,7 +979,11 @@ def attendance_roll_call(
     }
     rows = []
     with transaction.atomic():
-        m = Meeting.objects.select_for_update().select_related("organisation__parent").get(pk=meeting.pk)
+        m = (
+            Meeting.objects.select_for_update(of=("self",))
+            .select_related("organisation__parent")
+            .get(pk=meeting.pk)
+        )
         for member_id, status in statuses.items():
             member = members.get(member_id)
             if member is None:
@@ -1143,7 +1151,11 @@ def point_manual_create(
 def point_decide(*, actor: User | None, entry: PointEntry, approve: bool) -> PointEntry:
     _manage(actor, entry.member.organisation.area.path)
     with transaction.atomic():
-        e = PointEntry.objects.select_for_update().select_related("rule", "member").get(pk=entry.pk)
+        e = (
+            PointEntry.objects.select_for_update(of=("self",))
+            .select_related("rule", "member")
+            .get(pk=entry.pk)
+        )
         if e.status != EntryStatus.PENDING:
             raise DomainError("该积分已审核。")
         if actor is not None and e.entered_by == _label(actor):
