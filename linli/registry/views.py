@@ -505,14 +505,13 @@ def resident_tags(request: HttpRequest, pk: int) -> HttpResponseBase:
 def _visible_tag(user: User, raw: str) -> Tag | None:
     if not raw.isdigit():
         return None
-    tags = Tag.objects.all() if user.can(Capability.VIEW_SENSITIVE) else Tag.objects.filter(sensitive=False)
+    tags = Tag.objects.exclude(Tag.hidden_q(user))
     return tags.filter(pk=int(raw)).first()
 
 
 def _tag_choices(user: User, resident: Resident) -> list[Tag]:
     tags = Tag.objects.order_by("group__order", "order")
-    if not user.can(Capability.VIEW_SENSITIVE):
-        tags = tags.filter(sensitive=False)
+    tags = tags.exclude(Tag.hidden_q(user))
     return list(tags.exclude(pk__in=resident.tag_links.values("tag_id")))
 
 

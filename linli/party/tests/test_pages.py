@@ -206,3 +206,18 @@ def test_pages_render_for_the_leader(pw):
         "/party/members/new/",
     ]:
         assert c.get(url).status_code == 200, url
+
+
+def test_the_registrys_party_member_tag_is_shown_only_to_party_roles(pw):
+    from linli.registry.models import Tag, TagGroup
+    from linli.registry.services import resident_tag_add
+
+    group, _ = TagGroup.objects.get_or_create(code="political", defaults={"name": "政治面貌"})
+    tag, _ = Tag.objects.get_or_create(code="party_member", defaults={"name": "党员", "group": group})
+    resident_tag_add(actor=None, resident=pw.resident, tag=tag)
+    url = f"/registry/residents/{pw.resident.pk}/"
+    assert "党员" in client_for(pw.w.c01_leader).get(url).content.decode()
+    assert "党员" not in client_for(pw.w.c01_worker).get(url).content.decode()
+    found = client_for(pw.w.c01_worker).get("/api/v1/residents?tag=party_member").json()
+    assert found["count"] == 0
+    assert client_for(pw.w.c01_leader).get("/api/v1/residents?tag=party_member").json()["count"] == 1
