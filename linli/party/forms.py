@@ -19,7 +19,7 @@ from linli.party.models import (
     Stage,
     TransferDirection,
 )
-from linli.registry.models import Resident
+from linli.registry.models import Building, Resident
 
 
 def _date(label: str, required: bool = True, initial: Any = None) -> forms.DateField:
@@ -193,9 +193,40 @@ class MeetingForm(forms.Form):
 
 
 class MinutesForm(forms.Form):
+    place = forms.CharField(label="地点", max_length=100)
+    topic = forms.CharField(label="主题", max_length=200)
+    host = forms.CharField(label="主持人", max_length=50, required=False)
     minutes = forms.CharField(
         label="会议记录", max_length=10000, required=False, widget=forms.Textarea(attrs={"rows": 6})
     )
+
+
+class OrgEditForm(forms.Form):
+    name = forms.CharField(label="名称", max_length=80)
+    partner_units = forms.CharField(label="共建单位", max_length=300, required=False)
+
+
+class BuildingForm(forms.Form):
+    building = forms.ModelChoiceField(label="责任楼栋", queryset=Building.objects.none())
+
+    def __init__(self, *args: Any, user: Any, member: PartyMember, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _field(self, "building").queryset = (
+            Building.objects.visible_to(user)
+            .filter(grid__path__startswith=member.organisation.area.path + "/")
+            .select_related("grid")
+            .order_by("grid__path", "number")
+        )
+
+
+class ContactForm(forms.Form):
+    resident = forms.IntegerField(label="联系户居民编号", help_text="居民页面地址中的编号")
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    clean_resident = MemberForm.clean_resident
 
 
 class PhotoForm(forms.Form):

@@ -154,6 +154,13 @@ def organisation(request: HttpRequest, pk: int) -> HttpResponseBase:
                 services.position_end(actor=user, position=position, end_date=timezone.localdate())
                 messages.success(request, "已结束任期。")
                 return redirect("party:organisation", pk=org.pk)
+            if action == "edit":
+                edit = forms.OrgEditForm(request.POST)
+                if edit.is_valid():
+                    services.organisation_update(actor=user, organisation=org, **edit.cleaned_data)
+                    messages.success(request, "已保存。")
+                    return redirect("party:organisation", pk=org.pk)
+                raise DomainError("名称不能为空。", field="name")
             if action == "dissolve":
                 services.organisation_dissolve(actor=user, organisation=org, on=timezone.localdate())
                 messages.success(request, f"已撤销{org.name}。")
@@ -180,6 +187,7 @@ def organisation(request: HttpRequest, pk: int) -> HttpResponseBase:
         ),
         "joint_areas": list(org.joint_areas.all()),
         "form": form,
+        "edit": forms.OrgEditForm(initial={"name": org.name, "partner_units": org.partner_units}),
         "can_manage": user.can(Capability.PARTY_MANAGE),
     }
     return render(request, "party/organisation.html", context, status=400 if form.errors else 200)
@@ -281,6 +289,10 @@ def member(request: HttpRequest, pk: int) -> HttpResponseBase:
     )
     end = forms.EndForm(request.POST if request.POST.get("action") == "end" else None)
     care = forms.CarePlanForm(request.POST if request.POST.get("action") == "care" else None)
+    area = forms.BuildingForm(
+        request.POST if request.POST.get("action") == "area" else None, user=user, member=m
+    )
+    contact = forms.ContactForm(request.POST if request.POST.get("action") == "contact" else None, user=user)
     if request.method == "POST":
         _user(request, Capability.PARTY_MANAGE)
         action = request.POST.get("action")
@@ -297,6 +309,19 @@ def member(request: HttpRequest, pk: int) -> HttpResponseBase:
                 services.member_end(actor=user, member=m, **end.cleaned_data)
                 messages.success(request, "已注销。")
                 return redirect("party:member", pk=m.pk)
+            if action == "area" and area.is_valid():
+                services.responsibility_assign(actor=user, member=m, building=area.cleaned_data["building"])
+                messages.success(request, "已划定责任区。")
+                return redirect("party:member", pk=m.pk)
+            if action == "end_area":
+                item = get_object_or_404(m.responsibility_areas.all(), pk=request.POST.get("item") or 0)
+                services.responsibility_end(actor=user, item=item)
+                messages.success(request, "已结束责任区。")
+                return redirect("party:member", pk=m.pk)
+            if action == "contact" and contact.is_valid():
+                services.contact_pair(actor=user, member=m, resident=contact.cleaned_data["resident"])
+                messages.success(request, "已结对联系户。")
+                return redirect("party:member", pk=m.pk)
             if action == "care" and care.is_valid():
                 services.member_care_plan(
                     actor=user, member=m, interval_days=care.cleaned_data["interval_days"]
@@ -304,7 +329,14 @@ def member(request: HttpRequest, pk: int) -> HttpResponseBase:
                 messages.success(request, "已制定关怀计划，走访对象已更新。")
                 return redirect("party:member", pk=m.pk)
         except DomainError as exc:
-            target = {"edit": edit, "transfer": transfer, "end": end, "care": care}.get(action or "", edit)
+            target = {
+                "edit": edit,
+                "transfer": transfer,
+                "end": end,
+                "care": care,
+                "area": area,
+                "contact": contact,
+            }.get(action or "", edit)
             add_domain_error(target, exc)
     else:
         audit_record(actor=user, action=Action.REVEAL, obj=m, changes={"viewed": "party_member"})
@@ -315,14 +347,30 @@ def member(request: HttpRequest, pk: int) -> HttpResponseBase:
         "transfer": transfer,
         "end": end,
         "care": care,
+        "area": area,
+        "contact": contact,
+        "contacts": _contacts(m),
         "transfers": m.transfers.select_related("from_organisation", "to_organisation"),
         "positions": m.positions.select_related("organisation"),
         "appraisal": selectors.appraisal(m, year),
         "areas": m.responsibility_areas.select_related("building__grid"),
         "can_manage": user.can(Capability.PARTY_MANAGE),
     }
-    failed = any(f.errors for f in (edit, transfer, end, care))
+    failed = any(f.errors for f in (edit, transfer, end, care, area, contact))
     return render(request, "party/member.html", context, status=400 if failed else 200)
+
+
+def _contacts(m: PartyMember) -> list[Any]:
+    """The member's contact households: visits' open pairings of kind 党员 with their login."""
+    from linli.visits.models import Pairing, PairingKind
+
+    if m.user_id is None:
+        return []
+    return list(
+        Pairing.objects.filter(visitor_id=m.user_id, kind=PairingKind.PARTY_MEMBER, end_date__isnull=True)
+        .select_related("resident")
+        .order_by("start_date")
+    )
 
 
 @login_required
@@ -466,7 +514,10 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = _user(request)
     m = _meeting(user, pk)
     action = request.POST.get("action", "")
-    minutes = forms.MinutesForm(request.POST if action == "minutes" else None, initial={"minutes": m.minutes})
+    minutes = forms.MinutesForm(
+        request.POST if action == "minutes" else None,
+        initial={"minutes": m.minutes, "place": m.place, "topic": m.topic, "host": m.host},
+    )
     photo = forms.PhotoForm(
         request.POST if action == "photo" else None, request.FILES if action == "photo" else None
     )
@@ -484,7 +535,7 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponseBase:
                 messages.success(request, "已保存出席情况。")
                 return redirect("party:meeting", pk=m.pk)
             if action == "minutes" and minutes.is_valid():
-                services.meeting_update(actor=user, meeting=m, minutes=minutes.cleaned_data["minutes"])
+                services.meeting_update(actor=user, meeting=m, **minutes.cleaned_data)
                 messages.success(request, "已保存会议记录。")
                 return redirect("party:meeting", pk=m.pk)
             if action == "photo" and photo.is_valid():

@@ -339,3 +339,20 @@ def test_group_meetings_only_in_groups(pw):
         place="楼道",
         topic="学习",
     )
+
+
+def test_visits_to_contact_households_earn_points_once(pw):
+    from linli.registry.models import Building
+    from linli.visits import services as visit_services
+
+    services.contact_pair(actor=pw.w.c01_leader, member=pw.member, resident=pw.newcomer)
+    building = Building.objects.create(grid=pw.w.c01_g01, number="8")
+    services.responsibility_assign(actor=pw.w.c01_leader, member=pw.member, building=building)
+    visit_services.visit_create(
+        actor=pw.w.grid_worker_c01_g01, mode="in_person", observations="身体好", resident=pw.newcomer
+    )
+    assert services.visit_points_sync() == 1
+    assert services.visit_points_sync() == 0
+    assert PointEntry.objects.get(member=pw.member).rule.code == "visit"
+    with pytest.raises(DomainError, match="没有登录账号"):
+        services.contact_pair(actor=pw.w.c01_leader, member=pw.reporting, resident=pw.newcomer)
