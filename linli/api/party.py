@@ -563,11 +563,12 @@ def compliance(
     orgs = (
         [_org(user, organisation_id)]
         if organisation_id
-        else list(selectors.branches(user).order_by("name")[:50])
+        else list(selectors.branches(user).order_by("name")[:200])
     )
+    calendars = selectors.compliance_of(orgs, y)
     out = []
     for org in orgs:
-        rows = selectors.compliance(org, y)
+        rows = calendars[org.pk]
         out.append(
             {
                 "organisation_id": org.pk,

@@ -85,7 +85,7 @@ def _period_label(start: date, months: int) -> str:
     return f"{start.month}–{start.month + months - 1}月"
 
 
-def kinds_for(org: PartyOrganisation) -> list[str]:
+def _kinds(has_groups: bool) -> list[str]:
     """A branch answers for its own meetings and, if it has party groups, for their group meetings."""
     kinds: list[str] = [
         MeetingKind.GENERAL,
@@ -93,7 +93,7 @@ def kinds_for(org: PartyOrganisation) -> list[str]:
         MeetingKind.LECTURE,
         MeetingKind.THEMED_DAY,
     ]
-    if org.children.filter(kind=OrgKind.GROUP, dissolved_on__isnull=True).exists():
+    if has_groups:
         kinds.insert(2, MeetingKind.GROUP)
     return kinds
 
@@ -101,39 +101,55 @@ def kinds_for(org: PartyOrganisation) -> list[str]:
 def compliance(org: PartyOrganisation, year: int, today: date | None = None) -> list[ComplianceRow]:
     """Each required kind's periods in `year`: held, due (the current one, not yet held), overdue, future.
     A period before the branch was founded is not counted."""
+    return compliance_of([org], year, today)[org.pk]
+
+
+def compliance_of(
+    orgs: list[PartyOrganisation], year: int, today: date | None = None
+) -> dict[int, list[ComplianceRow]]:
+    """`compliance` for several branches in three queries (rules, their groups, the year's meetings)."""
     today = today or timezone.localdate()
     rules_by_kind = {r.kind: r for r in MeetingRule.objects.filter(active=True)}
-    orgs = [org.pk, *org.children.filter(kind=OrgKind.GROUP).values_list("pk", flat=True)]
-    held: dict[str, list[tuple[date, int]]] = {}
-    for kind, day, pk in Meeting.objects.filter(
-        organisation_id__in=orgs, cancelled=False, held_on__year=year, held_on__lte=today
-    ).values_list("kind", "held_on", "pk"):
-        held.setdefault(kind, []).append((day, pk))
-    start_from = org.founded_on or date(year, 1, 1)
-    rows = []
-    for kind in kinds_for(org):
-        rule = rules_by_kind.get(kind)
-        if rule is None:
-            continue
-        periods = []
-        for month in range(1, 13, rule.every_months):
-            start = date(year, month, 1)
-            end = add_months(start, rule.every_months)
-            end = date.fromordinal(end.toordinal() - 1)
-            if end < start_from:
+    owner = {o.pk: o.pk for o in orgs}
+    active_groups: set[int] = set()
+    for pk, parent, dissolved in PartyOrganisation.objects.filter(
+        parent_id__in=list(owner), kind=OrgKind.GROUP
+    ).values_list("pk", "parent_id", "dissolved_on"):
+        owner[pk] = parent
+        if dissolved is None:
+            active_groups.add(parent)
+    held: dict[tuple[int, str], list[tuple[date, int]]] = {}
+    for org_id, kind, day, pk in Meeting.objects.filter(
+        organisation_id__in=list(owner), cancelled=False, held_on__year=year, held_on__lte=today
+    ).values_list("organisation_id", "kind", "held_on", "pk"):
+        held.setdefault((owner[org_id], kind), []).append((day, pk))
+    out: dict[int, list[ComplianceRow]] = {}
+    for org in orgs:
+        start_from = org.founded_on or date(year, 1, 1)
+        rows = []
+        for kind in _kinds(org.pk in active_groups):
+            rule = rules_by_kind.get(kind)
+            if rule is None:
                 continue
-            ids = [pk for day, pk in held.get(kind, []) if start <= day <= end]
-            if ids:
-                state = "held"
-            elif start > today:
-                state = "future"
-            elif end >= today:
-                state = "due"
-            else:
-                state = "overdue"
-            periods.append(Period(start, end, _period_label(start, rule.every_months), state, ids))
-        rows.append(ComplianceRow(kind, MeetingKind(kind).label, rule.every_months, periods))
-    return rows
+            periods = []
+            for month in range(1, 13, rule.every_months):
+                start = date(year, month, 1)
+                end = date.fromordinal(add_months(start, rule.every_months).toordinal() - 1)
+                if end < start_from:
+                    continue
+                ids = [pk for day, pk in held.get((org.pk, kind), []) if start <= day <= end]
+                if ids:
+                    state = "held"
+                elif start > today:
+                    state = "future"
+                elif end >= today:
+                    state = "due"
+                else:
+                    state = "overdue"
+                periods.append(Period(start, end, _period_label(start, rule.every_months), state, ids))
+            rows.append(ComplianceRow(kind, MeetingKind(kind).label, rule.every_months, periods))
+        out[org.pk] = rows
+    return out
 
 
 def branches(user: Any) -> Any:
@@ -143,10 +159,8 @@ def branches(user: Any) -> Any:
 def overdue_count(user: Any) -> int:
     """How many (branch, kind) have an overdue period this year: the menu badge."""
     today = timezone.localdate()
-    total = 0
-    for org in branches(user)[:50]:
-        total += sum(1 for row in compliance(org, today.year, today) if row.last_overdue is not None)
-    return total
+    calendars = compliance_of(list(branches(user)[:200]), today.year, today)
+    return sum(1 for rows in calendars.values() for row in rows if row.last_overdue is not None)
 
 
 def home_summary(user: Any) -> dict[str, Any]:

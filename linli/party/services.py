@@ -1035,14 +1035,18 @@ def compliance_tick(*, today: date | None = None) -> int:
     (its period ended without one). Claimed by a unique row, so two sweeps never notify twice."""
     from linli.cases import services as case_services
     from linli.cases.models import Notification
-    from linli.party.selectors import compliance
+    from linli.party.selectors import compliance_of
 
     today = today or _today()
     sent = 0
-    for org in PartyOrganisation.objects.filter(
-        dissolved_on__isnull=True, kind__in=[OrgKind.BRANCH, OrgKind.GENERAL_BRANCH]
-    ).select_related("area"):
-        for row in compliance(org, today.year, today):
+    orgs = list(
+        PartyOrganisation.objects.filter(
+            dissolved_on__isnull=True, kind__in=[OrgKind.BRANCH, OrgKind.GENERAL_BRANCH]
+        ).select_related("area")
+    )
+    calendars = compliance_of(orgs, today.year, today)
+    for org in orgs:
+        for row in calendars[org.pk]:
             last = row.last_overdue
             if last is None:
                 continue

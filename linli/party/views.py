@@ -89,8 +89,10 @@ def home(request: HttpRequest) -> HttpResponse:
     user = _user(request)
     today = timezone.localdate()
     branch_rows = []
-    for org in selectors.branches(user).select_related("area")[:50]:
-        rows = selectors.compliance(org, today.year, today)
+    orgs = list(selectors.branches(user).select_related("area").order_by("name")[:200])
+    calendars = selectors.compliance_of(orgs, today.year, today)
+    for org in orgs:
+        rows = calendars[org.pk]
         branch_rows.append(
             {
                 "org": org,
@@ -619,7 +621,8 @@ def compliance(request: HttpRequest) -> HttpResponse:
     org = _org_param(user, request)
     orgs = [org] if org is not None else list(selectors.branches(user).order_by("name")[:30])
     today = timezone.localdate()
-    calendars = [{"org": o, "rows": selectors.compliance(o, year, today)} for o in orgs]
+    found = selectors.compliance_of(orgs, year, today)
+    calendars = [{"org": o, "rows": found[o.pk]} for o in orgs]
     context = {
         "calendars": calendars,
         "year": year,
