@@ -567,7 +567,9 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponseBase:
         "photo": photo,
         "photos": list(m.photos.all()),
         "error": error,
-        "qr": qr.svg(checkin_url, scale=6, title="扫码签到") if m.held_on == today and not m.cancelled else "",
+        "qr": qr.svg(checkin_url, scale=6, title="扫码签到")
+        if m.held_on == today and not m.cancelled
+        else "",
         "checkin_url": checkin_url,
         "future": m.held_on > today,
         "counts": {
