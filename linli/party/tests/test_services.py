@@ -356,3 +356,48 @@ def test_visits_to_contact_households_earn_points_once(pw):
     assert PointEntry.objects.get(member=pw.member).rule.code == "visit"
     with pytest.raises(DomainError, match="没有登录账号"):
         services.contact_pair(actor=pw.w.c01_leader, member=pw.reporting, resident=pw.newcomer)
+
+
+def test_a_new_secretary_ends_the_previous_term_and_dissolving_needs_an_empty_roll(pw):
+    leader = pw.w.c01_leader
+    first = services.position_assign(
+        actor=leader, organisation=pw.branch, member=pw.member, role="secretary", start_date=date(2024, 1, 1)
+    )
+    services.position_assign(
+        actor=leader,
+        organisation=pw.branch,
+        member=pw.reporting,
+        role="secretary",
+        start_date=date(2026, 1, 1),
+    )
+    first.refresh_from_db()
+    assert first.end_date == date(2025, 12, 31)
+    with pytest.raises(DomainError, match="仍有党员"):
+        services.organisation_dissolve(actor=leader, organisation=pw.branch, on=date(2026, 11, 1))
+    services.member_end(actor=pw.w.street_admin, member=pw.c02_member, date=date(2026, 11, 1), reason="去世")
+    dissolved = services.organisation_dissolve(
+        actor=pw.w.street_admin, organisation=pw.c02_branch, on=date(2026, 11, 2)
+    )
+    with pytest.raises(DomainError, match="已撤销"):
+        services.meeting_create(
+            actor=pw.w.street_admin,
+            organisation=dissolved,
+            kind="general",
+            held_on=date(2026, 11, 3),
+            place="会议室",
+            topic="学习",
+        )
+
+
+def test_stopping_an_applicant_ends_the_pipeline(pw):
+    a = _applicant(pw)
+    a = services.applicant_stop(actor=pw.w.c01_leader, applicant=a, date=date(2024, 6, 1), reason="本人申请")
+    assert a.stage == Stage.STOPPED
+    with pytest.raises(DomainError, match="流程已结束"):
+        services.applicant_advance(
+            actor=pw.w.c01_leader,
+            applicant=a,
+            to_stage="activist",
+            date=date(2024, 7, 1),
+            resolution="支委会",
+        )
