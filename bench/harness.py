@@ -546,6 +546,300 @@ def workload_api_load(scale: str) -> dict[str, Any]:
 # --- driver ---------------------------------------------------------------------------------
 
 
+# Volunteers and service records per scale: a street of 10,000 volunteers and 500,000 records (issue #19).
+VOLUNTEERS = {"small": 400, "street": 10_000, "city": 10_000}
+RECORDS = {"small": 20_000, "street": 500_000, "city": 500_000}
+
+
+def build_volunteers(community: Any, scale: str, seed: int) -> tuple[int, int]:
+    """Volunteers drawn from the community's residents, a team tree, and activities each with ~20 volunteers
+    whose confirmed records spread over two years — inserted with core.db.insert_rows."""
+    from datetime import datetime, timedelta
+
+    from django.utils import timezone
+
+    from linli.core.db import insert_rows
+    from linli.registry.models import Resident
+    from linli.volunteers.models import Activity, ServiceRecord, Team, Volunteer
+
+    rng = random.Random(seed + 19)
+    people = list(
+        Resident.objects.exclude(phone="")
+        .order_by("pk")
+        .values_list("pk", "name", "id_number", "phone", "grid_id", "name_pinyin", "name_initials")[
+            : VOLUNTEERS[scale] * 3
+        ]
+    )
+    chosen = rng.sample(people, min(len(people), VOLUNTEERS[scale]))
+    now = timezone.now()
+    insert_rows(
+        Volunteer,
+        [
+            "community_id",
+            "grid_id",
+            "resident_id",
+            "kind",
+            "unit_name",
+            "name",
+            "id_number",
+            "gender",
+            "phone",
+            "preferences",
+            "availability",
+            "photo_consent",
+            "status",
+            "status_since",
+            "channel",
+            "notes",
+            "name_pinyin",
+            "name_initials",
+            "id_reversed",
+            "phone_reversed",
+            "card_version",
+            "created_at",
+            "updated_at",
+        ],
+        [
+            (
+                community.pk,
+                grid,
+                pk,
+                "resident",
+                "",
+                name,
+                idn,
+                "",
+                phone,
+                "",
+                [],
+                False,
+                "active",
+                now,
+                "staff",
+                "",
+                py,
+                ini,
+                idn[::-1],
+                phone[::-1],
+                1,
+                now,
+                now,
+            )
+            for pk, name, idn, phone, grid, py, ini in chosen
+        ],
+    )
+    volunteers = list(Volunteer.objects.filter(community=community).values_list("pk", "grid_id"))
+    teams = [Team.objects.create(community=community, name=f"基准服务队{i}") for i in range(1, 11)]
+    per_activity = 20
+    n_activities = RECORDS[scale] // per_activity
+    start0 = now - timedelta(days=730)
+    tz = timezone.get_current_timezone()
+    activities = []
+    for i in range(n_activities):
+        start = datetime.combine(
+            (start0 + timedelta(minutes=i * 1051920 // max(n_activities, 1))).date(),
+            datetime.min.time(),
+            tzinfo=tz,
+        ) + timedelta(hours=8 + i % 10)
+        activities.append(
+            (
+                community.pk,
+                teams[i % 10].pk,
+                f"基准活动{i}",
+                "",
+                "服务站",
+                start,
+                start + timedelta(hours=2),
+                30,
+                "",
+                60,
+                "confirmed",
+                f"bench-{i}",
+                "",
+                now,
+            )
+        )
+    insert_rows(
+        Activity,
+        [
+            "community_id",
+            "team_id",
+            "title",
+            "description",
+            "place",
+            "starts_at",
+            "ends_at",
+            "capacity",
+            "target_note",
+            "min_attendance_percent",
+            "status",
+            "checkin_token",
+            "cancel_reason",
+            "created_at",
+        ],
+        activities,
+    )
+    acts = list(
+        Activity.objects.filter(community=community).values_list("pk", "team_id", "starts_at", "ends_at")
+    )
+
+    def records() -> Any:
+        for pk, team_id, starts, ends in acts:
+            for vid, grid in rng.sample(volunteers, min(per_activity, len(volunteers))):
+                minutes = rng.choice([0, 90, 110, 120])
+                yield (
+                    vid,
+                    pk,
+                    community.pk,
+                    grid,
+                    team_id,
+                    timezone.localdate(starts),
+                    "confirmed",
+                    False,
+                    starts,
+                    "qr",
+                    starts + timedelta(minutes=max(minutes, 10)),
+                    "qr",
+                    False,
+                    False,
+                    minutes,
+                    starts,
+                    ends,
+                )
+
+    insert_rows(
+        ServiceRecord,
+        [
+            "volunteer_id",
+            "activity_id",
+            "community_id",
+            "grid_id",
+            "team_id",
+            "day",
+            "status",
+            "assigned",
+            "signed_in_at",
+            "sign_in_method",
+            "signed_out_at",
+            "sign_out_method",
+            "auto_closed",
+            "corrected",
+            "minutes",
+            "booked_at",
+            "confirmed_at",
+        ],
+        records(),
+    )
+    return len(volunteers), ServiceRecord.objects.count()
+
+
+def workload_volunteers(scale: str, community: Any, seed: int) -> dict[str, Any]:
+    """Volunteer search (the API's list: `GET /api/v1/volunteers?q=`), the statistics page's selector, and
+    one proof PDF, against their limits (p95 ≤ 20 ms, ≤ 150 ms, ≤ 1 s) and baselines in the same run."""
+    from datetime import date
+
+    from django.conf import settings
+    from django.db import connection
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from linli.accounts.models import User
+    from linli.api.volunteers import VolunteerFilter, list_volunteers
+    from linli.core.db import refresh_statistics
+    from linli.volunteers import proof_pdf, selectors
+    from linli.volunteers.models import Proof, Volunteer
+
+    build_s, (n_vol, n_rec) = timed(lambda: build_volunteers(community, scale, seed))
+    refresh_statistics()
+    settings.LINLI_DIGIT_SEARCHES_PER_HOUR = 10**9
+    admin = User.objects.get(username="bench-admin")
+    rng = random.Random(seed)
+
+    class Req:
+        auth = admin
+        user = admin
+
+    sample = list(Volunteer.objects.values_list("name", "name_initials", "id_number", "phone")[:2000])
+    queries = {
+        "two_char": [n[:2] for n, *_ in rng.choices(sample, k=QUERIES_PER_TYPE)],
+        "initials": [ini[:3] for _, ini, *_ in rng.choices(sample, k=QUERIES_PER_TYPE)],
+        "id_last4": [i[-4:] for *_, i, _ in rng.choices(sample, k=QUERIES_PER_TYPE)],
+        "phone_last4": [p[-4:] for *_, p in rng.choices(sample, k=QUERIES_PER_TYPE)],
+    }
+    result: dict[str, Any] = {
+        "workload": "volunteers",
+        "scale": scale,
+        "volunteers": n_vol,
+        "records": n_rec,
+        "build_s": round(build_s, 1),
+        "types": {},
+    }
+    for kind, qs in queries.items():
+        ours = [timed(lambda q=q: list_volunteers(Req(), VolunteerFilter(q=q)))[0] * 1000 for q in qs]  # type: ignore[arg-type]
+        base = [
+            timed(
+                lambda q=q: list(
+                    Volunteer.objects.filter(
+                        Q(name__icontains=q) | Q(id_number__icontains=q) | Q(phone__icontains=q)
+                    ).order_by("name_pinyin")[:50]
+                )
+            )[0]
+            * 1000
+            for q in qs[:50]
+        ]
+        result["types"][kind] = {
+            "p50_ms": round(pct(ours, 50), 2),
+            "p95_ms": round(pct(ours, 95), 2),
+            "baseline_p95_ms": round(pct(base, 95), 2),
+        }
+    result["search_worst_p95_ms"] = max(t["p95_ms"] for t in result["types"].values())
+    result["search_limit_ms"] = 20
+    year = timezone.localdate().year
+    selectors.statistics(admin, year=year)
+    stats = [timed(lambda: selectors.statistics(admin, year=year))[0] * 1000 for _ in range(20)]
+    with connection.cursor() as cursor:
+
+        def raw() -> None:
+            cursor.execute(
+                "SELECT team_id, grid_id, strftime('%%m', day), SUM(minutes) FROM volunteers_servicerecord "
+                "WHERE status = 'confirmed' AND day >= %s AND day <= %s GROUP BY 1, 2, 3"
+                if connection.vendor == "sqlite"
+                else "SELECT team_id, grid_id, EXTRACT(MONTH FROM day), SUM(minutes) FROM volunteers_servicerecord "
+                "WHERE status = 'confirmed' AND day >= %s AND day <= %s GROUP BY 1, 2, 3",
+                [date(year, 1, 1), date(year, 12, 31)],
+            )
+            cursor.fetchall()
+
+        base_stats = [timed(raw)[0] * 1000 for _ in range(20)]
+    result["statistics"] = {
+        "p50_ms": round(pct(stats, 50), 1),
+        "p95_ms": round(pct(stats, 95), 1),
+        "limit_ms": 150,
+        "raw_sql_p50_ms": round(pct(base_stats, 50), 1),
+    }
+    busiest = (
+        Volunteer.objects.filter(service_records__status="confirmed").values_list("pk", flat=True).first()
+    )
+    volunteer = Volunteer.objects.select_related("community").get(pk=busiest)
+    proof = Proof.objects.create(
+        number="ZYFW-BENCH-00001",
+        volunteer=volunteer,
+        community=volunteer.community,
+        period_start=date(year - 2, 1, 1),
+        period_end=timezone.localdate(),
+        minutes=1,
+        records=1,
+        verify_token="bench-proof",  # noqa: S106  (a scratch database)
+    )
+    pdfs = [
+        timed(lambda: proof_pdf.document(proof, verify_url="https://linli.example/v/proof/x/").bytes())[0]
+        * 1000
+        for _ in range(5)
+    ]
+    result["proof_pdf"] = {"p50_ms": round(pct(pdfs, 50), 1), "max_ms": round(max(pdfs), 1), "limit_ms": 1000}
+    return result
+
+
 def child(scale: str, seed: int, only: set[str]) -> None:
     import django
 
@@ -589,7 +883,7 @@ def child(scale: str, seed: int, only: set[str]) -> None:
 
     refresh_statistics()
     rows = ledger_rows()
-    for name in ("search", "dashboard", "api_load", "export", "import_csv", "import_xlsx"):
+    for name in ("search", "dashboard", "api_load", "export", "volunteers", "import_csv", "import_xlsx"):
         if only and name not in only:
             continue
         if name == "search":
@@ -600,6 +894,8 @@ def child(scale: str, seed: int, only: set[str]) -> None:
             result = workload_api_load(scale)
         elif name == "export":
             result = workload_export(scale, community, rows)
+        elif name == "volunteers":
+            result = workload_volunteers(scale, community, seed)
         else:
             result = workload_import(scale, community, rows, name.split("_")[1])
         result["db"] = connection.vendor

@@ -41,6 +41,23 @@ def rows(paths: list[Path]) -> list[str]:
                     f" | p50 {t['p50_ms']} ms, p95 {t['p95_ms']} ms | p50 {t['limit_p50_ms']} ms (raw SQL GROUP BY)"
                     f" | {t['ratio_p50']}× | |"
                 )
+        elif workload == "volunteers":
+            size = f"{scale} ({item['volunteers']:,} volunteers, {item['records']:,} records)"
+            for kind, t in item["types"].items():
+                out.append(
+                    f"| {db} | {size} | volunteer search: {kind} | p50 {t['p50_ms']} ms, p95 {t['p95_ms']} ms"
+                    f" | limit p95 20 ms; icontains p95 {t['baseline_p95_ms']} ms"
+                    f" | {round(t['p95_ms'] / 20, 2)} of limit | |"
+                )
+            st, pdf = item["statistics"], item["proof_pdf"]
+            out.append(
+                f"| {db} | {size} | volunteer statistics | p50 {st['p50_ms']} ms, p95 {st['p95_ms']} ms"
+                f" | limit 150 ms; raw SQL p50 {st['raw_sql_p50_ms']} ms | {round(st['p95_ms'] / 150, 2)} of limit | |"
+            )
+            out.append(
+                f"| {db} | {size} | proof PDF | p50 {pdf['p50_ms']} ms, max {pdf['max_ms']} ms"
+                f" | limit 1000 ms | {round(pdf['max_ms'] / 1000, 2)} of limit | |"
+            )
         elif workload == "api_load":
             ceiling = item["ceiling"]
             for part in ("case_list", "case_create"):

@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "linli.transfers",
     "linli.cases",
     "linli.visits",
+    "linli.volunteers",
     "linli.party",
 ]
 
@@ -275,3 +276,11 @@ LINLI_MAX_PHOTO_MB = int(os.environ.get("LINLI_MAX_PHOTO_MB", "10"))
 # Days after closing during which a resident may say on the tracking page that a case is not solved
 # (it reopens, counted as rework).
 LINLI_RESIDENT_REOPEN_DAYS = int(os.environ.get("LINLI_RESIDENT_REOPEN_DAYS", "7"))
+# Volunteers: the share of an activity's slot (percent) a volunteer's attendance must cover for the
+# minutes to count, and the confirmed hours of the star levels (一星 … 五星), comma-separated.
+LINLI_VOLUNTEER_MIN_ATTENDANCE_PERCENT = int(os.environ.get("LINLI_VOLUNTEER_MIN_ATTENDANCE_PERCENT", "60"))
+LINLI_VOLUNTEER_STAR_HOURS = [
+    int(h)
+    for h in os.environ.get("LINLI_VOLUNTEER_STAR_HOURS", "100,300,600,1000,1500").split(",")
+    if h.strip()
+]

@@ -12,6 +12,8 @@ urlpatterns = [
     path("transfers/", include("linli.transfers.urls")),
     path("cases/", include("linli.cases.urls")),
     path("visits/", include("linli.visits.urls")),
+    path("volunteers/", include("linli.volunteers.urls")),
+    path("v/", include("linli.volunteers.public_urls")),
     path("party/", include("linli.party.urls")),
     path("party-checkin/<str:code>/", party_views.checkin, name="party_checkin"),
     path("track/", public.track, name="track"),

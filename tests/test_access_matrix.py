@@ -54,6 +54,7 @@ CALLERS = frozenset({"street_admin", "community_leader", "community_worker", "de
 KEEPERS = frozenset({"street_admin", "community_leader", "community_worker", "grid_worker"})  # keep_registry
 MERGERS = KEEPERS & LEADERS  # keep_registry and reveal_personal: judging a duplicate needs both numbers
 EXPORTERS = frozenset({"street_admin", "community_leader", "community_worker"})  # export
+MANAGERS = frozenset({"street_admin", "community_leader", "community_worker"})  # manage_volunteers
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -186,6 +187,71 @@ TABLE: list[Row] = [
     # the sign-in page behind a meeting's QR: any signed-in user may open it; only the meeting's members sign
     page("party_checkin", "/party-checkin/{party_code}/", ALL),
     page("visits:diary_edit", "/visits/diary/{diary}/", frozenset({"community_worker"})),
+    # volunteers (community records: a grid worker's scope holds none of them)
+    page("volunteers:list", "/volunteers/", READERS),
+    page("volunteers:new", "/volunteers/new/", MANAGERS),
+    page("volunteers:join_links", "/volunteers/join/", MANAGERS),
+    page("volunteers:detail", "/volunteers/{volunteer}/", COMMUNITY_UP),
+    page("volunteers:edit", "/volunteers/{volunteer}/edit/", MANAGERS),
+    page(
+        "volunteers:status",
+        "/volunteers/{volunteer}/status/",
+        MANAGERS,
+        "POST",
+        status="suspended",
+        note="休假",
+    ),
+    page("volunteers:card_reset", "/volunteers/{volunteer}/card/", MANAGERS, "POST"),
+    page(
+        "volunteers:proof_issue",
+        "/volunteers/{volunteer}/proof/",
+        MANAGERS,
+        "POST",
+        period_start="2026-01-01",
+        period_end="2026-11-01",
+    ),
+    page("volunteers:proof_pdf", "/volunteers/proofs/{proof}/", COMMUNITY_UP),
+    page("volunteers:proof_revoke", "/volunteers/proofs/{proof}/revoke/", MANAGERS, "POST", reason="填错"),
+    page("volunteers:teams", "/volunteers/teams/", READERS),
+    page("volunteers:team", "/volunteers/teams/{team}/", COMMUNITY_UP),
+    page(
+        "volunteers:team_edit",
+        "/volunteers/teams/{team}/edit/",
+        MANAGERS,
+        "POST",
+        name="助老队",
+        description="",
+    ),
+    page("volunteers:membership", "/volunteers/memberships/{membership}/", MANAGERS, "POST", action="leader"),
+    page("volunteers:activities", "/volunteers/activities/", READERS),
+    page("volunteers:activity_new", "/volunteers/activities/new/", MANAGERS),
+    page("volunteers:activity", "/volunteers/activities/{activity}/", COMMUNITY_UP),
+    page("volunteers:activity_edit", "/volunteers/activities/{activity}/edit/", MANAGERS),
+    page(
+        "volunteers:activity_assign",
+        "/volunteers/activities/{activity}/assign/",
+        MANAGERS,
+        "POST",
+        volunteer="{volunteer}",
+    ),
+    page(
+        "volunteers:activity_cancel",
+        "/volunteers/activities/{activity}/cancel/",
+        MANAGERS,
+        "POST",
+        reason="雨",
+    ),
+    page("volunteers:activity_confirm", "/volunteers/activities/{activity}/confirm/", MANAGERS, "POST"),
+    page("volunteers:activity_code", "/volunteers/activities/{activity}/code/", MANAGERS, "POST"),
+    page("volunteers:record", "/volunteers/records/{record}/", COMMUNITY_UP),
+    page("volunteers:record_sign", "/volunteers/records/{record}/sign/", MANAGERS, "POST", action="in"),
+    page("volunteers:stats", "/volunteers/stats/", READERS),
+    page("volunteers:stats?format=xlsx", "/volunteers/stats/?format=xlsx", EXPORTERS),
+    # volunteers on their phones, and anyone checking a proof: no account needed
+    page("volunteers_public:join", "/v/join/{join_token}/", ALL),
+    page("volunteers_public:card", "/v/card/{card_token}/", ALL),
+    page("volunteers_public:checkin", "/v/checkin/{checkin_token}/", ALL),
+    page("volunteers_public:verify", "/v/proof/{verify_token}/", ALL),
     # residents following a case, and Open311: no account needed
     page("track", "/track/", ALL),
     page("track_submit", "/track/new/", ALL),
@@ -442,6 +508,84 @@ TABLE: list[Row] = [
     ),
     op("GET", "/api/v1/diary", "/api/v1/diary", READERS),
     op("POST", "/api/v1/diary", "/api/v1/diary", WRITERS, text="巡查"),
+    op("GET", "/api/v1/volunteers", "/api/v1/volunteers", READERS),
+    op(
+        "POST",
+        "/api/v1/volunteers",
+        "/api/v1/volunteers",
+        MANAGERS,
+        community="S01/C01",
+        name="钱七",
+        id_number="{new_id}",
+        phone="13900000077",
+    ),
+    op("GET", "/api/v1/volunteers/{volunteer_id}", "/api/v1/volunteers/{volunteer}", COMMUNITY_UP),
+    op("PATCH", "/api/v1/volunteers/{volunteer_id}", "/api/v1/volunteers/{volunteer}", MANAGERS, notes="x"),
+    op(
+        "POST",
+        "/api/v1/volunteers/{volunteer_id}/status",
+        "/api/v1/volunteers/{volunteer}/status",
+        MANAGERS,
+        status="suspended",
+        note="休假",
+    ),
+    op("GET", "/api/v1/volunteer-activities", "/api/v1/volunteer-activities", READERS),
+    op(
+        "POST",
+        "/api/v1/volunteer-activities",
+        "/api/v1/volunteer-activities",
+        MANAGERS,
+        community="S01/C01",
+        title="义诊",
+        place="服务站",
+        starts_at="2030-01-05T09:00:00+08:00",
+        ends_at="2030-01-05T11:00:00+08:00",
+        capacity=5,
+    ),
+    op(
+        "GET",
+        "/api/v1/volunteer-activities/{activity_id}",
+        "/api/v1/volunteer-activities/{activity}",
+        COMMUNITY_UP,
+    ),
+    op(
+        "POST",
+        "/api/v1/volunteer-activities/{activity_id}/assign",
+        "/api/v1/volunteer-activities/{activity}/assign",
+        MANAGERS,
+        volunteer_id="{volunteer}",
+    ),
+    op(
+        "POST",
+        "/api/v1/volunteer-activities/{activity_id}/cancel",
+        "/api/v1/volunteer-activities/{activity}/cancel",
+        MANAGERS,
+        reason="雨",
+    ),
+    op(
+        "POST",
+        "/api/v1/volunteer-activities/{activity_id}/confirm",
+        "/api/v1/volunteer-activities/{activity}/confirm",
+        MANAGERS,
+    ),
+    op("GET", "/api/v1/service-records", "/api/v1/service-records", READERS),
+    op("GET", "/api/v1/service-records/{record_id}", "/api/v1/service-records/{record}", COMMUNITY_UP),
+    op(
+        "POST",
+        "/api/v1/service-records/{record_id}/roll-call",
+        "/api/v1/service-records/{record}/roll-call",
+        MANAGERS,
+        action="in",
+    ),
+    op(
+        "POST",
+        "/api/v1/service-records/{record_id}/correct",
+        "/api/v1/service-records/{record}/correct",
+        MANAGERS,
+        signed_in_at="2030-01-04T09:00:00+08:00",
+        signed_out_at="2030-01-04T10:00:00+08:00",
+        reason="补记",
+    ),
 ]
 # Served by the same views as pages above, or not pages at all.
 NOT_ENDPOINTS = {"api_v1:openapi-json", "api_v1:openapi-view"}
@@ -542,7 +686,9 @@ def street(world, tmp_path) -> dict[str, Any]:
         earned_on=date(2026, 1, 5),
         reason="表彰",
     )
+    vol = _volunteer_objects(w)
     return {
+        **vol,
         "party_org": party_org.pk,
         "party_member": party_member.pk,
         "party_applicant": party_applicant.pk,
@@ -570,6 +716,63 @@ def street(world, tmp_path) -> dict[str, Any]:
         "pairing": pairing.pk,
         "diary": diary.pk,
         "import_job": job.pk,
+    }
+
+
+def _volunteer_objects(w: Any) -> dict[str, Any]:
+    from datetime import date, timedelta
+
+    from django.utils import timezone
+
+    from linli.volunteers import services as volunteers
+    from linli.volunteers.models import Proof
+
+    def register(name: str, seq: int) -> Any:
+        return volunteers.volunteer_register(
+            actor=None,
+            community=w.c01,
+            name=name,
+            id_number=make_id_number("19880101", seq),
+            phone="13700000000",
+        )
+
+    volunteer, other = register("孙志", 41), register("周愿", 43)
+    team = volunteers.team_create(actor=None, community=w.c01, name="锦绣助老队")
+    membership = volunteers.team_add_member(actor=None, team=team, volunteer=other)
+    start = timezone.now() + timedelta(days=2)
+    activity = volunteers.activity_create(
+        actor=None,
+        community=w.c01,
+        team=team,
+        title="陪老人就医",
+        place="社区卫生站",
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+        capacity=5,
+        leader=w.c01_worker,
+    )
+    record = volunteers.activity_sign_up(volunteer=other, activity=activity)
+    proof = Proof.objects.create(
+        number="ZYFW-C01-2026-00001",
+        volunteer=other,
+        community=w.c01,
+        period_start=date(2026, 1, 1),
+        period_end=date(2026, 10, 31),
+        minutes=120,
+        records=1,
+        verify_token="verify-token-for-the-matrix",
+    )
+    return {
+        "volunteer": volunteer.pk,
+        "team": team.pk,
+        "membership": membership.pk,
+        "activity": activity.pk,
+        "record": record.pk,
+        "proof": proof.pk,
+        "join_token": volunteers.join_token(w.c01),
+        "card_token": volunteers.card_token(other),
+        "checkin_token": activity.checkin_token,
+        "verify_token": proof.verify_token,
     }
 
 

@@ -29,6 +29,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.EXPORT,
             Capability.DISPATCH,
             Capability.SUPERVISE,
+            Capability.MANAGE_VOLUNTEERS,
             # The community's party secretary is usually its leader too (书记、主任一肩挑).
             Capability.PARTY,
             Capability.PARTY_MANAGE,
@@ -42,6 +43,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_SENSITIVE,
             Capability.EXPORT,
             Capability.DISPATCH,
+            Capability.MANAGE_VOLUNTEERS,
         }
     ),
     Role.GRID_WORKER: frozenset({Capability.READ_SCOPE, Capability.WRITE, Capability.KEEP_REGISTRY}),

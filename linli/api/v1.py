@@ -5,7 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError
 
-from linli.api import areas, cases, core, party, residents, visits
+from linli.api import areas, cases, core, party, residents, visits, volunteers
 from linli.api.auth import BearerToken, Session
 from linli.api.parser import CleanParser
 from linli.core.errors import DomainError, Forbidden, NotFound, RateLimited
@@ -27,6 +27,7 @@ api.add_router("", areas.router)
 api.add_router("", residents.router)
 api.add_router("", cases.router)
 api.add_router("", visits.router)
+api.add_router("", volunteers.router)
 api.add_router("", party.router)
 
 

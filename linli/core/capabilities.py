@@ -34,3 +34,7 @@ class Capability(StrEnum):
     # under unknown names, console backups and restores. Not a role: a flag on a person's account
     # (`linli user operator`), granted only at the console, on top of whatever role they hold.
     OPERATE = "operate"
+    # Volunteers (志愿服务): approve and edit volunteers, keep teams, publish activities, correct and
+    # confirm service records, issue proofs. An activity's own leader may run its roll call and confirm
+    # its records without it.
+    MANAGE_VOLUNTEERS = "manage_volunteers"

@@ -417,7 +417,9 @@ def build_parser() -> Parser:
     p.add_argument("--scale", choices=["small", "street", "city"], default="small")
     p.add_argument("--db", choices=["sqlite", "postgres"], default="sqlite")
     p.add_argument("--json", help="also write the results to this file")
-    p.add_argument("--only", help="comma-separated: search,dashboard,api_load,export,import_csv,import_xlsx")
+    p.add_argument(
+        "--only", help="comma-separated: search,dashboard,api_load,export,volunteers,import_csv,import_xlsx"
+    )
     return parser
 
 

@@ -24,6 +24,14 @@ class PartyConfig(ModuleConfig):
     verbose_name = "党建"
     nav_items = (NavItem(_("党建"), "party:home", "/party/", Capability.PARTY, icon="★", badge=_overdue),)
     home_cards = (HomeCard("party/home_card.html", _card, section="summary", capability=Capability.PARTY),)
+
+    def ready(self) -> None:
+        super().ready()
+        from linli.party.volunteering import on_service_confirmed
+        from linli.volunteers.signals import service_confirmed
+
+        service_confirmed.connect(on_service_confirmed, dispatch_uid="party.volunteer_points")
+
     access_sections = (
         section(r"^/party/", Capability.PARTY),
         section(r"^/api/v1/party-", Capability.PARTY),

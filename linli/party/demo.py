@@ -32,8 +32,9 @@ from linli.party.models import (
     PositionRole,
 )
 from linli.registry.models import Resident, ResidentStatus
+from linli.volunteers.models import ServiceRecord, Volunteer, VolunteerKind
 
-DEMO_AFTER = ("areas", "registry", "cases", "visits")
+DEMO_AFTER = ("areas", "registry", "cases", "visits", "volunteers")
 SHARE = 0.03
 PLACES = ["党群服务中心会议室", "社区活动室", "新时代文明实践站", "楼道党建角"]
 TOPICS = {
@@ -128,8 +129,25 @@ def build_demo_party(*, street: Area, seed: int, today: date | None = None) -> i
                     hardship_note="独居、患慢性病" if rng.random() < 0.5 else "",
                 )
             )
-        # 在职党员到社区报到: members working elsewhere, not registered residents here.
-        for i in range(max(2, wanted // 8)):
+        # 在职党员到社区报到: members working elsewhere who registered as volunteers of kind 在职党员报到
+        # (their service is recorded once, in volunteers); a few more without a volunteer record.
+        reporting = list(
+            Volunteer.objects.filter(community=community, kind=VolunteerKind.PARTY_MEMBER).order_by("pk")
+        )
+        for v in reporting:
+            members.append(
+                PartyMember(
+                    organisation=first,
+                    name=v.name,
+                    kind=MemberKind.REPORTING,
+                    status=MemberStatus.FULL,
+                    joined_on=date(rng.randint(1995, today.year - 2), rng.randint(1, 12), 1),
+                    work_unit=v.unit_name or rng.choice(UNITS),
+                    reported_on=today - timedelta(days=rng.randint(30, 900)),
+                    volunteer=v,
+                )
+            )
+        for i in range(max(0, max(2, wanted // 8) - len(reporting))):
             members.append(
                 PartyMember(
                     organisation=first,
@@ -195,6 +213,7 @@ def build_demo_party(*, street: Area, seed: int, today: date | None = None) -> i
         OrgPosition.objects.bulk_create(positions)
 
         _meetings(rng, today, branches, group, by_branch, rules_by_code, lapse=c_index)
+        _volunteer_points(members, rules_by_code.get("volunteer"))
         _pipeline(rng, today, first, c_index)
     return total
 
@@ -321,6 +340,47 @@ def _meetings(
             "created_at",
         ],
         entries,
+    )
+
+
+def _volunteer_points(members: list[PartyMember], rule: PointRule | None) -> None:
+    """Points for the linked members' confirmed service (the demo's records are confirmed in bulk,
+    without the signal the live confirmation sends), within the rule's monthly cap."""
+    linked = {m.volunteer_id: m for m in members if m.volunteer_id}
+    if rule is None or not linked:
+        return
+    now = timezone.now()
+    earned: dict[tuple[int, int], int] = {}
+    rows = []
+    for pk, volunteer_id, day in (
+        ServiceRecord.objects.filter(volunteer_id__in=list(linked), status="confirmed", minutes__gt=0)
+        .order_by("day", "pk")
+        .values_list("pk", "volunteer_id", "day")
+    ):
+        member = linked[volunteer_id]
+        key = (member.pk, day.year * 12 + day.month)
+        points = min(rule.points, rule.cap - earned.get(key, 0)) if rule.cap else rule.points
+        if points <= 0:
+            continue
+        earned[key] = earned.get(key, 0) + points
+        rows.append(
+            (member.pk, rule.pk, points, day, f"volunteer:{pk}", rule.label, "approved", "系统", "", now)
+        )
+    insert_rows(
+        PointEntry,
+        [
+            "member",
+            "rule",
+            "points",
+            "earned_on",
+            "source",
+            "reason",
+            "status",
+            "entered_by",
+            "decided_by",
+            "created_at",
+        ],
+        rows,
     )
 
 

@@ -229,6 +229,22 @@ class ContactForm(forms.Form):
     clean_resident = MemberForm.clean_resident
 
 
+class VolunteerLinkForm(forms.Form):
+    volunteer: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="志愿者", queryset=PartyMember.objects.none(), required=False
+    )
+
+    def __init__(self, *args: Any, user: Any, member: PartyMember, **kwargs: Any) -> None:
+        from linli.volunteers.models import Volunteer
+
+        super().__init__(*args, **kwargs)
+        _field(self, "volunteer").queryset = (
+            Volunteer.objects.visible_to(user)
+            .filter(community__path=member.organisation.area.path)
+            .order_by("name", "pk")
+        )
+
+
 class PhotoForm(forms.Form):
     photo = forms.FileField(label="照片", help_text="JPEG/PNG/WebP")
 

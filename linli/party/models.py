@@ -163,6 +163,12 @@ class PartyMember(models.Model):
     reported_on = models.DateField(null=True, blank=True)
     hardship = models.BooleanField(default=False)
     hardship_note = models.CharField(max_length=200, blank=True)
+    # The member's volunteer record (在职党员报到 service is recorded in volunteers: one record, counted in
+    # both places — hours there, points here). Without it, a volunteer who is the same resident or login
+    # is taken as the member.
+    volunteer = models.OneToOneField(
+        "volunteers.Volunteer", null=True, blank=True, on_delete=models.SET_NULL, related_name="party_member"
+    )
     note = models.CharField(max_length=200, blank=True)
     ended_on = models.DateField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -525,6 +525,29 @@ def member_end(*, actor: User | None, member: PartyMember, date: date, reason: s
     return m
 
 
+def member_link_volunteer(*, actor: User | None, member: PartyMember, volunteer: Any) -> PartyMember:
+    """Link the member to their volunteer record: their confirmed service then earns party points
+    (`volunteering.on_service_confirmed`) while the hours stay in volunteers — one record, two uses."""
+    _manage(actor, member.organisation.area.path)
+    if volunteer is not None:
+        require_path_in_scope(actor, volunteer.community.path)
+        taken = PartyMember.objects.filter(volunteer=volunteer).exclude(pk=member.pk).first()
+        if taken is not None:
+            raise DomainError(f"该志愿者已关联党员{taken.name}。", field="volunteer")
+    with transaction.atomic():
+        m = PartyMember.objects.select_for_update().get(pk=member.pk)
+        before = m.volunteer_id
+        m.volunteer = volunteer
+        m.save(update_fields=["volunteer"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=m,
+            changes={"volunteer": [before, volunteer.pk if volunteer is not None else None]},
+        )
+    return m
+
+
 def member_care_plan(
     *, actor: User | None, member: PartyMember, interval_days: Any, note: str = ""
 ) -> CarePlan:

@@ -295,6 +295,12 @@ def member(request: HttpRequest, pk: int) -> HttpResponseBase:
         request.POST if request.POST.get("action") == "area" else None, user=user, member=m
     )
     contact = forms.ContactForm(request.POST if request.POST.get("action") == "contact" else None, user=user)
+    link = forms.VolunteerLinkForm(
+        request.POST if request.POST.get("action") == "volunteer" else None,
+        user=user,
+        member=m,
+        initial={"volunteer": m.volunteer_id},
+    )
     if request.method == "POST":
         _user(request, Capability.PARTY_MANAGE)
         action = request.POST.get("action")
@@ -324,6 +330,10 @@ def member(request: HttpRequest, pk: int) -> HttpResponseBase:
                 services.contact_pair(actor=user, member=m, resident=contact.cleaned_data["resident"])
                 messages.success(request, "已结对联系户。")
                 return redirect("party:member", pk=m.pk)
+            if action == "volunteer" and link.is_valid():
+                services.member_link_volunteer(actor=user, member=m, volunteer=link.cleaned_data["volunteer"])
+                messages.success(request, "已关联志愿者。")
+                return redirect("party:member", pk=m.pk)
             if action == "care" and care.is_valid():
                 services.member_care_plan(
                     actor=user, member=m, interval_days=care.cleaned_data["interval_days"]
@@ -338,6 +348,7 @@ def member(request: HttpRequest, pk: int) -> HttpResponseBase:
                 "care": care,
                 "area": area,
                 "contact": contact,
+                "volunteer": link,
             }.get(action or "", edit)
             add_domain_error(target, exc)
     else:
@@ -352,14 +363,43 @@ def member(request: HttpRequest, pk: int) -> HttpResponseBase:
         "area": area,
         "contact": contact,
         "contacts": _contacts(m),
+        "link": link,
+        "service": _service(m),
         "transfers": m.transfers.select_related("from_organisation", "to_organisation"),
         "positions": m.positions.select_related("organisation"),
         "appraisal": selectors.appraisal(m, year),
         "areas": m.responsibility_areas.select_related("building__grid"),
         "can_manage": user.can(Capability.PARTY_MANAGE),
     }
-    failed = any(f.errors for f in (edit, transfer, end, care, area, contact))
+    failed = any(f.errors for f in (edit, transfer, end, care, area, contact, link))
     return render(request, "party/member.html", context, status=400 if failed else 200)
+
+
+def _service(m: PartyMember) -> dict[str, Any]:
+    """The member's confirmed volunteer service, read from volunteers' own records (counted there)."""
+    from django.db.models import Count, Sum
+
+    from linli.party.volunteering import member_for
+    from linli.volunteers.models import ServiceRecord, Volunteer
+
+    volunteer = m.volunteer
+    if volunteer is None:
+        candidates = Volunteer.objects.filter(
+            **({"resident_id": m.resident_id} if m.resident_id else {"user_id": m.user_id or 0})
+        )
+        volunteer = next((v for v in candidates if member_for(v) == m), None)
+    if volunteer is None:
+        return {"volunteer": None}
+    totals = ServiceRecord.objects.filter(volunteer=volunteer, status="confirmed").aggregate(
+        n=Count("pk"), minutes=Sum("minutes")
+    )
+    return {
+        "volunteer": volunteer,
+        "records": totals["n"] or 0,
+        "hours": round((totals["minutes"] or 0) / 60, 1),
+        "points": m.points.filter(rule__code="volunteer", status="approved").aggregate(s=Sum("points"))["s"]
+        or 0,
+    }
 
 
 def _contacts(m: PartyMember) -> list[Any]:

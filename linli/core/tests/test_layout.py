@@ -140,6 +140,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "linli.registry.demo",
         "linli.cases.demo",
         "linli.visits.demo",
+        "linli.volunteers.demo",
         "linli.party.demo",
     ]
     # Within a section, app order; the configuration and system entries close the menu.
@@ -152,6 +153,8 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
         "cases:list",
         "visits:todo",
         "visits:diary",
+        "volunteers:list",
+        "volunteers:activities",
         "party:home",
         "cases:categories",
         "core:audit",
@@ -186,6 +189,7 @@ def test_the_modules_parts_are_found_in_the_order_of_installed_apps(world):
             "department",
             "holiday",
             "care-plan",
+            "volunteer",
         ],
         *["tick", "audit", "backup", "restore", "check", "bench"],
     ]

@@ -1,0 +1,31 @@
+from typing import Any
+
+from django.utils.translation import gettext_noop as _
+
+from linli.core.modules import ModuleConfig, section
+from linli.core.navigation import NavItem
+from linli.core.permissions import Capability
+
+
+def _pending(user: Any) -> int:
+    from linli.volunteers.selectors import pending_count
+
+    return pending_count(user)
+
+
+class VolunteersConfig(ModuleConfig):
+    name = "linli.volunteers"
+    verbose_name = "志愿服务"
+    nav_items = (
+        NavItem(
+            _("志愿者"), "volunteers:list", "/volunteers/", Capability.READ_SCOPE, icon="☘", badge=_pending
+        ),
+        NavItem(
+            _("志愿活动"), "volunteers:activities", "/volunteers/activities/", Capability.READ_SCOPE, icon="☀"
+        ),
+    )
+    access_sections = (
+        section(r"^/volunteers/"),
+        section(r"^/api/v1/volunteer"),  # volunteers, volunteer-activities, volunteer-teams
+        section(r"^/api/v1/service-records(/|$)"),
+    )
