@@ -72,3 +72,30 @@ def test_a_resident_volunteer_is_matched_to_their_membership(world, clock):
     volunteer_services.records_confirm(actor=world.c01_worker, activity=vw.activity)
     assert PointEntry.objects.get(member=member).rule.code == "volunteer"
     assert not PointEntry.objects.exclude(member=member).exists()
+
+
+def test_the_members_page_shows_the_service_from_volunteers(world, clock):
+    from django.test import Client
+
+    vw = build_volunteer_world(world)
+    branch = services.organisation_create(actor=None, name="第一党支部", kind="branch", area=world.c01)
+    member = services.member_create(
+        actor=None,
+        organisation=branch,
+        name="蔡文姬",
+        kind="reporting",
+        joined_on=date(2001, 7, 1),
+        work_unit="区教育局",
+        reported_on=date(2025, 3, 1),
+    )
+    c = Client()
+    c.force_login(world.c01_leader)
+    response = c.post(f"/party/members/{member.pk}/", {"action": "volunteer", "volunteer": vw.cai.pk})
+    assert response.status_code == 302
+    _serve(vw, vw.cai, clock)
+    clock.move_to(ELEVEN + timedelta(minutes=5))
+    volunteer_services.records_confirm(actor=world.c01_worker, activity=vw.activity)
+    c.force_login(world.c01_leader)  # hours later: a fresh session
+    page = c.get(f"/party/members/{member.pk}/").content.decode()
+    assert "已确认服务 1 次，2.0 小时" in page
+    assert "计入积分 2 分" in page
