@@ -70,15 +70,16 @@ INSTALLED_APPS = [
     "linli.transfers",
     "linli.cases",
     "linli.visits",
-    "linli.portal",
-    "linli.assessment",
-    "linli.surveys",
-    "linli.partners",
-    "linli.opinions",
-    "linli.notices",
-    "linli.dashboards",
     "linli.volunteers",
     "linli.timebank",
+    "linli.party",
+    "linli.assessment",
+    "linli.opinions",
+    "linli.notices",
+    "linli.surveys",
+    "linli.partners",
+    "linli.portal",
+    "linli.dashboards",
 ]
 
 MIDDLEWARE = [

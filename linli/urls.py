@@ -3,6 +3,7 @@ from django.urls import include, path
 from linli.api.v1 import api
 from linli.cases import public
 from linli.notices import public as notices_public
+from linli.party import views as party_views
 
 urlpatterns = [
     path("", include("linli.core.urls")),
@@ -29,6 +30,8 @@ urlpatterns = [
     path("volunteers/", include("linli.volunteers.urls")),
     path("v/", include("linli.volunteers.public_urls")),
     path("time-bank/", include("linli.timebank.urls")),
+    path("party/", include("linli.party.urls")),
+    path("party-checkin/<str:code>/", party_views.checkin, name="party_checkin"),
     path("track/", public.track, name="track"),
     path("track/new/", public.submit, name="track_submit"),
     path("track/<str:number>/", public.track_case, name="track_case"),

@@ -34,6 +34,8 @@ from linli.cases.tests.conftest import build_case_world, new_case
 from linli.core.errors import Forbidden
 from linli.notices import services as notices
 from linli.opinions import services as opinions
+from linli.party import services as party
+from linli.party.models import PointRule
 from linli.portal.models import CorrectionRequest, ProxyLink
 from linli.registry.models import Household
 from linli.registry.services import resident_create
@@ -234,6 +236,26 @@ TABLE: list[Row] = [
     page("visits:plans", "/visits/plans/", READERS),
     page("visits:plan_set", "/visits/plans/{plan}/", SA, "POST", interval_days="14"),
     page("visits:diary", "/visits/diary/", READERS),
+    # party (党建): only the roles with the party capability (leaders and street admins)
+    page("party:home", "/party/", LEADERS),
+    page("party:organisations", "/party/organisations/", LEADERS),
+    page("party:organisation", "/party/organisations/{party_org}/", LEADERS),
+    page("party:members", "/party/members/", LEADERS),
+    page("party:members?format=xlsx", "/party/members/?format=xlsx", LEADERS),
+    page("party:member_new", "/party/members/new/", LEADERS),
+    page("party:member", "/party/members/{party_member}/", LEADERS),
+    page("party:appraisal", "/party/members/{party_member}/appraisal/", LEADERS),
+    page("party:pipeline", "/party/pipeline/", LEADERS),
+    page("party:applicant", "/party/pipeline/{party_applicant}/", LEADERS),
+    page("party:meetings", "/party/meetings/", LEADERS),
+    page("party:meeting", "/party/meetings/{party_meeting}/", LEADERS),
+    page("party:meeting_sheet", "/party/meetings/{party_meeting}/sheet.pdf", LEADERS),
+    page("party:meeting_photo", "/party/meetings/photos/{party_photo}/", LEADERS),
+    page("party:compliance", "/party/compliance/", LEADERS),
+    page("party:points", "/party/points/", LEADERS),
+    page("party:point_decide", "/party/points/{party_point}/decide/", LEADERS, "POST", approve="yes"),
+    # the sign-in page behind a meeting's QR: any signed-in user may open it; only the meeting's members sign
+    page("party_checkin", "/party-checkin/{party_code}/", ALL),
     page("visits:diary_edit", "/visits/diary/{diary}/", frozenset({"community_worker"})),
     # volunteers (community records: a grid worker's scope holds none of them)
     page("volunteers:list", "/volunteers/", READERS),
@@ -583,6 +605,88 @@ TABLE: list[Row] = [
     op("PATCH", "/api/v1/care-plans/{plan_id}", "/api/v1/care-plans/{plan}", SA, interval_days=14),
     op("POST", "/api/v1/pairings", "/api/v1/pairings", WRITERS, resident_id="{resident}", visitor="c01g01"),
     op("POST", "/api/v1/pairings/{pairing_id}/end", "/api/v1/pairings/{pairing}/end", WRITERS),
+    op("GET", "/api/v1/party-organisations", "/api/v1/party-organisations", LEADERS),
+    op(
+        "POST",
+        "/api/v1/party-organisations",
+        "/api/v1/party-organisations",
+        LEADERS,
+        name="新支部",
+        kind="branch",
+        area_path="S01/C01",
+    ),
+    op("GET", "/api/v1/party-members", "/api/v1/party-members", LEADERS),
+    op(
+        "POST",
+        "/api/v1/party-members",
+        "/api/v1/party-members",
+        LEADERS,
+        organisation_id="{party_org}",
+        joined_on="2001-07-01",
+        name="新党员",
+    ),
+    op("GET", "/api/v1/party-members/{member_id}", "/api/v1/party-members/{party_member}", LEADERS),
+    op(
+        "POST",
+        "/api/v1/party-members/{member_id}/transfer",
+        "/api/v1/party-members/{party_member}/transfer",
+        LEADERS,
+        direction="out",
+        date="2026-01-05",
+        outside_unit="外区某党委",
+    ),
+    op("GET", "/api/v1/party-applicants", "/api/v1/party-applicants", LEADERS),
+    op(
+        "POST",
+        "/api/v1/party-applicants",
+        "/api/v1/party-applicants",
+        LEADERS,
+        organisation_id="{party_org}",
+        applied_on="2025-01-01",
+        name="申请人",
+        birth_date="1995-01-01",
+    ),
+    op(
+        "POST",
+        "/api/v1/party-applicants/{applicant_id}/advance",
+        "/api/v1/party-applicants/{party_applicant}/advance",
+        LEADERS,
+        to_stage="activist",
+        date="2025-12-01",
+        resolution="支委会",
+    ),
+    op("GET", "/api/v1/party-meetings", "/api/v1/party-meetings", LEADERS),
+    op(
+        "POST",
+        "/api/v1/party-meetings",
+        "/api/v1/party-meetings",
+        LEADERS,
+        organisation_id="{party_org}",
+        kind="general",
+        held_on="2026-01-05",
+        place="会议室",
+        topic="学习",
+    ),
+    op("GET", "/api/v1/party-meetings/{meeting_id}", "/api/v1/party-meetings/{party_meeting}", LEADERS),
+    op(
+        "POST",
+        "/api/v1/party-meetings/{meeting_id}/attendance",
+        "/api/v1/party-meetings/{party_meeting}/attendance",
+        LEADERS,
+        items=[],
+    ),
+    op("GET", "/api/v1/party-compliance", "/api/v1/party-compliance", LEADERS),
+    op("GET", "/api/v1/party-points", "/api/v1/party-points", LEADERS),
+    op(
+        "POST",
+        "/api/v1/party-points",
+        "/api/v1/party-points",
+        LEADERS,
+        member_id="{party_member}",
+        rule="merit",
+        earned_on="2026-01-05",
+        reason="表彰",
+    ),
     op("GET", "/api/v1/diary", "/api/v1/diary", READERS),
     op("POST", "/api/v1/diary", "/api/v1/diary", WRITERS, text="巡查"),
     op("GET", "/api/v1/assessment-rounds", "/api/v1/assessment-rounds", LEADERS),
@@ -969,6 +1073,35 @@ def street(world, tmp_path) -> dict[str, Any]:
     )
     assessed = _assessment_objects(w, dept_case)
     survey_objects = _survey_objects(w, cw.house)
+    party_org = party.organisation_create(actor=None, name="第一党支部", kind="branch", area=w.c01)
+    party_member = party.member_create(
+        actor=None, organisation=party_org, resident=resident, joined_on=date(2000, 7, 1)
+    )
+    party_applicant = party.applicant_create(
+        actor=None,
+        organisation=party_org,
+        name="申请人",
+        birth_date=date(1990, 1, 1),
+        applied_on=date(2025, 1, 1),
+    )
+    party_meeting = party.meeting_create(
+        actor=None,
+        organisation=party_org,
+        kind="general",
+        held_on=date(2026, 1, 5),
+        place="会议室",
+        topic="学习",
+    )
+    party_photo = party.meeting_photo_add(
+        actor=None, meeting=party_meeting, upload=SimpleUploadedFile("m.png", PNG, content_type="image/png")
+    )
+    party_point = party.point_manual_create(
+        actor=None,
+        member=party_member,
+        rule=PointRule.objects.get(code="merit"),
+        earned_on=date(2026, 1, 5),
+        reason="表彰",
+    )
     vol = _volunteer_objects(w)
     tb = _time_bank(w, resident, duplicate)
     return {
@@ -978,6 +1111,13 @@ def street(world, tmp_path) -> dict[str, Any]:
         "proxy_link": proxy_link.pk,
         "correction": correction.pk,
         **tb,
+        "party_org": party_org.pk,
+        "party_member": party_member.pk,
+        "party_applicant": party_applicant.pk,
+        "party_meeting": party_meeting.pk,
+        "party_photo": party_photo.pk,
+        "party_point": party_point.pk,
+        "party_code": party_meeting.checkin_code,
         "new_id": make_id_number("19900101", 77),
         "case": dept_case.pk,
         "case_number": dept_case.number,

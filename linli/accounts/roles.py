@@ -33,6 +33,9 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.RUN_SURVEYS,
             Capability.KEEP_PARTNERS,
             Capability.MANAGE_VOLUNTEERS,
+            # The community's party secretary is usually its leader too (书记、主任一肩挑).
+            Capability.PARTY,
+            Capability.PARTY_MANAGE,
         }
     ),
     Role.COMMUNITY_WORKER: frozenset(

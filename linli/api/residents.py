@@ -138,8 +138,7 @@ def resident_page(
         qs = qs.filter(subtree_q([filters.grid.strip("/").upper()], "grid__path"))
     if filters.tag:
         tag = Q(tag__name=filters.tag) | Q(tag__code=filters.tag)
-        if not user.can(Capability.VIEW_SENSITIVE):
-            tag &= Q(tag__sensitive=False)
+        tag &= ~Tag.hidden_q(user, "tag__")
         # A subquery, not a join: no duplicate rows, so no DISTINCT over the whole match set.
         qs = qs.filter(pk__in=ResidentTag.objects.filter(tag).values("resident_id"))
     if filters.residence_type:
@@ -415,7 +414,7 @@ class TagIn(Schema):
 
 def _tag(user: User, name: str) -> Tag:
     tag = Tag.objects.filter(Q(name=name) | Q(code=name)).first()
-    if tag is None or (tag.sensitive and not user.can(Capability.VIEW_SENSITIVE)):
+    if tag is None or tag.hidden_from(user):
         raise DomainError(f"未知标签：{name}。", field="tag")
     return tag
 

@@ -11,6 +11,7 @@ from linli.api import (
     cases,
     core,
     opinions,
+    party,
     residents,
     surveys,
     timebank,
@@ -43,6 +44,7 @@ api.add_router("", surveys.router)
 api.add_router("", opinions.router)
 api.add_router("", volunteers.router)
 api.add_router("", timebank.router)
+api.add_router("", party.router)
 
 
 def _error(

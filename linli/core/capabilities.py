@@ -27,6 +27,9 @@ class Capability(StrEnum):
     DISPATCH = "dispatch"  # register, reject, dispatch, verify and follow up cases
     SUPERVISE = "supervise"  # approve case extensions, receive escalations
     CONFIGURE = "configure"  # case categories, departments, working calendar
+    # Party-building work (社区党建): membership and political status are sensitive personal data.
+    PARTY = "party"  # see party organisations, members, meetings, the pipeline and points in scope
+    PARTY_MANAGE = "party_manage"  # record them: members, transfers, meetings, pipeline steps, points
     # Deployment operator (部署运维): sees the audit entries that belong to no area — failed sign-ins
     # under unknown names, console backups and restores. Not a role: a flag on a person's account
     # (`linli user operator`), granted only at the console, on top of whatever role they hold.

@@ -93,7 +93,7 @@ class ResidentFilterForm(forms.Form):
         grids = Area.objects.visible_to(user).filter(kind=Area.Kind.GRID)
         grid_field.queryset = grids.order_by("path")
         tags = Tag.objects.order_by("group__order", "order")
-        tag_field.queryset = tags if user.can(Capability.VIEW_SENSITIVE) else tags.filter(sensitive=False)
+        tag_field.queryset = tags.exclude(Tag.hidden_q(user))
         if not user.can(Capability.REVEAL_PERSONAL):
             self.fields["q"].widget.attrs["placeholder"] = (
                 "姓名、拼音或首字母、证件号或电话后 4 位（或完整号码）、楼栋-房号"

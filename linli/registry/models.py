@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -193,6 +193,34 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @staticmethod
+    def hidden_q(user: Any, prefix: str = "") -> Q:
+        """The tags `user` may not see: sensitive ones without view_sensitive, and the party member tag
+        (党员: membership is political status) without the party capability. None (console): none hidden."""
+        from linli.core.capabilities import Capability
+
+        hidden = Q(**{f"{prefix}pk__in": []})
+        if user is None:
+            return hidden
+        if not user.can(Capability.VIEW_SENSITIVE):
+            hidden |= Q(**{f"{prefix}sensitive": True})
+        if not user.can(Capability.PARTY):
+            hidden |= Q(**{f"{prefix}code__in": sorted(PARTY_TAG_CODES)})
+        return hidden
+
+    def hidden_from(self, user: Any) -> bool:
+        from linli.core.capabilities import Capability
+
+        if user is None:
+            return False
+        return (self.sensitive and not user.can(Capability.VIEW_SENSITIVE)) or (
+            self.code in PARTY_TAG_CODES and not user.can(Capability.PARTY)
+        )
+
+
+# Tags that say someone is a party member: shown only to users with the party capability.
+PARTY_TAG_CODES = frozenset({"party_member"})
 
 
 class Resident(models.Model):

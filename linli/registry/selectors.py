@@ -301,7 +301,7 @@ def _name_contains(qs: QuerySet[Resident], q: str) -> QuerySet[Resident]:
 def _visible_tag_links(user: User) -> QuerySet[ResidentTag]:
     """Tag links `user` may see (sensitive tags only with view_sensitive), in display order."""
     links = ResidentTag.objects.order_by("tag__group__order", "tag__order")
-    return links if user.can(Capability.VIEW_SENSITIVE) else links.filter(tag__sensitive=False)
+    return links.exclude(Tag.hidden_q(user, "tag__"))
 
 
 def with_visible_tags(qs: QuerySet[Resident], user: User) -> QuerySet[Resident]:
@@ -387,11 +387,7 @@ def present(resident: Resident, user: User, *, reveal: bool = False) -> Resident
         )
     links = getattr(resident, "visible_tag_links", None)
     if links is None:
-        links = [
-            link
-            for link in resident.tag_links.select_related("tag")
-            if user.can(Capability.VIEW_SENSITIVE) or not link.tag.sensitive
-        ]
+        links = [link for link in resident.tag_links.select_related("tag") if not link.tag.hidden_from(user)]
     return ResidentView(
         resident=resident,
         id_number=resident.id_number if reveal else mask_id(resident.id_number),
@@ -439,9 +435,7 @@ TAG_KEYS = {"tags", "tags_added", "tags_removed"}
 
 def hidden_tag_names(user: User) -> frozenset[str]:
     """Names of the tags `user` may not see (empty for roles with view_sensitive)."""
-    if user.can(Capability.VIEW_SENSITIVE):
-        return frozenset()
-    return frozenset(Tag.objects.filter(sensitive=True).values_list("name", flat=True))
+    return frozenset(Tag.objects.filter(Tag.hidden_q(user)).values_list("name", flat=True))
 
 
 def describe_changes(
@@ -495,8 +489,7 @@ def population_counts(user: User, *, area: str = "") -> tuple[list[PopulationRow
     if area:
         under = Area.objects.filter(subtree_q([area.strip("/").upper()])).values("pk")
         residents, links = residents.filter(grid__in=under), links.filter(resident__grid__in=under)
-    if not user.can(Capability.VIEW_SENSITIVE):
-        links = links.exclude(tag__sensitive=True)
+    links = links.exclude(Tag.hidden_q(user, "tag__"))
     # COUNT(*), not COUNT(id): PostgreSQL can then answer from the (grid, status, residence_type) index alone.
     by_type = list(residents.order_by().values_list("grid_id", "residence_type").annotate(n=Count("*")))
     by_tag = list(links.order_by().values_list("resident__grid_id", "tag_id").annotate(n=Count("*")))

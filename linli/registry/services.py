@@ -781,7 +781,7 @@ def resident_merge(
 
 
 def _check_tags(actor: User | None, tags: Iterable[Tag]) -> None:
-    if actor is not None and not actor.can(Capability.VIEW_SENSITIVE) and any(t.sensitive for t in tags):
+    if any(t.hidden_from(actor) for t in tags):
         raise DomainError("您无权设置敏感标签。", field="tags")
 
 
@@ -794,9 +794,8 @@ def resident_set_tags(*, actor: User | None, resident: Resident, tags: Iterable[
         raise DomainError("该记录已合并到其他居民，请修改合并后的居民。", field="tags")
     wanted = set(tags)
     _check_tags(actor, wanted)
-    sees_sensitive = actor is None or actor.can(Capability.VIEW_SENSITIVE)
     current = {link.tag: link for link in resident.tag_links.select_related("tag")}
-    manageable = {t for t in current if sees_sensitive or not t.sensitive}
+    manageable = {t for t in current if not t.hidden_from(actor)}
     removed = manageable - wanted
     added = wanted - set(current)
     if not removed and not added:
@@ -812,8 +811,7 @@ def resident_set_tags(*, actor: User | None, resident: Resident, tags: Iterable[
 
 def _visible_tags(actor: User | None, resident: Resident) -> set[Tag]:
     links = resident.tag_links.select_related("tag")
-    sees_sensitive = actor is None or actor.can(Capability.VIEW_SENSITIVE)
-    return {link.tag for link in links if sees_sensitive or not link.tag.sensitive}
+    return {link.tag for link in links if not link.tag.hidden_from(actor)}
 
 
 def resident_tag_add(*, actor: User | None, resident: Resident, tag: Tag) -> dict[str, list[str]]:

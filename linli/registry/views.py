@@ -3,6 +3,7 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 from django import forms
@@ -119,6 +120,12 @@ def _resident(request: HttpRequest, pk: int) -> Resident:
     return get_object_or_404(qs, pk=pk)
 
 
+def _without_party(user: User, changes: dict[str, Any]) -> dict[str, Any]:
+    if user.can(Capability.PARTY) or "political_status" not in changes:
+        return changes
+    return {k: v for k, v in changes.items() if k != "political_status"}
+
+
 @login_required
 def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
@@ -134,8 +141,9 @@ def resident_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .order_by("pk")
         if resident.household_id
         else [],
+        "can_party": user.can(Capability.PARTY),
         "history": [
-            (h, describe_changes(h.changes, hidden))
+            (h, describe_changes(_without_party(user, h.changes), hidden))
             for h in ResidentChange.objects.visible_to(user)
             .filter(resident=resident)
             .order_by("-at", "-id")[:50]
@@ -270,16 +278,24 @@ def place_fields(request: HttpRequest) -> HttpResponse:
     return render(request, "registry/_place.html", {"place": form})
 
 
+def _resident_form(user: User, *args: Any, **kwargs: Any) -> ResidentForm:
+    """Political status (政治面貌) says who is a party member: only users with `party` see or set it."""
+    form = ResidentForm(*args, **kwargs)
+    if not user.can(Capability.PARTY):
+        form.fields.pop("political_status", None)
+    return form
+
+
 @login_required
 def resident_new(request: HttpRequest) -> HttpResponseBase:
     """登记居民: the person, then where they live; a new house or household is created on the way."""
     user = _keeper(request)
     place_url = reverse("registry:place")
     if request.method != "POST":
-        form = ResidentForm()
+        form = _resident_form(user)
         place = PlaceForm(initial=_place_initial(request), user=user, place_url=place_url)
         return render(request, "registry/resident_new.html", {"form": form, "place": place})
-    form = ResidentForm(request.POST)
+    form = _resident_form(user, request.POST)
     place = PlaceForm(request.POST, user=user, place_url=place_url)
     if form.is_valid() and place.is_valid():
         data = form.cleaned_data
@@ -320,9 +336,11 @@ def resident_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
     initial = {f: getattr(resident, f) for f in ResidentForm.base_fields}
     if request.method != "POST":
         return render(
-            request, "registry/resident_edit.html", {"r": resident, "form": ResidentForm(initial=initial)}
+            request,
+            "registry/resident_edit.html",
+            {"r": resident, "form": _resident_form(user, initial=initial)},
         )
-    form = ResidentForm(request.POST, initial=initial)
+    form = _resident_form(user, request.POST, initial=initial)
     if form.is_valid():
         try:
             changed = services.resident_update(actor=user, resident=resident, **form.cleaned_data)
@@ -487,14 +505,13 @@ def resident_tags(request: HttpRequest, pk: int) -> HttpResponseBase:
 def _visible_tag(user: User, raw: str) -> Tag | None:
     if not raw.isdigit():
         return None
-    tags = Tag.objects.all() if user.can(Capability.VIEW_SENSITIVE) else Tag.objects.filter(sensitive=False)
+    tags = Tag.objects.exclude(Tag.hidden_q(user))
     return tags.filter(pk=int(raw)).first()
 
 
 def _tag_choices(user: User, resident: Resident) -> list[Tag]:
     tags = Tag.objects.order_by("group__order", "order")
-    if not user.can(Capability.VIEW_SENSITIVE):
-        tags = tags.filter(sensitive=False)
+    tags = tags.exclude(Tag.hidden_q(user))
     return list(tags.exclude(pk__in=resident.tag_links.values("tag_id")))
 
 

@@ -16,7 +16,7 @@ from linli.core.permissions import require, require_path_in_scope
 from linli.core.scoping import subtree_q
 from linli.core.xlsx import open_workbook
 from linli.registry.idnumber import mask_id, mask_phone
-from linli.registry.models import Gender, ResidenceType, Resident, ResidentTag
+from linli.registry.models import Gender, ResidenceType, Resident, ResidentTag, Tag
 from linli.transfers.ledger import RESIDENT_COLUMNS
 
 if TYPE_CHECKING:
@@ -81,7 +81,10 @@ def export_residents(
     if reveal and actor is not None and not actor.can(Capability.REVEAL_PERSONAL):
         raise Forbidden("您无权导出完整的身份证号和电话。")
     keys = parse_columns(columns)
-    sees_sensitive = actor is None or actor.can(Capability.VIEW_SENSITIVE)
+    if actor is not None and not actor.can(Capability.PARTY):
+        # Political status says who is a party member: only users with `party` export it.
+        keys = [k for k in keys if k != "political_status"]
+    hidden_tags = frozenset(Tag.objects.filter(Tag.hidden_q(actor)).values_list("pk", flat=True))
     qs: QuerySet[Resident] = Resident.objects.all() if actor is None else Resident.objects.visible_to(actor)
     qs = qs.filter(subtree_q([a.path for a in areas], "grid__path"))
     if refine is not None:
@@ -93,7 +96,7 @@ def export_residents(
     for col, key in enumerate(keys):
         sheet.write_string(0, col, TITLES[key], bold)
     count = 0
-    for count, row in enumerate(ledger_rows(qs, reveal=reveal, sensitive_tags=sees_sensitive), start=1):
+    for count, row in enumerate(ledger_rows(qs, reveal=reveal, hidden_tags=hidden_tags), start=1):
         for col, key in enumerate(keys):
             sheet.write_string(count, col, row[key])
     workbook.close()
@@ -136,23 +139,27 @@ VALUE_FIELDS = (
 CHUNK = 2000
 
 
-def ledger_rows(qs: QuerySet[Resident], *, reveal: bool, sensitive_tags: bool) -> Iterator[dict[str, str]]:
+def ledger_rows(
+    qs: QuerySet[Resident], *, reveal: bool, hidden_tags: frozenset[int] = frozenset()
+) -> Iterator[dict[str, str]]:
     """The residents of `qs`, in its order, as ledger cells by column key (masked unless `reveal`)."""
     chunk: list[tuple[Any, ...]] = []
     for values in qs.values_list(*VALUE_FIELDS).iterator(chunk_size=CHUNK):
         chunk.append(values)
         if len(chunk) == CHUNK:
-            yield from _cells(chunk, reveal, sensitive_tags)
+            yield from _cells(chunk, reveal, hidden_tags)
             chunk = []
-    yield from _cells(chunk, reveal, sensitive_tags)
+    yield from _cells(chunk, reveal, hidden_tags)
 
 
-def _cells(chunk: list[tuple[Any, ...]], reveal: bool, sensitive_tags: bool) -> Iterator[dict[str, str]]:
+def _cells(
+    chunk: list[tuple[Any, ...]], reveal: bool, hidden_tags: frozenset[int]
+) -> Iterator[dict[str, str]]:
     if not chunk:
         return
     links = ResidentTag.objects.filter(resident_id__in=[v[0] for v in chunk])
-    if not sensitive_tags:
-        links = links.filter(tag__sensitive=False)
+    if hidden_tags:
+        links = links.exclude(tag_id__in=hidden_tags)
     tags: dict[int, list[str]] = {}
     for rid, name in links.order_by("tag__group__order", "tag__order").values_list(
         "resident_id", "tag__name"

@@ -33,13 +33,12 @@ TARGET_STATES = {
 def reason_text(reasons: list[str], user: User | None, tags: dict[str, Tag] | None = None) -> str:
     """Why someone must be visited, naming sensitive tags (低保 …) only to users who may see them."""
     tags = tags if tags is not None else {t.code: t for t in Tag.objects.all()}
-    may_see = user is None or user.can(Capability.VIEW_SENSITIVE)
     names = []
     for code in reasons:
         if code == PERSON_REASON:
             names.append("个人关怀计划")
         elif (tag := tags.get(code)) is not None:
-            names.append(tag.name if may_see or not tag.sensitive else "重点关怀")
+            names.append("重点关怀" if tag.hidden_from(user) else tag.name)
     return "、".join(dict.fromkeys(names))
 
 

@@ -416,9 +416,7 @@ def plan_list(request: HttpRequest) -> HttpResponseBase:
         .select_related("area", "tag", "resident")
         .order_by("resident", "area__path", "tag__order")
     )
-    hidden = (
-        set() if user.can(Capability.VIEW_SENSITIVE) else {t.pk for t in Tag.objects.filter(sensitive=True)}
-    )
+    hidden = set(Tag.objects.filter(Tag.hidden_q(user)).values_list("pk", flat=True))
     shown = [p for p in plans if p.tag_id not in hidden]
     Area.qualify(p.area for p in shown)
     context = {
