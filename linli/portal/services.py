@@ -550,18 +550,24 @@ def case_file(
     return case
 
 
+def _audit_acting_for(who: Any, case: Case, **changes: Any) -> None:
+    """A resident acting for a relative leaves an audit entry naming both (their own acts are in the case's
+    history already)."""
+    if who.for_relative:
+        audit_record(
+            actor=None,
+            action=Action.UPDATE,
+            obj=case,
+            changes=who.audit_changes(**changes),
+            actor_label=who.label,
+        )
+
+
 def case_verdict(*, session: PortalSession, case: Case, solved: bool, note: str = "") -> Case:
     who = acting(session)
     with transaction.atomic():
         moved = cases.resident_verdict(case=case, solved=solved, note=note, label=who.label)
-        if who.for_relative:
-            audit_record(
-                actor=None,
-                action=Action.UPDATE,
-                obj=moved,
-                changes=who.audit_changes(solved=solved),
-                actor_label=who.label,
-            )
+        _audit_acting_for(who, moved, solved=solved)
         _tell_principal(who, f"{'确认已解决' if solved else '反映未解决'}（工单 {moved.number}）")
     return moved
 
@@ -570,14 +576,7 @@ def case_rate(*, session: PortalSession, case: Case, satisfaction: str, note: st
     who = acting(session)
     with transaction.atomic():
         moved = cases.resident_rate(case=case, satisfaction=satisfaction, note=note, label=who.label)
-        if who.for_relative:
-            audit_record(
-                actor=None,
-                action=Action.UPDATE,
-                obj=moved,
-                changes=who.audit_changes(satisfaction=satisfaction),
-                actor_label=who.label,
-            )
+        _audit_acting_for(who, moved, satisfaction=satisfaction)
         _tell_principal(who, f"评价了工单 {moved.number}")
     return moved
 
