@@ -22,6 +22,27 @@ def _quick_password_hashing(settings) -> None:
     settings.PASSWORD_HASHERS = ["linli.accounts.hashers.QuickArgon2PasswordHasher"]
 
 
+# Data the migrations seed (RunPython). A transactional test (live_server, transactional_db) ends by flushing
+# every table, so the next one would find these gone; they are put back before each such test.
+MIGRATION_SEEDS = [
+    ("linli.volunteers.migrations.0002_default_skills", "add"),
+    ("linli.party.migrations.0002_seed_meeting_and_point_rules", "seed"),
+]
+
+
+@pytest.fixture(autouse=True)
+def _migration_seeds_after_a_flush(request) -> None:
+    if not {"transactional_db", "live_server"} & set(request.fixturenames):
+        return
+    from importlib import import_module
+
+    from django.apps import apps
+
+    request.getfixturevalue("transactional_db")
+    for module, function in MIGRATION_SEEDS:
+        getattr(import_module(module), function)(apps, None)
+
+
 @pytest.fixture(autouse=True)
 def sms_outbox(settings):
     """Text messages stay in memory during tests: `sms_outbox` is the list of what was sent."""

@@ -4,7 +4,6 @@ are (a unit already registered under the same name in the community is updated).
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -65,24 +64,14 @@ class ImportSummary:
 
 
 def read_rows(path: Path) -> list[list[str]]:
-    if path.suffix.lower() == ".csv":
-        raw = path.read_bytes()
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = raw.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise DomainError("CSV 文件编码无法识别（请存为 UTF-8 或 GBK）。")
-        return [[c.strip() for c in row] for row in csv.reader(text.splitlines())]
-    from linli.transfers.xlsx import XlsxError, read_first_sheet
+    """The first sheet's rows as text, read by the registry import's reader (the same encodings, and the same
+    bounds on hostile files: zip bombs, endless lines, cells over the field limit, time)."""
+    from linli.transfers.ledger import iter_cells
 
-    try:
-        rows, _ = read_first_sheet(path)
-        return [["" if c is None else str(c).strip() for c in row] for row in rows]
-    except XlsxError as exc:
-        raise DomainError(str(exc)) from exc
+    rows, total = iter_cells(path)
+    if total > MAX_ROWS + 1:
+        raise DomainError(f"一次最多导入 {MAX_ROWS} 个单位。")
+    return [["" if c is None else str(c).strip() for c in row] for row in rows]
 
 
 def import_partners(*, actor: User | None, area: Area, path: Path, dry_run: bool = False) -> ImportSummary:

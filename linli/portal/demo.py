@@ -49,7 +49,9 @@ def build_demo_portal(*, street: Area, seed: int) -> int:
         status=ResidentStatus.ACTIVE,
         house__isnull=False,
     ).order_by("id")
-    adults = list(people.filter(birth_date__range=_born_between(today, 55, 30))[:400])
+    in_age = people.filter(birth_date__range=_born_between(today, 55, 30))
+    # People already in a household, when the demo registry has households: a new one would lack its 户主.
+    adults = list(in_age.filter(household__isnull=False)[:400]) or list(in_age[:400])
     if len(adults) < 2:
         return 0
     agent = rng.choice(adults)
@@ -95,15 +97,19 @@ def build_demo_portal(*, street: Area, seed: int) -> int:
 
 
 def _household(resident: Resident) -> None:
-    """The demo registry has houses but no households: the people of the resident's house become one,
-    headed by the resident, so the portal has a household to show."""
+    """The resident's household as the registry keeps it: the house's own household when it has one (the demo
+    registry makes one per house, headed by its 户主), else a new one headed by the resident."""
     if resident.household_id is not None or resident.house is None:
         return
-    household = Household.objects.create(house=resident.house, number=f"D{resident.house_id}", head=resident)
+    household = Household.objects.filter(house=resident.house).order_by("pk").first()
+    if household is None:
+        household = Household.objects.create(
+            house=resident.house, number=f"D{resident.house_id}", head=resident
+        )
+        Resident.objects.filter(pk=resident.pk).update(relation_to_head="户主")
     Resident.objects.filter(
         house=resident.house, status=ResidentStatus.ACTIVE, household__isnull=True
     ).update(household=household)
-    Resident.objects.filter(pk=resident.pk).update(relation_to_head="本人")
     resident.household = household
 
 
