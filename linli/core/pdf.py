@@ -144,11 +144,9 @@ class Document(FPDF):
         caption: str = "",
     ) -> None:
         """A QR code of `data` (size in mm), by default at the right margin of the current line."""
-        import segno
+        from linli.core import qr
 
-        buf = io.BytesIO()
-        segno.make(data, error="m").save(buf, kind="png", scale=8, border=2)
-        buf.seek(0)
+        buf = io.BytesIO(qr.png(data, scale=8))
         if y is None and self.get_y() + size + 8 > self.page_break_trigger:
             self.add_page()
         x = self.w - self.r_margin - size if x is None else x
