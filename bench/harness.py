@@ -123,7 +123,7 @@ def ledger_rows() -> list[list[str]]:
     from linli.registry.models import Resident
     from linli.transfers.export import COLUMNS, ledger_rows
 
-    cells = ledger_rows(Resident.objects.order_by("pk"), reveal=True, sensitive_tags=True)
+    cells = ledger_rows(Resident.objects.order_by("pk"), reveal=True)
     return [[row[k] for k in COLUMNS] for row in cells]
 
 
