@@ -198,6 +198,10 @@ class ModuleConfig(AppConfig):
     access_sections: Sequence[Section] = ()
     # Cards on the residents' portal home page (see PortalCard).
     portal_cards: Sequence[PortalCard] = ()
+    # Other ways to sign in at an activity with its place QR code, offered on the volunteers' public
+    # sign-in page (/v/checkin/<token>/): each a function(token) -> (label, url). The residents' portal
+    # offers its own page there, because its session cookie never reaches /v/.
+    checkin_links: Sequence[Callable[[str], tuple[str, str]]] = ()
     # The module's figures on the dashboards, the map and the community profile.
     dashboard: DashboardFigures | None = None
 
@@ -248,6 +252,11 @@ def portal_cards(resident: Any) -> list[tuple[PortalCard, dict[str, Any]]]:
     """Every module's portal cards that have something for `resident`, with their contexts."""
     cards = sorted((c for config in module_configs() for c in config.portal_cards), key=lambda c: c.order)
     return [(card, context) for card in cards if (context := card.context(resident)) is not None]
+
+
+def checkin_links(token: str) -> list[tuple[str, str]]:
+    """(label, url) of every module's other way to sign in at the activity whose place code is `token`."""
+    return [link(token) for config in module_configs() for link in config.checkin_links]
 
 
 def linked_from(user: Any, obj: Any) -> list[SearchHit]:

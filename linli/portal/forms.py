@@ -1,13 +1,17 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
+from django.utils import timezone
 
 from linli.areas.models import Area
 from linli.cases.forms import leaf_categories
 from linli.cases.models import Category
 from linli.portal.models import CorrectionRequest
+from linli.timebank.models import NeedKind, PayFrom
+from linli.volunteers.models import AVAILABILITY_CHOICES, Skill
 
 
 class SignInForm(forms.Form):
@@ -111,3 +115,66 @@ class ResolveForm(forms.Form):
 
     class Meta:
         model = CorrectionRequest
+
+
+class VolunteerJoinForm(forms.Form):
+    """Registering as a volunteer from the portal: the name, identity number and phone come from the
+    registry (the sign-in proved them); the resident says what they can do and when."""
+
+    skills = forms.ModelMultipleChoiceField(
+        queryset=Skill.objects.all(), label="服务技能", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    preferences = forms.CharField(label="服务意向", max_length=200, required=False)
+    availability = forms.MultipleChoiceField(
+        choices=AVAILABILITY_CHOICES, label="可服务时间", required=False, widget=forms.CheckboxSelectMultiple
+    )
+    photo_consent = forms.BooleanField(label="同意在宣传中使用服务照片", required=False)
+    agree = forms.BooleanField(
+        label="我同意社区保存我的登记信息和服务记录，用于志愿服务管理和出具证明",
+        error_messages={"required": "请阅读并勾选同意。"},
+    )
+
+
+class HelpForm(forms.Form):
+    """Asking for help (互助需求) from the portal: what, when, how long, where; paid from one's own or
+    the household's time-bank account."""
+
+    need = forms.ChoiceField(label="需要哪类帮助", choices=NeedKind.choices, widget=forms.RadioSelect)
+    title = forms.CharField(
+        label="需要什么帮助", max_length=100, error_messages={"required": "请写明需要什么帮助。"}
+    )
+    description = forms.CharField(
+        label="说明（可不填）", max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    wanted_at = forms.DateTimeField(
+        label="需要的时间",
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(format="%Y-%m-%dT%H:%M", attrs={"type": "datetime-local"}),
+        error_messages={"required": "请填写需要服务的时间。", "invalid": "请填写需要服务的时间。"},
+    )
+    estimated_minutes = forms.TypedChoiceField(
+        label="大约多久",
+        coerce=int,
+        choices=[
+            (30, "半小时"),
+            (60, "1 小时"),
+            (90, "1 个半小时"),
+            (120, "2 小时"),
+            (180, "3 小时"),
+            (240, "4 小时"),
+        ],
+        initial=60,
+    )
+    place = forms.CharField(label="地点（可不填，默认在家）", max_length=200, required=False)
+    pay_from = forms.ChoiceField(
+        label="用哪个账户的时间支付",
+        choices=[(PayFrom.REQUESTER, "本人账户"), (PayFrom.HOUSEHOLD, "家庭户账户")],
+        initial=PayFrom.REQUESTER,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and "wanted_at" not in self.initial:
+            tomorrow = timezone.localtime() + timedelta(days=1)
+            self.initial["wanted_at"] = tomorrow.replace(hour=9, minute=0, second=0, microsecond=0)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from linli.portal import views
+from linli.portal import views, volunteer_views
 
 app_name = "portal"
 
@@ -25,4 +25,16 @@ urlpatterns = [
     path("relatives/", views.relatives, name="relatives"),
     path("relatives/<int:pk>/end/", views.relative_end, name="relative_end"),
     path("act-for/", views.act_for, name="act_for"),
+]
+
+urlpatterns += [
+    path("volunteer/", volunteer_views.volunteer, name="volunteer"),
+    path("volunteer/join/", volunteer_views.volunteer_join, name="volunteer_join"),
+    path("volunteer/activities/<int:pk>/signup/", volunteer_views.activity_signup, name="activity_signup"),
+    path("volunteer/bookings/<int:pk>/cancel/", volunteer_views.booking_cancel, name="booking_cancel"),
+    path("volunteer/checkin/<str:token>/", volunteer_views.checkin, name="volunteer_checkin"),
+    path("volunteer/proofs/<int:pk>/", volunteer_views.proof_download, name="proof"),
+    path("time-bank/", volunteer_views.time_bank, name="time_bank"),
+    path("time-bank/help/", volunteer_views.help_new, name="help_new"),
+    path("time-bank/help/<int:pk>/", volunteer_views.help_detail, name="help"),
 ]

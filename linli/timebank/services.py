@@ -55,6 +55,9 @@ if TYPE_CHECKING:
 
 SYSTEM_LABEL = "系统"
 MAX_TRANSFER_MINUTES = 100 * 60  # one transfer, at most 100 hours: a typo guard, far above any limit
+# Requests a resident may have waiting (open or matched) when they ask themselves: the board is the
+# community's, and a flood from one phone would bury the others.
+RESIDENT_OPEN_REQUESTS = 5
 
 
 def _label(actor: User | None) -> str:
@@ -578,11 +581,13 @@ def ledger_problems() -> list[str]:
 # --- help requests --------------------------------------------------------------------------------
 
 
-def _event(request: HelpRequest, actor: User | None, before: str, after: str, note: str = "") -> None:
+def _event(
+    request: HelpRequest, actor: User | None, before: str, after: str, note: str = "", *, label: str = ""
+) -> None:
     HelpRequestEvent.objects.create(
         request=request,
         actor=actor if actor is not None and actor.pk else None,
-        actor_label=_label(actor),
+        actor_label=label or _label(actor),
         from_status=before,
         to_status=after,
         note=note[:300],
@@ -652,14 +657,6 @@ def help_request_create(
     """Record a need of a resident as a help request (互助需求), linked to the visit or case it came from."""
     require(actor, Capability.WRITE)
     require_path_in_scope(actor, resident.grid.path)
-    if resident.status != ResidentStatus.ACTIVE:
-        raise DomainError(f"{resident.name}已{resident.get_status_display()}。", field="resident")
-    if need not in NeedKind.values:
-        raise DomainError("请选择需求类别。", field="need")
-    if pay_from not in (PayFrom.REQUESTER, PayFrom.HOUSEHOLD, PayFrom.POOL):
-        raise DomainError("请选择支付方式。", field="pay_from")
-    if pay_from == PayFrom.HOUSEHOLD and not resident.household_id:
-        raise DomainError(f"{resident.name}没有登记家庭户，不能由家庭户账户支付。", field="pay_from")
     if visit is not None:
         require_path_in_scope(actor, visit.grid.path)
         household_ok = visit.household_id is not None and visit.household_id == resident.household_id
@@ -669,6 +666,90 @@ def help_request_create(
         require_path_in_scope(actor, case.area.path)
         if case.resident_id not in (None, resident.pk):
             raise DomainError("所选诉求不是这位居民的。", field="case")
+    return _help_request_write(
+        actor=actor,
+        label=_label(actor),
+        resident=resident,
+        need=need,
+        title=title,
+        wanted_at=wanted_at,
+        estimated_minutes=estimated_minutes,
+        description=description,
+        place=place,
+        skill=skill,
+        pay_from=pay_from,
+        visit=visit,
+        case=case,
+    )
+
+
+def help_request_ask(
+    *,
+    resident: Resident,
+    label: str,
+    need: str,
+    title: str,
+    wanted_at: Any,
+    estimated_minutes: Any,
+    description: str = "",
+    place: str = "",
+    pay_from: str = PayFrom.REQUESTER,
+    audit_changes: dict[str, Any] | None = None,
+) -> HelpRequest:
+    """A resident asks for help themselves (or a relative asks for them) — no account: the caller has
+    proved who they are (the residents' portal) and names them in `label` ("居民 王芳（代 李秀英）"), which
+    the request's history and the audit entry carry, with `audit_changes` (who acted for whom). The request
+    then waits on the community's board like one recorded by staff. A resident pays from their own or
+    their household's account; the pool is the community leader's to choose."""
+    if pay_from not in (PayFrom.REQUESTER, PayFrom.HOUSEHOLD):
+        raise DomainError("请选择由本人账户或家庭户账户支付。", field="pay_from")
+    open_now = HelpRequest.objects.filter(
+        resident=resident, status__in=(HelpStatus.OPEN, HelpStatus.MATCHED)
+    ).count()
+    if open_now >= RESIDENT_OPEN_REQUESTS:
+        raise DomainError(
+            f"您已有 {open_now} 项互助需求在办理，请等社区安排后再提交。", code="throttled", field="title"
+        )
+    return _help_request_write(
+        actor=None,
+        label=clean_text(label, field="label", label="提交人", required=True, limit=100),
+        resident=resident,
+        need=need,
+        title=title,
+        wanted_at=wanted_at,
+        estimated_minutes=estimated_minutes,
+        description=description,
+        place=place,
+        pay_from=pay_from,
+        audit_changes=audit_changes,
+    )
+
+
+def _help_request_write(
+    *,
+    actor: User | None,
+    label: str,
+    resident: Resident,
+    need: str,
+    title: str,
+    wanted_at: Any,
+    estimated_minutes: Any,
+    description: str = "",
+    place: str = "",
+    skill: Skill | None = None,
+    pay_from: str = PayFrom.REQUESTER,
+    visit: Visit | None = None,
+    case: Case | None = None,
+    audit_changes: dict[str, Any] | None = None,
+) -> HelpRequest:
+    if resident.status != ResidentStatus.ACTIVE:
+        raise DomainError(f"{resident.name}已{resident.get_status_display()}。", field="resident")
+    if need not in NeedKind.values:
+        raise DomainError("请选择需求类别。", field="need")
+    if pay_from not in (PayFrom.REQUESTER, PayFrom.HOUSEHOLD, PayFrom.POOL):
+        raise DomainError("请选择支付方式。", field="pay_from")
+    if pay_from == PayFrom.HOUSEHOLD and not resident.household_id:
+        raise DomainError(f"{resident.name}没有登记家庭户，不能由家庭户账户支付。", field="pay_from")
     when = _wanted_at(wanted_at)
     estimate = _estimate(estimated_minutes)
     title = clean_text(title, field="title", label="需求标题", required=True, limit=100)
@@ -692,7 +773,7 @@ def help_request_create(
             created_by=actor if actor is not None and actor.pk else None,
         )
         origin = "走访" if visit else "诉求" if case else ""
-        _event(request, actor, "", HelpStatus.OPEN, f"由{origin}转来" if origin else "")
+        _event(request, actor, "", HelpStatus.OPEN, f"由{origin}转来" if origin else "", label=label)
         audit_record(
             actor=actor,
             action=Action.CREATE,
@@ -704,7 +785,9 @@ def help_request_create(
                 "estimated_minutes": estimate,
                 **({"visit": visit.pk} if visit else {}),
                 **({"case": case.number} if case else {}),
+                **(audit_changes or {}),
             },
+            actor_label=None if actor is not None and actor.pk else label,
         )
     return request
 

@@ -8,11 +8,9 @@ further tries (the residents' tracking bucket), so the pair cannot be guessed.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,15 +20,13 @@ from linli.core.context import current_origin
 from linli.core.errors import DomainError, NotFound
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest
+from linli.core.modules import checkin_links
 from linli.registry import normalise
-from linli.volunteers import services
+from linli.volunteers import selectors, services
 from linli.volunteers.forms import IdentifyForm, JoinForm
 from linli.volunteers.models import (
-    HOLDING_STATUSES,
     Activity,
-    ActivityStatus,
     Proof,
-    RecordStatus,
     ServiceRecord,
     SignMethod,
     Volunteer,
@@ -103,25 +99,8 @@ def card(request: HttpRequest, token: str) -> HttpResponseBase:
         except DomainError as exc:
             messages.error(request, exc.message)
         return redirect("volunteers_public:card", token)
-    now = timezone.now()
-    mine = list(
-        ServiceRecord.objects.filter(volunteer=volunteer, activity__ends_at__gte=now - timedelta(days=1))
-        .exclude(status=RecordStatus.CANCELLED)
-        .select_related("activity")
-        .order_by("activity__starts_at")[:20]
-    )
-    booked = {r.activity_id for r in mine}
-    open_activities = (
-        Activity.objects.filter(
-            community=volunteer.community_id,
-            status=ActivityStatus.PUBLISHED,
-            starts_at__gte=now,
-            starts_at__lt=now + timedelta(days=30),
-        )
-        .exclude(pk__in=booked)
-        .annotate(taken=Count("records", filter=Q(records__status__in=HOLDING_STATUSES)))
-        .order_by("starts_at")[:20]
-    )
+    mine = selectors.own_bookings(volunteer)
+    open_activities = selectors.open_activities(volunteer, exclude={r.activity_id for r in mine})
     minutes, count = services.confirmed_minutes(volunteer)
     return render(
         request,
@@ -200,7 +179,14 @@ def checkin(request: HttpRequest, token: str) -> HttpResponseBase:
     return render(
         request,
         "volunteers/public/checkin.html",
-        {"a": activity, "v": volunteer, "record": record, "form": form, "now": timezone.now()},
+        {
+            "a": activity,
+            "v": volunteer,
+            "record": record,
+            "form": form,
+            "now": timezone.now(),
+            "elsewhere": checkin_links(token) if volunteer is None else [],
+        },
         status=400 if form is not None and form.errors else 200,
     )
 

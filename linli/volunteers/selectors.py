@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import CharField, Count, Q, QuerySet, Sum
 from django.db.models.functions import Cast, Substr
+from django.utils import timezone
 
 from linli.areas.models import Area
 from linli.core.masking import mask_id, mask_phone
@@ -17,6 +18,9 @@ from linli.registry import normalise
 from linli.registry.models import Resident, ResidentStatus
 from linli.registry.selectors import VISIBLE_DIGITS, DigitQuery, pinyin_terms, prefix, query_kind
 from linli.volunteers.models import (
+    HOLDING_STATUSES,
+    Activity,
+    ActivityStatus,
     RecordStatus,
     ServiceRecord,
     Team,
@@ -316,3 +320,39 @@ def pending_count(user: User) -> int:
     if not user.can(Capability.MANAGE_VOLUNTEERS):
         return 0
     return Volunteer.objects.visible_to(user).filter(status=VolunteerStatus.APPLIED).count()
+
+
+# --- the volunteer's own view (the card link, the residents' portal) ------------------------------
+
+OPEN_DAYS = 30  # how far ahead a volunteer sees open activities to sign up for
+
+
+def own_bookings(volunteer: Volunteer, *, limit: int = 20) -> list[ServiceRecord]:
+    """The volunteer's bookings from yesterday on (not cancelled), soonest first."""
+    return list(
+        ServiceRecord.objects.filter(
+            volunteer=volunteer, activity__ends_at__gte=timezone.now() - timedelta(days=1)
+        )
+        .exclude(status=RecordStatus.CANCELLED)
+        .select_related("activity")
+        .order_by("activity__starts_at")[:limit]
+    )
+
+
+def open_activities(
+    volunteer: Volunteer, *, exclude: set[int] | None = None, limit: int = 20
+) -> QuerySet[Activity]:
+    """Published activities of the volunteer's community starting in the next OPEN_DAYS days, with the
+    places taken (`taken`), leaving out those in `exclude` (already booked)."""
+    now = timezone.now()
+    return (
+        Activity.objects.filter(
+            community=volunteer.community_id,
+            status=ActivityStatus.PUBLISHED,
+            starts_at__gte=now,
+            starts_at__lt=now + timedelta(days=OPEN_DAYS),
+        )
+        .exclude(pk__in=exclude or set())
+        .annotate(taken=Count("records", filter=Q(records__status__in=HOLDING_STATUSES)))
+        .order_by("starts_at")[:limit]
+    )
