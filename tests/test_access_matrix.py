@@ -391,6 +391,15 @@ TABLE: list[Row] = [
     page("portal:relatives", "/portal/relatives/", NONE),
     page("portal:relative_end", "/portal/relatives/{proxy_link}/end/", NONE, "POST"),
     page("portal:act_for", "/portal/act-for/", NONE, "POST", link="{proxy_link}"),
+    page("portal:volunteer", "/portal/volunteer/", NONE),
+    page("portal:volunteer_join", "/portal/volunteer/join/", NONE),
+    page("portal:activity_signup", "/portal/volunteer/activities/{activity}/signup/", NONE, "POST"),
+    page("portal:booking_cancel", "/portal/volunteer/bookings/{record}/cancel/", NONE, "POST"),
+    page("portal:volunteer_checkin", "/portal/volunteer/checkin/{checkin_token}/", NONE),
+    page("portal:proof", "/portal/volunteer/proofs/{proof}/", NONE),
+    page("portal:time_bank", "/portal/time-bank/", NONE),
+    page("portal:help_new", "/portal/time-bank/help/", NONE),
+    page("portal:help", "/portal/time-bank/help/{help_request}/", NONE),
     # the staff side of the portal: residents' correction requests and 代办 links, in scope
     page("portal_admin:requests", "/portal-admin/", READERS),
     page(

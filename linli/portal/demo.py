@@ -2,12 +2,14 @@
 anyone can sign in at /portal/ with the code from var/sms-outbox.log (`linli portal demo-residents` lists
 their names and identity numbers). The first may act for the second, an elderly relative (an approved
 代办 link); the first has a closed case to rate and one filed in the portal; the third has asked for a
-correction, which waits in the grid worker's to-do."""
+correction, which waits in the grid worker's to-do. The first also volunteers in their community: a few
+confirmed services (credited to the time bank), a proof of service, a booking for the coming days; and
+their elderly relative has asked for help (through them, as 代办)."""
 
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -16,10 +18,11 @@ from linli.areas.models import Area, GridAssignment
 from linli.cases import services as cases
 from linli.cases.models import Category, Channel
 from linli.core.demo import DemoContext
+from linli.core.errors import DomainError
 from linli.portal.models import CorrectionRequest, LinkStatus, PortalFiling, ProxyLink
 from linli.registry.models import Household, Resident, ResidentStatus
 
-DEMO_AFTER = ("areas", "registry", "cases", "visits")
+DEMO_AFTER = ("areas", "registry", "cases", "visits", "volunteers", "timebank")
 DEMO_PHONES = ("19900000001", "19900000002", "19900000003")
 LABEL = "居民端演示"
 
@@ -93,6 +96,7 @@ def build_demo_portal(*, street: Area, seed: int) -> int:
     )
     if category is not None:
         _cases_for(agent, category)
+    _volunteering_for(agent, principal, rng)
     return len(chosen)
 
 
@@ -152,3 +156,102 @@ def _cases_for(agent: Resident, category: Category) -> None:
         reporter_phone=agent.phone,
     )
     PortalFiling.objects.create(case=filed, principal=agent, agent=agent)
+
+
+def _volunteering_for(agent: Resident, principal: Resident, rng: random.Random) -> None:
+    """The first demo resident's volunteering, so the portal's pages are not empty: registered in their
+    community (or their existing registration, given the demo phone), four confirmed services of the last
+    three months credited to the time bank, a proof for them, a booking for an activity of the coming days,
+    and a help request of their elderly relative asked through them (代办)."""
+    from linli.timebank import services as bank
+    from linli.volunteers import services as volunteering
+    from linli.volunteers.models import (
+        Activity,
+        ActivityStatus,
+        RecordStatus,
+        ServiceRecord,
+        SignMethod,
+        Volunteer,
+        VolunteerStatus,
+    )
+
+    community = bank.community_of(agent.grid)
+    volunteer = Volunteer.objects.filter(community=community, id_number=agent.id_number).first()
+    if volunteer is None:
+        volunteer = volunteering.volunteer_register(
+            actor=None,
+            community=community,
+            name=agent.name,
+            id_number=agent.id_number,
+            phone=agent.phone,
+            preferences="助老、环境整治",
+            availability=["sat_am", "sun_am"],
+        )
+    Volunteer.objects.filter(pk=volunteer.pk).update(
+        phone=agent.phone, phone_reversed=agent.phone[::-1], status=VolunteerStatus.ACTIVE, resident=agent
+    )
+    volunteer.refresh_from_db()
+    now = timezone.now()
+    booked = set(ServiceRecord.objects.filter(volunteer=volunteer).values_list("activity_id", flat=True))
+    past = list(
+        Activity.objects.filter(
+            community=community,
+            status=ActivityStatus.CONFIRMED,
+            ends_at__gte=now - timedelta(days=90),
+            ends_at__lt=now - timedelta(days=1),
+        )
+        .exclude(pk__in=booked)
+        .order_by("starts_at")
+    )
+    taken: list[Activity] = []
+    for a in rng.sample(past, len(past)):
+        if len(taken) == 4:
+            break
+        if any(a.starts_at < b.ends_at and b.starts_at < a.ends_at for b in taken):
+            continue
+        taken.append(a)
+    for a in sorted(taken, key=lambda x: x.starts_at):
+        signed_in, signed_out = a.starts_at + timedelta(minutes=rng.randint(-10, 5)), a.ends_at
+        record = ServiceRecord.objects.create(
+            volunteer=volunteer,
+            activity=a,
+            community=community,
+            grid=volunteer.grid,
+            team=a.team,
+            day=timezone.localdate(a.starts_at),
+            booked_at=a.created_at + timedelta(days=1),
+            status=RecordStatus.CONFIRMED,
+            signed_in_at=signed_in,
+            signed_out_at=signed_out,
+            sign_in_method=SignMethod.QR,
+            sign_out_method=SignMethod.QR,
+            minutes=volunteering.counted_minutes(a, signed_in, signed_out),
+            confirmed_at=a.confirmed_at or a.ends_at,
+        )
+        bank.service_credit(record=record)
+    if taken:
+        days = [timezone.localdate(a.starts_at) for a in taken]
+        volunteering.proof_issue(
+            actor=None, volunteer=volunteer, period_start=min(days), period_end=max(days), purpose="单位评优"
+        )
+    upcoming = Activity.objects.filter(
+        community=community, status=ActivityStatus.PUBLISHED, starts_at__gte=now + timedelta(hours=2)
+    ).order_by("starts_at")[:10]
+    for a in upcoming:
+        try:
+            volunteering.activity_sign_up(volunteer=volunteer, activity=a)
+        except DomainError:
+            continue  # full, or at the same time as another booking
+        break
+    label = f"居民 {agent.name}（代 {principal.name}）"
+    wanted = (now + timedelta(days=3)).replace(hour=9, minute=0, second=0, microsecond=0)
+    bank.help_request_ask(
+        resident=principal,
+        label=label,
+        need="hospital",
+        title="陪同去医院复查",
+        wanted_at=wanted,
+        estimated_minutes=180,
+        place="区人民医院",
+        audit_changes={"agent": agent.pk, "principal": principal.pk, "portal": True},
+    )

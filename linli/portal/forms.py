@@ -61,6 +61,9 @@ class CaseForm(forms.Form):
     address = forms.CharField(
         label="地点", max_length=200, required=False, help_text="如 锦绣路 8 号楼 2 单元门口"
     )
+    # Set by the map pick (WGS-84); checked again by the cases service.
+    latitude = forms.CharField(required=False, widget=forms.HiddenInput)
+    longitude = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

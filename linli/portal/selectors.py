@@ -9,7 +9,8 @@ from typing import Any
 
 from django.db.models import Max, Q
 
-from linli.areas.models import GridAssignment
+from linli.areas.geometry import contains_point
+from linli.areas.models import Area, GridAssignment
 from linli.cases.models import Case, CaseEvent, CasePhoto
 from linli.core.masking import mask_id, mask_phone
 from linli.portal.models import CorrectionRequest, LinkStatus, ProxyLink
@@ -145,3 +146,39 @@ def open_corrections_count(user: Any) -> int:
 
 def open_links_count(user: Any) -> int:
     return ProxyLink.objects.visible_to(user).filter(status=LinkStatus.REQUESTED).count()
+
+
+# --- the map pick when filing a case -----------------------------------------------------------------
+
+
+def _street_path(resident: Resident) -> str:
+    """The resident's street (the grid's path without its community and grid parts)."""
+    parts = resident.grid.path.split("/")
+    return "/".join(parts[:-2]) if len(parts) > 2 else resident.grid.path
+
+
+def _drawn_areas(resident: Resident) -> Any:
+    return (
+        Area.objects.filter(
+            path__startswith=_street_path(resident) + "/",
+            kind__in=(Area.Kind.COMMUNITY, Area.Kind.GRID),
+            boundary__isnull=False,
+        )
+        .only("pk", "path", "name", "kind", "boundary")
+        .order_by("path")
+    )
+
+
+def map_areas(resident: Resident) -> list[dict[str, Any]]:
+    """The boundaries of the resident's street's communities and grids, for the map pick to draw."""
+    return [{"kind": a.kind, "name": a.name, "boundary": a.boundary} for a in _drawn_areas(resident)]
+
+
+def community_at(resident: Resident, lat: float, lng: float) -> Area | None:
+    """The community of the resident's street whose boundary holds the point (or whose grid does)."""
+    for area in _drawn_areas(resident).order_by("-depth", "path"):
+        if contains_point(area.boundary, lng, lat):
+            if area.kind == Area.Kind.COMMUNITY:
+                return area
+            return Area.objects.filter(kind=Area.Kind.COMMUNITY, path__in=area.ancestor_paths()).first()
+    return None

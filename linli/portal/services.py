@@ -35,7 +35,7 @@ from linli.core.audit import Action, audit_record
 from linli.core.context import current_origin
 from linli.core.errors import DomainError, NotFound
 from linli.core.permissions import require, require_path_in_scope
-from linli.core.validation import check_photo
+from linli.core.validation import check_photo, lat_lng
 from linli.core.validation import clean_text as _text
 from linli.portal.models import (
     CorrectionRequest,
@@ -503,9 +503,13 @@ def case_file(
     community: Any = None,
     photos: Sequence[UploadedFile] = (),
     attributes: dict[str, Any] | None = None,
+    latitude: Any = None,
+    longitude: Any = None,
 ) -> Case:
     """File a case from the portal: at the resident's home (their house in the registry, so it is routed
-    to their grid at once) or at an address in a community. Photos are checked by their bytes."""
+    to their grid at once) or at an address in a community, optionally with the point picked on the map
+    (the cases service places it in the community's grid holding that point). Photos are checked by their
+    bytes."""
     who = acting(session)
     principal = who.principal
     if len(photos) > MAX_PHOTOS:
@@ -523,7 +527,8 @@ def case_file(
             raise DomainError("请选择所在社区。", field="community")
         if not _text(address, field="address", label="地点", limit=200):
             raise DomainError("请填写地点。", field="address")
-        place = {"area": community, "address": address}
+        lat, lng = lat_lng(latitude or None, longitude or None)
+        place = {"area": community, "address": address, "latitude": lat, "longitude": lng}
     case = cases.case_create(
         actor=None,
         actor_label=who.label,

@@ -252,6 +252,8 @@ def case_new(request: HttpRequest, session: PortalSession) -> HttpResponse:
                 community=data["community"],
                 photos=request.FILES.getlist("photos"),
                 attributes=answers,
+                latitude=data["latitude"],
+                longitude=data["longitude"],
             )
         except DomainError as exc:
             add_domain_error(form, exc)
@@ -260,6 +262,31 @@ def case_new(request: HttpRequest, session: PortalSession) -> HttpResponse:
             return redirect("portal:case", number=case.number)
     context = _context(request, session, form=form, home=who.principal.house, max_photos=services.MAX_PHOTOS)
     return render(request, "portal/case_new.html", context, status=400 if form.errors else 200)
+
+
+@resident_required
+def map_areas(request: HttpRequest, session: PortalSession) -> JsonResponse:
+    """The boundaries the map pick draws: the communities and grids of the resident's street (public
+    geography, nothing personal)."""
+    return JsonResponse({"areas": selectors.map_areas(services.acting(session).principal)})
+
+
+@resident_required
+def map_locate(request: HttpRequest, session: PortalSession) -> JsonResponse:
+    """Which community of the resident's street holds the picked point (?lat=&lng=): the form selects it;
+    the case is then placed in the grid at that point by the cases service."""
+    try:
+        lat, lng = float(request.GET.get("lat", "")), float(request.GET.get("lng", ""))
+    except ValueError:
+        return JsonResponse({"error": "请提供经纬度。"}, status=400)
+    if not (-90 <= lat <= 90 and -180 <= lng <= 180):
+        return JsonResponse({"error": "经纬度超出范围。"}, status=400)
+    found = selectors.community_at(services.acting(session).principal, lat, lng)
+    if found is None:
+        return JsonResponse(
+            {"area": None, "message": "该位置不在本街道已落图的社区内，请选择社区并填写地点。"}
+        )
+    return JsonResponse({"area": found.pk, "name": found.name})
 
 
 def _case(session: PortalSession, number: str) -> Case:

@@ -1,5 +1,6 @@
-// The map picker in a form: a click sets the hidden latitude/longitude (WGS-84) and asks the server which
-// grid holds the point (dashboards:locate); that grid is chosen in the form's area select.
+// The map picker in a form (templates/core/_map_picker.html): a click sets the hidden latitude/longitude
+// (WGS-84) and asks the server which area holds the point (data-locate: dashboards:locate for staff,
+// portal:map_locate for residents); that area is chosen in the form's select named by data-area-field.
 (function () {
   "use strict";
   document.addEventListener("DOMContentLoaded", function () {
@@ -28,10 +29,13 @@
         put(w[0], w[1]);
         form.querySelector('[name="latitude"]').value = w[0];
         form.querySelector('[name="longitude"]').value = w[1];
+        // data-check: a control to tick once a point is picked (the portal's "在别处" choice).
+        var tick = node.getAttribute("data-check") && form.querySelector(node.getAttribute("data-check"));
+        if (tick) { tick.checked = true; }
         fetch(node.getAttribute("data-locate") + "?lat=" + w[0] + "&lng=" + w[1], { credentials: "same-origin" })
           .then(function (r) { return r.json(); })
           .then(function (found) {
-            var select = form.querySelector('select[name="area"]');
+            var select = form.querySelector('select[name="' + (node.getAttribute("data-area-field") || "area") + '"]');
             if (found.area && select && select.querySelector('option[value="' + found.area + '"]')) {
               if (select.value !== String(found.area)) {
                 // A building or room typed for the old grid would not be in the new one.
