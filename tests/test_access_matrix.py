@@ -383,6 +383,8 @@ TABLE: list[Row] = [
     page("portal:grid_worker", "/portal/grid-worker/", NONE),
     page("portal:cases", "/portal/cases/", NONE),
     page("portal:case_new", "/portal/cases/new/", NONE),
+    page("portal:map_areas", "/portal/map/areas/", NONE),
+    page("portal:map_locate", "/portal/map/locate/?lat=36.61&lng=117.01", NONE),
     page("portal:case", "/portal/cases/{case_number}/", NONE),
     page("portal:case_verdict", "/portal/cases/{case_number}/verdict/", NONE, "POST", solved="1"),
     page("portal:case_rate", "/portal/cases/{case_number}/rate/", NONE, "POST", satisfaction="satisfied"),

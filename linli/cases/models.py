@@ -374,6 +374,9 @@ class Case(models.Model):
             # The list's filters by channel and by overdue / red card: their counts are read from these
             # alone (a street's 100,000 cases on SQLite: 150–190 ms reading the table → a few ms).
             models.Index(fields=["channel", "area"], name="case_channel_area_idx"),
+            # The residents' portal: "my cases" are the cases reported with the phone the sign-in proved,
+            # wherever they are (a sequential scan of the table otherwise; see docs/portal.md).
+            models.Index(fields=["reporter_phone"], name="case_reporter_phone_idx"),
             models.Index(fields=["overdue_since", "status", "area"], name="case_overdue_list_idx"),
             models.Index(fields=["escalation_level", "status", "area"], name="case_escalation_list_idx"),
         ]

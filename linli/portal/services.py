@@ -467,19 +467,14 @@ def correction_resolve(
 
 
 def my_cases(principal: Resident) -> QuerySet[Case]:
-    """The cases that are this resident's: filed in the portal for them, or filed elsewhere (the hall, the
-    hotline, /track/new/) at their building with their phone — the phone they proved by the sign-in code,
-    the same proof /track/ asks for. A case reported with that phone somewhere else (a street lamp) is
-    followed by its tracking number on /track/: the case table has no index on the phone, and scanning a
-    street's 100,000 cases on every page would cost about a second. Both parts read an index (the building
-    one: SQLite's statistics make it pass over the house and resident indexes, mostly empty)."""
+    """The cases that are this resident's: filed in the portal for them, or reported elsewhere (the hall, the
+    hotline, /track/new/) with their phone — the phone they proved by the sign-in code, the same proof
+    /track/ asks for — wherever the case is (their building, a street lamp). Both parts read an index
+    (`case_reporter_phone_idx`: without it the phone lookup scanned the case table)."""
     ids = set(PortalFiling.objects.filter(principal=principal).order_by().values_list("case_id", flat=True))
-    house = principal.house
-    if principal.phone and house is not None:
+    if principal.phone:
         ids.update(
-            Case.objects.filter(building_id=house.building_id, reporter_phone=principal.phone)
-            .order_by()
-            .values_list("pk", flat=True)
+            Case.objects.filter(reporter_phone=principal.phone).order_by().values_list("pk", flat=True)
         )
     return Case.objects.filter(pk__in=sorted(ids))
 
@@ -527,7 +522,10 @@ def case_file(
             raise DomainError("请选择所在社区。", field="community")
         if not _text(address, field="address", label="地点", limit=200):
             raise DomainError("请填写地点。", field="address")
-        lat, lng = lat_lng(latitude or None, longitude or None)
+        try:
+            lat, lng = lat_lng(latitude or None, longitude or None)
+        except DomainError as exc:  # the point comes from the map, not a field the resident sees
+            raise DomainError(f"地图选点无效：{exc.message}", field="address") from exc
         place = {"area": community, "address": address, "latitude": lat, "longitude": lng}
     case = cases.case_create(
         actor=None,

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from linli.core import pdf
 from linli.core.errors import DomainError, NotFound
 from linli.core.forms import add_domain_error
 from linli.portal import services, volunteering
@@ -142,7 +143,8 @@ def proof_download(request: HttpRequest, session: PortalSession, pk: int) -> Htt
     proof = _own_or_404(volunteering.own_proof, session.resident, pk)
     volunteering.proof_downloaded(session=session, proof=proof)
     verify = request.build_absolute_uri(reverse("volunteers_public:verify", args=[proof.verify_token]))
-    return proof_pdf.response(proof, verify_url=verify)
+    # A download (attachment): on a phone the file lands where the resident can keep and send it.
+    return pdf.response(proof_pdf.document(proof, verify_url=verify), f"{proof.number}.pdf", inline=False)
 
 
 # --- time bank ----------------------------------------------------------------------------------------

@@ -67,7 +67,7 @@ def test_the_point_picked_chooses_the_community_and_the_grid(pw, portal_client):
         },
     )
     assert r.status_code == 400
-    assert "纬度" in r.content.decode()
+    assert "地图选点无效：纬度超出范围" in r.content.decode()
     assert not Case.objects.filter(title="坏坐标").exists()
 
 

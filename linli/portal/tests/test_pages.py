@@ -407,7 +407,7 @@ def test_a_session_ends_when_the_resident_leaves_the_registry(pw, portal_client)
     assert r["Location"].startswith("/portal/signin/")
 
 
-def test_my_cases_include_those_filed_at_the_hall_at_my_building_with_my_phone(pw, portal_client):
+def test_my_cases_include_those_reported_with_my_phone_anywhere(pw, portal_client):
     def hall(title: str, phone: str, **place) -> Case:
         return cases.case_create(
             actor=pw.w.c01_worker,
@@ -420,7 +420,12 @@ def test_my_cases_include_those_filed_at_the_hall_at_my_building_with_my_phone(p
         )
 
     mine = hall("大厅登记的我的诉求", pw.fang.phone, house=pw.cw.house)
+    lamp = hall("二网格路灯不亮", pw.fang.phone, area=pw.w.c01_g02)
     neighbours = hall("同楼邻居的诉求", "13700000001", house=pw.cw.house)
-    page = portal_client(pw.fang).get("/portal/cases/").content.decode()
+    client = portal_client(pw.fang)
+    page = client.get("/portal/cases/").content.decode()
     assert mine.title in page
+    assert lamp.title in page
     assert neighbours.title not in page
+    assert client.get(f"/portal/cases/{lamp.number}/").status_code == 200
+    assert client.get(f"/portal/cases/{neighbours.number}/").status_code == 404

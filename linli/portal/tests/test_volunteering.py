@@ -199,7 +199,9 @@ def test_sign_in_and_out_at_the_place_then_hours_balance_and_proof(pw, portal_cl
     r = client.get(f"/portal/volunteer/proofs/{proof.pk}/")
     assert r.status_code == 200
     assert r["Content-Type"] == "application/pdf"
-    assert b"".join(r.streaming_content if r.streaming else [r.content]).startswith(b"%PDF")
+    assert r.content.startswith(b"%PDF")
+    assert r["Content-Disposition"].startswith("attachment")
+    assert proof.number in r["Content-Disposition"]
     assert AuditEntry.objects.filter(
         object_type="volunteers.proof", action="export", actor_label="居民 王芳"
     ).exists()
