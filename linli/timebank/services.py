@@ -701,6 +701,7 @@ def help_request_ask(
     the request's history and the audit entry carry, with `audit_changes` (who acted for whom). The request
     then waits on the community's board like one recorded by staff. A resident pays from their own or
     their household's account; the pool is the community leader's to choose."""
+    label = clean_text(label, field="label", label="提交人", required=True, limit=100)
     if pay_from not in (PayFrom.REQUESTER, PayFrom.HOUSEHOLD):
         raise DomainError("请选择由本人账户或家庭户账户支付。", field="pay_from")
     open_now = HelpRequest.objects.filter(
@@ -712,7 +713,7 @@ def help_request_ask(
         )
     return _help_request_write(
         actor=None,
-        label=clean_text(label, field="label", label="提交人", required=True, limit=100),
+        label=label,
         resident=resident,
         need=need,
         title=title,
@@ -722,6 +723,7 @@ def help_request_ask(
         place=place,
         pay_from=pay_from,
         audit_changes=audit_changes,
+        audit_label=label,
     )
 
 
@@ -741,6 +743,7 @@ def _help_request_write(
     visit: Visit | None = None,
     case: Case | None = None,
     audit_changes: dict[str, Any] | None = None,
+    audit_label: str | None = None,
 ) -> HelpRequest:
     if resident.status != ResidentStatus.ACTIVE:
         raise DomainError(f"{resident.name}已{resident.get_status_display()}。", field="resident")
@@ -787,7 +790,7 @@ def _help_request_write(
                 **({"case": case.number} if case else {}),
                 **(audit_changes or {}),
             },
-            actor_label=None if actor is not None and actor.pk else label,
+            actor_label=audit_label,
         )
     return request
 
