@@ -124,6 +124,10 @@ def test_sign_in_with_the_code_file_with_a_photo_and_rate_on_a_phone(live_portal
         "/portal/cases/new/",
         "/portal/relatives/",
         "/portal/grid-worker/",
+        "/portal/volunteer/",
+        "/portal/volunteer/join/",
+        "/portal/time-bank/",
+        "/portal/time-bank/help/",
     ):
         narrow.goto(f"{base}{path}")
         expect(narrow.locator("h1")).to_be_visible()
