@@ -325,7 +325,13 @@ def test_no_volunteering_or_time_bank_url_reaches_another_residents(pw, portal_c
     assert his_record.status == RecordStatus.CONFIRMED
     my_record.refresh_from_db()
     assert my_record.status == RecordStatus.BOOKED
-    for url in ("/portal/", "/portal/volunteer/", "/portal/time-bank/", "/portal/time-bank/help/"):
+    for url in (
+        "/portal/",
+        "/portal/volunteer/",
+        "/portal/time-bank/",
+        "/portal/time-bank/help/",
+        f"/portal/volunteer/checkin/{activity.checkin_token}/",  # his activity: her own state only
+    ):
         page = client.get(url).content.decode()
         for secret in ("赵强", "修水龙头", his_proof.number, his.id_number, his.phone):
             assert secret not in page, (url, secret)
