@@ -443,8 +443,11 @@ def dashboard_pages(admin: Any, *, limit_fns: tuple[Callable[[], Any], ...]) -> 
     """The dashboard pages (linli.dashboards) as a street admin gets them, through the whole Django stack.
 
     "warm": read again between writes (the figures are kept until the next write, see
-    dashboards.selectors); "cold": the first read after a write (the cache emptied before each).
-    Against PAGE_LIMIT_MS and against the raw SQL of the two aggregates the pages are built on."""
+    dashboards.selectors); "cold": the first read after a real write (a note on a case through
+    `cases.services.case_comment`, which moves the stamp as any service write does), so the figures are
+    counted again as they would be on a busy street; "cleared": the first read with the cache emptied
+    (no figures kept for anyone). Against PAGE_LIMIT_MS and, as ratios, against the raw SQL of the two
+    aggregates the pages are built on, measured in the same run (the machine's load moves both alike)."""
     from django.core.cache import cache
     from django.test import Client
 
@@ -460,9 +463,19 @@ def dashboard_pages(admin: Any, *, limit_fns: tuple[Callable[[], Any], ...]) -> 
         for fn in limit_fns:
             fn()
 
+    from linli.cases.models import Case
+    from linli.cases.services import case_comment
+
+    noted = (
+        Case.objects.filter(status="handling").order_by("pk").first() or Case.objects.order_by("pk").first()
+    )
+
+    def write() -> None:
+        case_comment(actor=admin, case=noted, note="基准测试：写入后首次读取")
+
     limit()
     base = [timed(limit)[0] * 1000 for _ in range(10)]
-    pages: dict[str, Any] = {}
+    pages: dict[str, Any] = {"load_avg_1m": round(os.getloadavg()[0], 2)}
     for name, url in (
         ("home", "/"),
         ("dashboard", "/dashboard/"),
@@ -472,20 +485,28 @@ def dashboard_pages(admin: Any, *, limit_fns: tuple[Callable[[], Any], ...]) -> 
     ):
         get(url)
         warm = [timed(lambda u=url: get(u))[0] * 1000 for _ in range(30)]  # type: ignore[misc]
-        cold = []
+        cold, cleared, limits = [], [], []
         for _ in range(8):
-            cache.clear()
+            write()
             cold.append(timed(lambda u=url: get(u))[0] * 1000)  # type: ignore[misc]
+            cache.clear()
+            cleared.append(timed(lambda u=url: get(u))[0] * 1000)  # type: ignore[misc]
+            limits.append(timed(limit)[0] * 1000)  # interleaved: the same moment's load
+        raw = pct(base + limits, 50)
         pages[name] = {
             "url": url,
             "warm_p50_ms": round(pct(warm, 50), 1),
             "warm_p95_ms": round(pct(warm, 95), 1),
             "cold_p50_ms": round(pct(cold, 50), 1),
             "cold_p95_ms": round(pct(cold, 95), 1),
+            "cleared_p50_ms": round(pct(cleared, 50), 1),
             "limit_ms": PAGE_LIMIT_MS,
             "warm_within_limit": pct(warm, 95) <= PAGE_LIMIT_MS,
             "cold_within_limit": pct(cold, 95) <= PAGE_LIMIT_MS,
-            "raw_sql_p50_ms": round(pct(base, 50), 1),
+            "raw_sql_p50_ms": round(raw, 1),
+            # Against the raw SQL of the aggregates, measured in the same run: < 1 is faster than counting.
+            "warm_ratio": round(pct(warm, 50) / max(raw, 1e-6), 2),
+            "cold_ratio": round(pct(cold, 50) / max(raw, 1e-6), 2),
         }
     # The global search (issue #18 item 6: p95 ≤ 50 ms), warm only: it keeps nothing between reads.
     for name, query in (("search_name", "王"), ("search_initials", "wxm"), ("search_case", "2026")):

@@ -36,3 +36,8 @@ class PartyConfig(ModuleConfig):
         section(r"^/party/", Capability.PARTY),
         section(r"^/api/v1/party-", Capability.PARTY),
     )
+
+    def search(self, user: Any, query: str) -> list[Any]:
+        from linli.party.search_hits import hits
+
+        return hits(user, query)

@@ -285,6 +285,11 @@ class Resident(models.Model):
             # Lists by grid and status; with the residence type, population counts read the index alone.
             models.Index(fields=["grid", "status", "residence_type"], name="resident_grid_status_type_idx"),
             models.Index(fields=["birth_date"], name="resident_birth_idx"),
+            # The dashboards' age pyramid (registry.dashboard.age_bands) counts from this index alone,
+            # not from the wide rows (a full table scan was the registry's slowest cold figure).
+            models.Index(
+                fields=["status", "grid", "gender", "birth_date"], name="resident_status_grid_age_idx"
+            ),
             # Pinyin and initials prefixes, with the grid so a scoped count never reads the table, and
             # each beside the other: the overlap of the two (see selectors.pinyin_page) is counted from
             # the narrower range ("zh": 2,800 initials entries, not 37,000 pinyin ones: 4.8 → 0.5 ms).

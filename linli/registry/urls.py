@@ -9,8 +9,10 @@ urlpatterns = [
     path("residents/", views.resident_list, name="residents"),
     path("residents/new/", views.resident_new, name="resident_new"),
     path("residents/export/", views.resident_export, name="export"),
+    path("residents/ledger.pdf", views.resident_ledger_pdf, name="ledger_pdf"),
     path("residents/<int:pk>/", views.resident_detail, name="resident"),
     path("residents/<int:pk>/reveal/", views.resident_reveal, name="reveal"),
+    path("residents/<int:pk>/card.pdf", views.resident_card, name="card"),
     path("residents/<int:pk>/edit/", views.resident_edit, name="resident_edit"),
     path("residents/<int:pk>/move/", views.resident_move_view, name="resident_move"),
     path(

@@ -15,7 +15,7 @@ from django.http import FileResponse, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from linli.accounts.models import User
 from linli.accounts.roles import Capability
@@ -40,6 +40,7 @@ from linli.registry.models import House, Household, Resident, ResidentChange, Ta
 from linli.registry.selectors import (
     PinyinResults,
     describe_changes,
+    digit_query,
     hidden_tag_names,
     present,
     search,
@@ -175,6 +176,65 @@ def resident_reveal(request: HttpRequest, pk: int) -> HttpResponse:
     except DomainError as exc:
         raise PermissionDenied(exc.message) from exc
     return render(request, "registry/resident_detail.html#personal", {"r": view, "can_reveal": True})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def resident_card(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """居民信息卡 (A4 PDF): GET prints it masked, as the page shows it; POST with reveal=1 prints the full
+    numbers for users who may reveal (audited as a reveal and as a print)."""
+    from linli.core import pdf
+    from linli.registry.printing import resident_card as card
+
+    user = acting_user(request)
+    resident = _resident(request, pk)
+    reveal = request.method == "POST" and request.POST.get("reveal") == "1"
+    try:
+        doc = card(user, resident, reveal=reveal)
+    except DomainError as exc:
+        raise PermissionDenied(exc.message) from exc
+    return pdf.response(doc, f"居民信息卡-{resident.name}.pdf")
+
+
+@login_required
+def resident_ledger_pdf(request: HttpRequest) -> HttpResponseBase:
+    """人口台账 in the inspection layout (A4 landscape PDF) for the list's filters: the same queryset
+    as the list, masked; needs EXPORT; audited. A refused digit search or too long a ledger goes back to
+    the list with the reason."""
+    from linli.core import pdf
+    from linli.registry.printing import ledger
+
+    user = acting_user(request)
+    if not user.can(Capability.EXPORT):
+        raise PermissionDenied("您没有导出台账的权限。")
+    form = ResidentFilterForm(request.GET or None, user=user)
+    filtered = form.is_bound and form.is_valid()
+    listing = f"{reverse('registry:residents')}?{request.GET.urlencode()}"
+    if filtered and _refused_search(user, form) is not None:
+        return redirect(listing)
+    qs = Resident.objects.visible_to(user)
+    residents = form.apply(qs) if filtered else _active(qs)
+    described = "，".join(
+        f"{form.fields[name].label}：{_shown(form, name)}"
+        for name in form.fields
+        if name != "sort" and filtered and form.cleaned_data.get(name)
+    )
+    try:
+        doc = ledger(user, residents, filters=described)
+    except DomainError as exc:
+        messages.error(request, exc.message)
+        return redirect(listing)
+    return pdf.response(doc, f"人口台账-{timezone.localtime():%Y%m%d}.pdf")
+
+
+def _shown(form: ResidentFilterForm, name: str) -> str:
+    """A filter's value as the form shows it (a choice's label, a grid's name)."""
+    value = form.cleaned_data.get(name)
+    if name == "q" and (digits := digit_query(str(value))) is not None:
+        return digits.masked()  # no more of a number than the mask shows, on paper or in the audit log
+    field = form.fields[name]
+    choices = dict(getattr(field, "choices", []) or [])
+    return str(choices.get(value, value))
 
 
 @login_required

@@ -49,3 +49,8 @@ class VisitsConfig(ModuleConfig):
         section(r"^/api/v1/pairings(/|$)"),
         section(r"^/api/v1/diary(/|$)"),
     )
+
+    def search(self, user: Any, query: str) -> list[Any]:
+        from linli.visits.search_hits import hits
+
+        return hits(user, query) if user.can(Capability.READ_SCOPE) else []

@@ -9,6 +9,7 @@ urlpatterns = [
     path("new/", views.visit_new, name="new"),
     path("log/", views.visit_list, name="list"),
     path("<int:pk>/", views.visit_detail, name="detail"),
+    path("<int:pk>/print/", views.visit_print, name="print"),
     path("<int:pk>/case/", views.visit_to_case, name="to_case"),
     path("photos/<int:pk>/", views.photo, name="photo"),
     path("targets/", views.target_list, name="targets"),

@@ -187,6 +187,17 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "visits/visit_detail.html", _detail_context(user, visit, NeedToCaseForm()))
 
 
+@login_required
+def visit_print(request: HttpRequest, pk: int) -> HttpResponse:
+    """走访记录 on paper (A4 PDF, core.pdf): the visit as its page shows it; printing is audited."""
+    from linli.core import pdf
+    from linli.visits.printing import visit_record
+
+    user = acting_user(request)
+    visit = _visit(user, pk)
+    return pdf.response(visit_record(user, visit), f"走访记录-{visit.visited_on:%Y%m%d}-{visit.pk}.pdf")
+
+
 def _detail_context(user: User, visit: Visit, form: NeedToCaseForm) -> dict[str, Any]:
     return {
         "visit": visit,

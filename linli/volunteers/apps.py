@@ -29,3 +29,8 @@ class VolunteersConfig(ModuleConfig):
         section(r"^/api/v1/volunteer"),  # volunteers, volunteer-activities, volunteer-teams
         section(r"^/api/v1/service-records(/|$)"),
     )
+
+    def search(self, user: Any, query: str) -> list[Any]:
+        from linli.volunteers.search_hits import hits
+
+        return hits(user, query)

@@ -181,17 +181,3 @@ def test_an_edit_without_a_new_row_still_moves_the_figures(world):
         actor=world.street_admin, resident=resident, effective_date=timezone.localdate(), destination="外区"
     )
     assert figure(world.street_admin, "在册人口") == 0
-
-
-def test_a_case_prints_as_a_form_with_its_history_and_a_masked_phone(world, client: Client):
-    cw = build_case_world(world)
-    case = new_case(cw, title="井盖松动", reporter_phone="13812345678")
-    client.force_login(world.grid_worker_c01_g01)
-    response = client.get(f"/cases/{case.pk}/print/")
-    assert response["Content-Type"] == "application/pdf"
-    pages = pdfcheck.read(response.content)
-    assert "诉求工单" in pages.text
-    assert "井盖松动" in pages.text
-    assert "办理经过" in pages.text
-    assert "13812345678" not in pages.text
-    assert pdfcheck.glyphs_drawn(pages)
