@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from playwright.sync_api import expect
 
+from linli.cases.services import case_create, category_create
 from linli.registry.services import house_create, resident_create
 from linli.volunteers import services
 from linli.volunteers.models import Activity
@@ -112,8 +113,39 @@ def test_balance_on_the_volunteer_page_and_help_request_from_a_visit(live, page_
     assert_fits_screen(phone)
     _shot(phone, "volunteers-balance-375")
     phone.goto(f"{base}/visits/{visit.pk}/")
+    expect(phone.get_by_test_id("record-actions")).to_be_visible()
+    assert_fits_screen(phone)
+    _shot(phone, "visits-help-request-375")
     phone.get_by_test_id("record-action-timebank.to_help_request").click()
     expect(phone).to_have_url(f"{base}/time-bank/requests/new/?visit={visit.pk}")
     expect(phone.locator("main")).to_contain_text("张桂芬")
     expect(phone.locator("main")).to_contain_text("每周买菜")
     assert_fits_screen(phone)
+
+    category = category_create(actor=None, code="T-HELP", name="测试求助")
+    case = case_create(
+        actor=vw.w.c01_worker,
+        category=category,
+        channel="phone",
+        title="独居老人买菜不便",
+        description="希望有人每周帮忙买菜",
+        area=vw.w.c01_g01,
+        resident=gui,
+    )
+    phone.goto(f"{base}/cases/{case.pk}/")
+    expect(phone.get_by_test_id("record-action-timebank.to_help_request")).to_have_attribute(
+        "href", f"/time-bank/requests/new/?case={case.pk}"
+    )
+    assert_fits_screen(phone)
+    _shot(phone, "cases-help-request-375")
+    desk = page_factory(1366)
+    sign_in(desk, base, "c01-worker")
+    for path, name in (
+        (f"/volunteers/{vw.ann.pk}/", "volunteers-balance-1366"),
+        (f"/visits/{visit.pk}/", "visits-help-request-1366"),
+        (f"/cases/{case.pk}/", "cases-help-request-1366"),
+    ):
+        desk.goto(f"{base}{path}")
+        expect(desk.get_by_test_id("record-actions")).to_be_visible()
+        assert_fits_screen(desk)
+        _shot(desk, name)
