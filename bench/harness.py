@@ -805,8 +805,8 @@ def build_volunteers(community: Any, scale: str, seed: int) -> tuple[int, int]:
     from django.utils import timezone
 
     from linli.core.db import insert_rows
-    from linli.registry.models import Resident
-    from linli.volunteers.models import Activity, ServiceRecord, Team, Volunteer
+    from linli.registry.models import Resident, name_grams
+    from linli.volunteers.models import Activity, ServiceRecord, Team, Volunteer, VolunteerNameGram
 
     rng = random.Random(seed + 19)
     people = list(
@@ -873,6 +873,16 @@ def build_volunteers(community: Any, scale: str, seed: int) -> tuple[int, int]:
             )
             for pk, name, idn, phone, grid, py, ini in chosen
         ],
+    )
+    # The name grams the services keep for the substring search (volunteers.VolunteerNameGram).
+    insert_rows(
+        VolunteerNameGram,
+        ["volunteer_id", "community_id", "gram"],
+        (
+            (pk, community.pk, gram)
+            for pk, name in Volunteer.objects.filter(community=community).values_list("pk", "name")
+            for gram in sorted(name_grams(name))
+        ),
     )
     volunteers = list(Volunteer.objects.filter(community=community).values_list("pk", "grid_id"))
     teams = [Team.objects.create(community=community, name=f"基准服务队{i}") for i in range(1, 11)]
@@ -979,9 +989,15 @@ def build_volunteers(community: Any, scale: str, seed: int) -> tuple[int, int]:
     return len(volunteers), ServiceRecord.objects.count()
 
 
+SEARCH_LIMIT_MS = 20  # issue #19 item 9: volunteer search p95 ≤ 20 ms, statistics ≤ 150 ms, a proof ≤ 1 s
+STATISTICS_LIMIT_MS = 150
+
+
 def workload_volunteers(scale: str, community: Any, seed: int) -> dict[str, Any]:
     """Volunteer search (the API's list: `GET /api/v1/volunteers?q=`), the statistics page's selector, and
-    one proof PDF, against their limits (p95 ≤ 20 ms, ≤ 150 ms, ≤ 1 s) and baselines in the same run."""
+    one proof PDF, against their bars (p95 ≤ 20 ms, ≤ 150 ms, ≤ 1 s) and against limits measured in the same
+    run on the same data: the same page and the same aggregates as the best hand-written SQL we know, with
+    no scope, no audit and no ORM. Reported as ratios (ours / limit); `icontains` is the naive baseline."""
     from datetime import date
 
     from django.conf import settings
@@ -1012,6 +1028,44 @@ def workload_volunteers(scale: str, community: Any, seed: int) -> dict[str, Any]
         "id_last4": [i[-4:] for *_, i, _ in rng.choices(sample, k=QUERIES_PER_TYPE)],
         "phone_last4": [p[-4:] for *_, p in rng.choices(sample, k=QUERIES_PER_TYPE)],
     }
+    columns = "id, name, id_number, phone, community_id, grid_id, kind, status"
+
+    def bounds(value: str) -> tuple[str, str]:
+        return value, value[:-1] + chr(ord(value[-1]) + 1)
+
+    def limit_search(kind: str, q: str) -> None:
+        # The page of 50 straight from the index that answers the query, then its volunteers' confirmed
+        # minutes in one GROUP BY: what the API does, minus scope, audit, count and the ORM.
+        with connection.cursor() as cursor:
+            if kind == "two_char":
+                cursor.execute(
+                    f"SELECT {columns} FROM volunteers_volunteer WHERE id IN "  # noqa: S608
+                    "(SELECT volunteer_id FROM volunteers_volunteernamegram WHERE gram = %s) "
+                    "ORDER BY name_pinyin, id LIMIT 50",
+                    [q],
+                )
+            elif kind == "initials":
+                cursor.execute(
+                    f"SELECT {columns} FROM volunteers_volunteer WHERE (name_pinyin >= %s AND name_pinyin < %s)"  # noqa: S608
+                    " OR (name_initials >= %s AND name_initials < %s) ORDER BY name_pinyin, id LIMIT 50",
+                    [*bounds(q.lower()), *bounds(q.lower())],
+                )
+            else:
+                cursor.execute(
+                    f"SELECT {columns} FROM volunteers_volunteer WHERE (id_reversed >= %s AND id_reversed < %s)"  # noqa: S608
+                    " OR (phone_reversed >= %s AND phone_reversed < %s) ORDER BY name_pinyin, id LIMIT 50",
+                    [*bounds(q[::-1]), *bounds(q[::-1])],
+                )
+            ids = [row[0] for row in cursor.fetchall()]
+            if ids:
+                marks = ", ".join(["%s"] * len(ids))
+                cursor.execute(
+                    "SELECT volunteer_id, SUM(minutes) FROM volunteers_servicerecord "  # noqa: S608
+                    f"WHERE volunteer_id IN ({marks}) AND status = 'confirmed' GROUP BY volunteer_id",
+                    ids,
+                )
+                cursor.fetchall()
+
     result: dict[str, Any] = {
         "workload": "volunteers",
         "scale": scale,
@@ -1020,8 +1074,29 @@ def workload_volunteers(scale: str, community: Any, seed: int) -> dict[str, Any]
         "build_s": round(build_s, 1),
         "types": {},
     }
+
+    def clocked(fn: Callable[[], Any]) -> tuple[float, float]:
+        """(wall, CPU) milliseconds: on SQLite the query runs in this process, so its CPU time is what a
+        loaded machine does not stretch (as the surveys workload reports it)."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        fn()
+        return (time.perf_counter() - wall) * 1000, (time.process_time() - cpu) * 1000
+
     for kind, qs in queries.items():
-        ours = [timed(lambda q=q: list_volunteers(Req(), VolunteerFilter(q=q)))[0] * 1000 for q in qs]  # type: ignore[arg-type]
+        ours, ours_cpu, limit = [], [], []
+        for q in qs:
+
+            def page(q: str = q) -> None:
+                list_volunteers(Req(), VolunteerFilter(q=q))  # type: ignore[arg-type]
+
+            def bare(q: str = q, kind: str = kind) -> None:
+                limit_search(kind, q)
+
+            # Interleaved, so a burst of load on the machine falls on both sides alike.
+            wall, cpu = clocked(page)
+            ours.append(wall)
+            ours_cpu.append(cpu)
+            limit.append(clocked(bare)[0])
         base = [
             timed(
                 lambda q=q: list(
@@ -1036,32 +1111,64 @@ def workload_volunteers(scale: str, community: Any, seed: int) -> dict[str, Any]
         result["types"][kind] = {
             "p50_ms": round(pct(ours, 50), 2),
             "p95_ms": round(pct(ours, 95), 2),
+            "cpu_p95_ms": round(pct(ours_cpu, 95), 2),
+            "limit_p50_ms": round(pct(limit, 50), 2),
+            "limit_p95_ms": round(pct(limit, 95), 2),
+            "ratio_p95": round(pct(ours, 95) / max(pct(limit, 95), 1e-6), 2),
             "baseline_p95_ms": round(pct(base, 95), 2),
         }
     result["search_worst_p95_ms"] = max(t["p95_ms"] for t in result["types"].values())
-    result["search_limit_ms"] = 20
+    result["search_worst_ratio_p95"] = max(t["ratio_p95"] for t in result["types"].values())
+    result["search_limit_ms"] = SEARCH_LIMIT_MS
+    result["search_within_bar"] = result["search_worst_p95_ms"] <= SEARCH_LIMIT_MS
     year = timezone.localdate().year
-    selectors.statistics(admin, year=year)
-    stats = [timed(lambda: selectors.statistics(admin, year=year))[0] * 1000 for _ in range(20)]
-    with connection.cursor() as cursor:
+    start, end = date(year, 1, 1), date(year, 12, 31)
 
-        def raw() -> None:
+    def limit_stats() -> None:
+        # The same figures as hand-written SQL: residents per grid, volunteers per community and status
+        # with how many served (EXISTS per volunteer), and minutes per team, grid and month.
+        with connection.cursor() as cursor:
             cursor.execute(
-                "SELECT team_id, grid_id, strftime('%%m', day), SUM(minutes) FROM volunteers_servicerecord "
-                "WHERE status = 'confirmed' AND day >= %s AND day <= %s GROUP BY 1, 2, 3"
-                if connection.vendor == "sqlite"
-                else "SELECT team_id, grid_id, EXTRACT(MONTH FROM day), SUM(minutes) FROM volunteers_servicerecord "
-                "WHERE status = 'confirmed' AND day >= %s AND day <= %s GROUP BY 1, 2, 3",
-                [date(year, 1, 1), date(year, 12, 31)],
+                "SELECT grid_id, COUNT(*) FROM registry_resident WHERE status = 'active' GROUP BY grid_id"
+            )
+            cursor.fetchall()
+            cursor.execute(
+                "SELECT community_id, status, COUNT(*), SUM(CASE WHEN EXISTS (SELECT 1 FROM "
+                "volunteers_servicerecord r WHERE r.volunteer_id = v.id AND r.status = 'confirmed' "
+                "AND r.day >= %s AND r.day <= %s AND r.community_id = v.community_id AND r.minutes > 0) "
+                "THEN 1 ELSE 0 END) FROM volunteers_volunteer v GROUP BY community_id, status",
+                [start, end],
+            )
+            cursor.fetchall()
+            # Grouped in the covering index's order (day, team, grid): summed while walking it, no sort.
+            cursor.execute(
+                "SELECT day, team_id, grid_id, SUM(minutes) FROM volunteers_servicerecord "
+                "WHERE community_id = %s AND status = 'confirmed' AND day >= %s AND day <= %s "
+                "GROUP BY day, team_id, grid_id",
+                [community.pk, start, end],
             )
             cursor.fetchall()
 
-        base_stats = [timed(raw)[0] * 1000 for _ in range(20)]
+    def stats_page() -> None:
+        selectors.statistics(admin, year=year)
+
+    stats_page()
+    limit_stats()  # warm caches alike
+    stats, stats_cpu, base_stats = [], [], []
+    for _ in range(20):
+        wall, cpu = clocked(stats_page)
+        stats.append(wall)
+        stats_cpu.append(cpu)
+        base_stats.append(clocked(limit_stats)[0])
     result["statistics"] = {
         "p50_ms": round(pct(stats, 50), 1),
         "p95_ms": round(pct(stats, 95), 1),
-        "limit_ms": 150,
-        "raw_sql_p50_ms": round(pct(base_stats, 50), 1),
+        "cpu_p95_ms": round(pct(stats_cpu, 95), 1),
+        "limit_p50_ms": round(pct(base_stats, 50), 1),
+        "limit_p95_ms": round(pct(base_stats, 95), 1),
+        "ratio_p95": round(pct(stats, 95) / max(pct(base_stats, 95), 1e-6), 2),
+        "bar_ms": STATISTICS_LIMIT_MS,
+        "within_bar": pct(stats, 95) <= STATISTICS_LIMIT_MS,
     }
     busiest = (
         Volunteer.objects.filter(service_records__status="confirmed").values_list("pk", flat=True).first()
@@ -1083,6 +1190,7 @@ def workload_volunteers(scale: str, community: Any, seed: int) -> dict[str, Any]
         for _ in range(5)
     ]
     result["proof_pdf"] = {"p50_ms": round(pct(pdfs, 50), 1), "max_ms": round(max(pdfs), 1), "limit_ms": 1000}
+    result["limit"] = "the same page / aggregates as hand-written SQL (no scope, audit or ORM), same run"
     return result
 
 

@@ -299,6 +299,7 @@ TABLE: list[Row] = [
     page("volunteers:membership", "/volunteers/memberships/{membership}/", MANAGERS, "POST", action="leader"),
     page("volunteers:activities", "/volunteers/activities/", READERS),
     page("volunteers:activity_new", "/volunteers/activities/new/", MANAGERS),
+    page("volunteers:activity_targets", "/volunteers/activities/targets/?target_q=zh", MANAGERS),
     page("volunteers:activity", "/volunteers/activities/{activity}/", COMMUNITY_UP),
     page("volunteers:activity_edit", "/volunteers/activities/{activity}/edit/", MANAGERS),
     page(

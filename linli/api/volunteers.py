@@ -23,6 +23,7 @@ from linli.core.errors import DomainError
 from linli.core.http import acting_user
 from linli.core.masking import mask_id, mask_phone
 from linli.registry import services as registry_services
+from linli.registry.models import House, Resident
 from linli.volunteers import selectors, services
 from linli.volunteers.models import (
     Activity,
@@ -133,9 +134,7 @@ class VolunteerPage(Schema):
 def list_volunteers(request: HttpRequest, filters: Query[VolunteerFilter]) -> dict[str, Any]:
     user = acting_user(request)
     registry_services.resident_search_digits(actor=user, query=filters.q)
-    qs = selectors.search(
-        Volunteer.objects.visible_to(user), filters.q, any_suffix=selectors.may_reveal(user)
-    )
+    qs = selectors.search(selectors.in_scope(user), filters.q, any_suffix=selectors.may_reveal(user))
     if filters.status:
         if filters.status not in VolunteerStatus.values:
             raise DomainError(f"'status' must be one of {', '.join(VolunteerStatus.values)}.", field="status")
@@ -326,6 +325,8 @@ class ActivityOut(Schema):
     taken: int
     skills: list[str]
     target_note: str
+    target_resident_ids: list[int]  # the residents it serves (names: GET /api/v1/residents/{id})
+    target_house_ids: list[int]
     leader: str
     min_attendance_percent: int
     status: str
@@ -346,6 +347,8 @@ def _activity_out(a: Activity) -> dict[str, Any]:
         "taken": a.records.filter(status__in=("booked", "signed_in", "signed_out", "confirmed")).count(),
         "skills": [s.code for s in a.skills.all()],
         "target_note": a.target_note,
+        "target_resident_ids": sorted(r.pk for r in a.target_residents.all()),
+        "target_house_ids": sorted(h.pk for h in a.target_houses.all()),
         "leader": a.leader.display_name if a.leader_id and a.leader else "",
         "min_attendance_percent": a.min_attendance_percent,
         "status": a.status,
@@ -356,7 +359,7 @@ def _activities(user: User) -> Any:
     return (
         Activity.objects.visible_to(user)
         .select_related("community", "team", "leader")
-        .prefetch_related("skills")
+        .prefetch_related("skills", "target_residents", "target_houses")
     )
 
 
@@ -401,7 +404,17 @@ class ActivityIn(Schema):
     description: str = ""
     skills: list[str] = []
     target_note: str = ""
+    target_resident_ids: list[Id] = []  # residents of the community in the caller's scope
+    target_house_ids: list[Id] = []
     min_attendance_percent: Percent | None = None
+
+
+def _chosen(qs: Any, ids: list[int], field: str) -> list[Any]:
+    """The targets named by id, read through the caller's scope; an id it cannot see is refused as unknown."""
+    found = list(qs.filter(pk__in=ids))
+    if missing := sorted(set(ids) - {x.pk for x in found}):
+        raise DomainError(f"Unknown or out of scope: {', '.join(map(str, missing[:10]))}.", field=field)
+    return found
 
 
 def _aware(value: datetime) -> datetime:
@@ -427,6 +440,16 @@ def create_activity(request: HttpRequest, payload: ActivityIn) -> Status[dict[st
         description=payload.description,
         skills=_skills(payload.skills),
         target_note=payload.target_note,
+        target_residents=_chosen(
+            Resident.objects.visible_to(user).select_related("grid"),
+            payload.target_resident_ids,
+            "target_resident_ids",
+        ),
+        target_houses=_chosen(
+            House.objects.visible_to(user).select_related("building__grid"),
+            payload.target_house_ids,
+            "target_house_ids",
+        ),
         min_attendance_percent=payload.min_attendance_percent,
     )
     return Status(201, _activity_out(_activities(user).get(pk=a.pk)))

@@ -36,7 +36,7 @@ from linli.cases.workcalendar import WorkCalendar, statutory_year_known
 from linli.core.errors import DomainError
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate, photo_response
-from linli.core.modules import linked_from
+from linli.core.modules import linked_from, record_actions
 from linli.registry.models import Building, Resident
 from linli.visits.models import Visit
 
@@ -208,6 +208,8 @@ def _detail_context(request: HttpRequest, case: Case, **extra: Any) -> dict[str,
         "source_visit": Visit.objects.visible_to(user).filter(case_links__case=case).first(),
         # Records of other modules this case came from (an opinion …), contributed by those modules.
         "linked_from": linked_from(user, case),
+        # What other modules offer on this case ("转为互助需求"), without this module importing them.
+        "record_actions": record_actions(user, case),
     }
     if "location_form" not in extra:
         context["location_form"] = LocationForm(initial=_location_initial(case), user=user)

@@ -22,6 +22,16 @@ def mask_phone(value: str) -> str:
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
 
 
+def mask_name(name: str) -> str:
+    """张三 → 张*, 张三丰 → 张*丰: enough for a volunteer to find the person at the door, or to recognise
+    one's own proof; not enough to identify a stranger."""
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2) + name[-1]
+
+
 def mask_unknown_username(name: str) -> str:
     """What the log keeps of a name that matches no account: its first character.
 

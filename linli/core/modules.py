@@ -82,6 +82,18 @@ class SearchHit:
     url: str
 
 
+@dataclass(frozen=True)
+class RecordAction:
+    """What another module offers on a record's page: an action on it ("转为互助需求" on a visit) or what it
+    keeps about it (a volunteer's time-bank balance), as a link. `detail` is a short figure shown with the
+    label ("12.5 小时"); `url` may be "" for a figure with nowhere to go; `key` names it for tests."""
+
+    key: str
+    label: str
+    url: str = ""
+    detail: str = ""
+
+
 def lazy(target: str) -> Callable[..., Any]:
     """ "pkg.module:function", imported on the first call: an AppConfig is read before the models are ready."""
     module_name, _, attr = target.partition(":")
@@ -228,6 +240,13 @@ class ModuleConfig(AppConfig):
         them: the page of `obj` lists them without its module importing this one (arrows point down)."""
         return []
 
+    def record_actions(self, user: Any, obj: Any) -> list[RecordAction]:
+        """What this module offers on the page of `obj` (another module's row: a volunteer, a visit, a
+        case) for `user`: links to act on it or to what this module keeps about it, already checked
+        against the user's capabilities and scope. The page renders them (`_record_actions.html`) without
+        its module importing this one."""
+        return []
+
 
 def module_configs() -> list[ModuleConfig]:
     return [c for c in apps.get_app_configs() if isinstance(c, ModuleConfig)]
@@ -262,6 +281,11 @@ def checkin_links(token: str) -> list[tuple[str, str]]:
 def linked_from(user: Any, obj: Any) -> list[SearchHit]:
     """Every module's records that `obj` came from (see ModuleConfig.linked_from), in app order."""
     return [hit for config in module_configs() for hit in config.linked_from(user, obj)]
+
+
+def record_actions(user: Any, obj: Any) -> list[RecordAction]:
+    """Every module's offers on the page of `obj` (see ModuleConfig.record_actions), in app order."""
+    return [action for config in module_configs() for action in config.record_actions(user, obj)]
 
 
 def dashboard_figures(user: Any) -> list[tuple[str, DashboardFigures]]:

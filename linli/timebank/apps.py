@@ -1,8 +1,9 @@
 from collections.abc import Iterator
+from typing import Any
 
 from django.utils.translation import gettext_noop as _
 
-from linli.core.modules import ModuleConfig, section
+from linli.core.modules import ModuleConfig, RecordAction, section
 from linli.core.navigation import NavItem
 from linli.core.permissions import Capability
 
@@ -33,3 +34,8 @@ class TimeBankConfig(ModuleConfig):
             yield False, "time bank ledger: " + "; ".join(problems[:5])
         else:
             yield True, "time bank ledger balanced (every transfer two equal sides, balances sum to zero)"
+
+    def record_actions(self, user: Any, obj: Any) -> list[RecordAction]:
+        from linli.timebank.offers import record_actions
+
+        return record_actions(user, obj)

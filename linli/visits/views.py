@@ -20,6 +20,7 @@ from linli.areas.models import Area
 from linli.core.errors import DomainError, RateLimited
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate, photo_response
+from linli.core.modules import record_actions
 from linli.core.scoping import PATH_SEPARATOR
 from linli.registry import services as registry_services
 from linli.registry.models import Household, Resident, Tag
@@ -206,6 +207,8 @@ def _detail_context(user: User, visit: Visit, form: NeedToCaseForm) -> dict[str,
         "tasks": visit.tasks.all(),
         "form": form,
         "can_write": user.can(Capability.WRITE),
+        # What other modules offer on a visit ("转为互助需求"), without this module importing them.
+        "record_actions": record_actions(user, visit),
     }
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from linli.areas.models import Area
 from linli.core.demo import DemoContext
 from linli.registry import normalise
-from linli.registry.models import Resident, ResidentStatus
+from linli.registry.models import Resident, ResidentStatus, name_grams
 from linli.volunteers.models import (
     AVAILABILITY_CODES,
     Activity,
@@ -29,6 +29,7 @@ from linli.volunteers.models import (
     TeamMembership,
     Volunteer,
     VolunteerKind,
+    VolunteerNameGram,
     VolunteerStatus,
 )
 from linli.volunteers.services import counted_minutes
@@ -118,6 +119,15 @@ def build_demo_volunteers(*, street: Area, seed: int, now: datetime | None = Non
             )
         Volunteer.objects.bulk_create(volunteers, batch_size=1000)
         volunteers_made += len(volunteers)
+        # The name grams the services keep for the substring search.
+        VolunteerNameGram.objects.bulk_create(
+            [
+                VolunteerNameGram(volunteer_id=v.pk, community_id=community.pk, gram=gram)
+                for v in volunteers
+                for gram in sorted(name_grams(v.name))
+            ],
+            batch_size=2000,
+        )
         links = Volunteer.skills.through
         links.objects.bulk_create(
             [

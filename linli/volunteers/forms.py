@@ -7,6 +7,7 @@ from django import forms
 from django.utils import timezone
 
 from linli.areas.models import Area
+from linli.registry.models import House, Resident, ResidentStatus
 from linli.volunteers.models import (
     AVAILABILITY_CHOICES,
     Skill,
@@ -148,6 +149,25 @@ class ActivityForm(forms.Form):
     target_note = forms.CharField(
         label="服务对象", max_length=200, required=False, help_text="如：3号楼独居老人"
     )
+    # Chosen with the picker (volunteers/_target_picker.html): residents and houses of the user's scope.
+    target_residents = forms.ModelMultipleChoiceField(
+        queryset=Resident.objects.none(),
+        label="服务对象（居民）",
+        required=False,
+        error_messages={
+            "invalid_choice": "所选居民不在您的管辖范围内。",
+            "invalid_pk_value": "居民选择有误。",
+        },
+    )
+    target_houses = forms.ModelMultipleChoiceField(
+        queryset=House.objects.none(),
+        label="服务对象（房屋）",
+        required=False,
+        error_messages={
+            "invalid_choice": "所选房屋不在您的管辖范围内。",
+            "invalid_pk_value": "房屋选择有误。",
+        },
+    )
     grid = AreaLabelChoice(queryset=Area.objects.none(), label="服务网格", required=False)
     min_attendance_percent = forms.IntegerField(
         label="计时比例（%）",
@@ -167,9 +187,22 @@ class ActivityForm(forms.Form):
         grids = Area.objects.visible_to(user).filter(kind=Area.Kind.GRID).order_by("path")
         self.fields["grid"].queryset = grids  # type: ignore[attr-defined]
         Area.qualify(list(grids))
+        self.fields["target_residents"].queryset = (  # type: ignore[attr-defined]
+            Resident.objects.visible_to(user).filter(status=ResidentStatus.ACTIVE).select_related("grid")
+        )
+        self.fields["target_houses"].queryset = House.objects.visible_to(user).select_related(  # type: ignore[attr-defined]
+            "building__grid", "entrance"
+        )
         if editing:
             for name in ("community", "team", "grid", "min_attendance_percent"):
                 del self.fields[name]
+
+    def plain_fields(self) -> list[Any]:
+        """The fields drawn one by one; the targets are drawn by the picker."""
+        return [f for f in self if f.name not in TARGET_FIELDS]
+
+
+TARGET_FIELDS = ("target_residents", "target_houses")
 
 
 class AssignForm(forms.Form):

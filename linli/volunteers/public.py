@@ -20,6 +20,7 @@ from linli.core.context import current_origin
 from linli.core.errors import DomainError, NotFound
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest
+from linli.core.masking import mask_name
 from linli.core.modules import checkin_links
 from linli.registry import normalise
 from linli.volunteers import selectors, services
@@ -34,15 +35,6 @@ from linli.volunteers.models import (
 )
 
 SESSION_KEY = "linli_volunteer"
-
-
-def mask_name(name: str) -> str:
-    """张三 → 张*, 张三丰 → 张*丰: enough to recognise one's own proof, not to identify a stranger."""
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
 
 
 def _session_volunteer(request: HttpRequest) -> Volunteer | None:
@@ -100,7 +92,12 @@ def card(request: HttpRequest, token: str) -> HttpResponseBase:
             messages.error(request, exc.message)
         return redirect("volunteers_public:card", token)
     mine = selectors.own_bookings(volunteer)
-    open_activities = selectors.open_activities(volunteer, exclude={r.activity_id for r in mine})
+    booked = {r.activity_id for r in mine}
+    # Whom the booked activities serve, as much as the volunteer needs at the door (张*丰 · 3-2-501).
+    targets = selectors.activity_targets(booked, masked=True)
+    for r in mine:
+        r.targets = targets.get(r.activity_id, [])  # type: ignore[attr-defined]
+    open_activities = selectors.open_activities(volunteer, exclude=booked)
     minutes, count = services.confirmed_minutes(volunteer)
     return render(
         request,

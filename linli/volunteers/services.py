@@ -27,7 +27,7 @@ from linli.core.permissions import Capability, require, require_path_in_scope
 from linli.core.scoping import PATH_SEPARATOR, path_in_scope
 from linli.core.validation import clean_text
 from linli.registry import idnumber, normalise
-from linli.registry.models import Resident, ResidentStatus
+from linli.registry.models import House, Resident, ResidentStatus, name_grams
 from linli.volunteers.models import (
     AVAILABILITY_CODES,
     HOLDING_STATUSES,
@@ -48,6 +48,7 @@ from linli.volunteers.models import (
     Volunteer,
     VolunteerChange,
     VolunteerKind,
+    VolunteerNameGram,
     VolunteerStatus,
 )
 from linli.volunteers.signals import service_confirmed
@@ -151,6 +152,15 @@ def _search_keys(volunteer: Volunteer) -> None:
     volunteer.phone_reversed = volunteer.phone[::-1]
 
 
+def refresh_name_grams(volunteer: Volunteer) -> None:
+    """The name's pieces for the substring search (VolunteerNameGram), after the volunteer is saved."""
+    VolunteerNameGram.objects.filter(volunteer=volunteer).delete()
+    VolunteerNameGram.objects.bulk_create(
+        VolunteerNameGram(volunteer=volunteer, community_id=volunteer.community_id, gram=gram)
+        for gram in sorted(name_grams(volunteer.name))
+    )
+
+
 def _snapshot(v: Volunteer) -> dict[str, Any]:
     return {
         "name": v.name,
@@ -238,6 +248,7 @@ def volunteer_register(
         volunteer.grid = _check_grid(community, grid)
         _search_keys(volunteer)
         volunteer.save()
+        refresh_name_grams(volunteer)
         skills = list(skills)
         if skills:
             volunteer.skills.set(skills)
@@ -318,6 +329,8 @@ def volunteer_update(*, actor: User | None, volunteer: Volunteer, **fields: Any)
             return v
         v.updated_at = _now()
         v.save()
+        if "name" in changes:
+            refresh_name_grams(v)
         _volunteer_change(v, actor, VolunteerChange.Kind.UPDATE, changes)
         audit_record(actor=actor, action=Action.UPDATE, obj=v, changes=_mask_changes(changes))
     return v
@@ -656,6 +669,36 @@ def _check_times(starts_at: datetime, ends_at: datetime) -> None:
         raise DomainError("一次活动不能超过 24 小时，请分成多次活动。", field="ends_at")
 
 
+MAX_TARGETS = 50
+
+
+def _targets(
+    community: Area, residents: Iterable[Resident], houses: Iterable[House]
+) -> tuple[list[Resident], list[House]]:
+    """The residents and houses an activity serves: active residents and houses of its own community
+    (the caller read them through the actor's scope), at most MAX_TARGETS together."""
+    residents, houses = list(residents), list(houses)
+    if len(residents) + len(houses) > MAX_TARGETS:
+        raise DomainError(
+            f"服务对象最多 {MAX_TARGETS} 个；人数多时请在“服务对象”说明中写明范围。", field="target_residents"
+        )
+    under = community.path + PATH_SEPARATOR
+    for r in residents:
+        if not r.grid.path.startswith(under) or r.status != ResidentStatus.ACTIVE:
+            raise DomainError(f"服务对象“{r.name}”不是本社区的在册居民。", field="target_residents")
+    for h in houses:
+        if not h.building.grid.path.startswith(under):
+            raise DomainError(f"房屋 {h} 不在本社区。", field="target_houses")
+    return residents, houses
+
+
+def _target_ids(activity: Activity) -> dict[str, list[int]]:
+    return {
+        "target_residents": sorted(activity.target_residents.values_list("pk", flat=True)),
+        "target_houses": sorted(activity.target_houses.values_list("pk", flat=True)),
+    }
+
+
 def activity_create(
     *,
     actor: User | None,
@@ -671,6 +714,7 @@ def activity_create(
     skills: Iterable[Skill] = (),
     target_note: str = "",
     target_residents: Iterable[Resident] = (),
+    target_houses: Iterable[House] = (),
     leader: User | None = None,
     min_attendance_percent: int | None = None,
 ) -> Activity:
@@ -696,10 +740,7 @@ def activity_create(
         and not hasattr(leader, "volunteer")
     ):
         raise DomainError("活动负责人须是本社区的工作人员或志愿者。", field="leader")
-    residents = list(target_residents)
-    for r in residents:
-        if not r.grid.path.startswith(community.path + PATH_SEPARATOR):
-            raise DomainError("服务对象须是本社区的居民。", field="target_residents")
+    residents, houses = _targets(community, target_residents, target_houses)
     with transaction.atomic():
         activity = Activity.objects.create(
             community=community,
@@ -721,6 +762,8 @@ def activity_create(
             activity.skills.set(skills)
         if residents:
             activity.target_residents.set(residents)
+        if houses:
+            activity.target_houses.set(houses)
         audit_record(
             actor=actor,
             action=Action.CREATE,
@@ -742,6 +785,8 @@ def activity_update(*, actor: User | None, activity: Activity, **fields: Any) ->
         "capacity",
         "skills",
         "target_note",
+        "target_residents",
+        "target_houses",
         "leader",
     }
     if unknown := set(fields) - allowed:
@@ -793,12 +838,25 @@ def activity_update(*, actor: User | None, activity: Activity, **fields: Any) ->
             a.leader = fields["leader"]
         if "skills" in fields:
             a.skills.set(list(fields["skills"]))
+        targets_before = _target_ids(a)
+        if "target_residents" in fields or "target_houses" in fields:
+            residents, houses = _targets(
+                a.community,
+                fields.get("target_residents", a.target_residents.all()),
+                fields.get("target_houses", a.target_houses.all()),
+            )
+            a.target_residents.set(residents)
+            a.target_houses.set(houses)
         if "starts_at" in fields or "ends_at" in fields:
             for record in a.records.filter(status__in=HOLDING_STATUSES).select_related("volunteer"):
                 _refuse_overlap(record.volunteer, a, exclude=record.pk)
             a.records.update(day=timezone.localdate(a.starts_at))
         after = {k: getattr(a, k) for k in before}
         changes = diff(before, after)
+        targets_after = _target_ids(a)
+        for key in targets_before:
+            if targets_before[key] != targets_after[key]:
+                changes[key] = [targets_before[key], targets_after[key]]
         if changes:
             a.save()
             audit_record(actor=actor, action=Action.UPDATE, obj=a, changes=changes)

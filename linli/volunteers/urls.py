@@ -21,6 +21,7 @@ urlpatterns = [
     path("memberships/<int:pk>/", views.membership_change, name="membership"),
     path("activities/", views.activity_list, name="activities"),
     path("activities/new/", views.activity_new, name="activity_new"),
+    path("activities/targets/", views.activity_targets, name="activity_targets"),
     path("activities/<int:pk>/", views.activity_detail, name="activity"),
     path("activities/<int:pk>/edit/", views.activity_edit, name="activity_edit"),
     path("activities/<int:pk>/assign/", views.activity_assign, name="activity_assign"),

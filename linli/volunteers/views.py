@@ -25,7 +25,9 @@ from linli.core import qr
 from linli.core.errors import DomainError, RateLimited
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate
+from linli.core.modules import record_actions
 from linli.registry import services as registry_services
+from linli.registry.models import House, Resident
 from linli.volunteers import export, proof_pdf, selectors, services
 from linli.volunteers.forms import (
     ActivityForm,
@@ -88,7 +90,7 @@ def volunteer_list(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     query = request.GET.get("q", "").strip()
     status = request.GET.get("status", "")
-    qs: QuerySet[Volunteer] = Volunteer.objects.visible_to(user)
+    qs: QuerySet[Volunteer] = selectors.in_scope(user)
     if status in VolunteerStatus.values:
         qs = qs.filter(status=status)
     error = ""
@@ -229,6 +231,8 @@ def volunteer_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "transitions": sorted(services.VOLUNTEER_TRANSITIONS[volunteer.status]),
         "status_labels": dict(VolunteerStatus.choices),
         "card_url": card_url if can_manage and volunteer.status == VolunteerStatus.ACTIVE else "",
+        # The time bank's balance (it sits above this module: core.modules.record_actions).
+        "record_actions": record_actions(user, volunteer),
         "card_qr": qr.svg(card_url, scale=6, title="签到卡")
         if can_manage and volunteer.status == VolunteerStatus.ACTIVE
         else "",
@@ -515,13 +519,94 @@ def activity_list(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _may_organise(user: User) -> None:
+    if not (user.can(Capability.MANAGE_VOLUNTEERS) or hasattr(user, "volunteer")):
+        raise PermissionDenied
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [int(v) for v in values if v.isdigit()][: services.MAX_TARGETS + 1]
+
+
+def _picker(request: HttpRequest, user: User, *, activity: Activity | None = None) -> dict[str, Any]:
+    """The target picker's state: the residents and houses ticked so far (from the submitted form, else the
+    activity's), and what the search box finds in the community beside them — all through the user's scope."""
+    source = request.POST if request.method == "POST" else request.GET
+    if request.method == "POST" or request.htmx:
+        resident_ids = _ids(source.getlist("target_residents"))
+        house_ids = _ids(source.getlist("target_houses"))
+    elif activity is not None:
+        resident_ids = list(activity.target_residents.values_list("pk", flat=True))
+        house_ids = list(activity.target_houses.values_list("pk", flat=True))
+    else:
+        resident_ids, house_ids = [], []
+    resident_ids = list(
+        Resident.objects.visible_to(user).filter(pk__in=resident_ids).values_list("pk", flat=True)
+    )
+    house_ids = list(House.objects.visible_to(user).filter(pk__in=house_ids).values_list("pk", flat=True))
+    chosen = selectors.target_rows(resident_ids, house_ids)
+    query = source.get("target_q", "").strip()[:50]
+    community = activity.community if activity is not None else None
+    if community is None and (pk := source.get("community", "")).isdigit():
+        community = Area.objects.visible_to(user).filter(pk=pk, kind=Area.Kind.COMMUNITY).first()
+    if community is None:
+        communities = list(Area.objects.visible_to(user).filter(kind=Area.Kind.COMMUNITY)[:2])
+        community = communities[0] if len(communities) == 1 else None
+    found: list[selectors.TargetRow] = []
+    error = ""
+    if query and community is None:
+        error = "请先选择组织社区，再查找服务对象。"
+    elif query and community is not None:
+        try:
+            taken = {(r.kind, r.pk) for r in chosen}
+            found = [
+                r for r in selectors.target_search(user, community, query) if (r.kind, r.pk) not in taken
+            ]
+        except DomainError as exc:
+            error = exc.message
+        else:
+            if not found:
+                error = "没有找到符合的居民或房屋。"
+    return {
+        "chosen": chosen,
+        "found": found,
+        "target_q": query,
+        "target_error": error,
+        "searched": bool(query),
+    }
+
+
+@login_required
+def activity_targets(request: HttpRequest) -> HttpResponse:
+    """The picker's search (htmx, as you type): the ticked targets and the matches in the community."""
+    user = acting_user(request)
+    _may_organise(user)
+    activity = None
+    if (pk := request.GET.get("activity", "")).isdigit():
+        activity = _activity(user, int(pk))
+    return render(request, "volunteers/_target_results.html", _picker(request, user, activity=activity))
+
+
+def _activity_form_page(
+    request: HttpRequest, user: User, form: ActivityForm, title: str, activity: Activity | None = None
+) -> HttpResponse:
+    context = {
+        "form": form,
+        "title": title,
+        "activity": activity,
+        **_picker(request, user, activity=activity),
+    }
+    status = 400 if request.method == "POST" and form.errors else 200
+    return render(request, "volunteers/activity_form.html", context, status=status)
+
+
 @login_required
 def activity_new(request: HttpRequest) -> HttpResponseBase:
     user = acting_user(request)
-    if not (user.can(Capability.MANAGE_VOLUNTEERS) or hasattr(user, "volunteer")):
-        raise PermissionDenied
+    _may_organise(user)
     form = ActivityForm(request.POST or None, user=user)
-    if request.method == "POST" and form.is_valid():
+    # 查找 (or Enter) in the picker posts the form to search: it is shown again with the matches, unsaved.
+    if request.method == "POST" and "find_targets" not in request.POST and form.is_valid():
         try:
             activity = services.activity_create(actor=user, **form.cleaned_data)
         except DomainError as exc:
@@ -529,7 +614,7 @@ def activity_new(request: HttpRequest) -> HttpResponseBase:
         else:
             messages.success(request, f"已发布活动“{activity.title}”。")
             return redirect("volunteers:activity", activity.pk)
-    return render(request, "volunteers/activity_form.html", {"form": form, "title": "发布活动"})
+    return _activity_form_page(request, user, form, "发布活动")
 
 
 @login_required
@@ -549,7 +634,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
         "target_note": activity.target_note,
     }
     form = ActivityForm(request.POST or None, user=user, editing=True, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    if request.method == "POST" and "find_targets" not in request.POST and form.is_valid():
         try:
             services.activity_update(actor=user, activity=activity, **form.cleaned_data)
         except DomainError as exc:
@@ -557,11 +642,7 @@ def activity_edit(request: HttpRequest, pk: int) -> HttpResponseBase:
         else:
             messages.success(request, "已保存。")
             return redirect("volunteers:activity", activity.pk)
-    return render(
-        request,
-        "volunteers/activity_form.html",
-        {"form": form, "title": f"修改：{activity.title}", "activity": activity},
-    )
+    return _activity_form_page(request, user, form, f"修改：{activity.title}", activity)
 
 
 @login_required
@@ -594,6 +675,7 @@ def activity_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if r.status in (RecordStatus.SIGNED_OUT, RecordStatus.SIGNED_IN, RecordStatus.BOOKED)
             ),
             "skills": activity.skills.all(),
+            "targets": selectors.activity_targets([activity.pk]).get(activity.pk, []),
         },
     )
 
