@@ -25,6 +25,9 @@ from linli.accounts.services import token_create
 from tests.factories import World
 
 EXAMPLES = int(os.environ.get("LINLI_FUZZ_EXAMPLES", "10"))
+# While working on a few operations: `LINLI_FUZZ_ONLY=/notices,/open-day` tries only the paths that contain one
+# of these (comma-separated); CI leaves it unset and tries them all.
+ONLY = [part for part in os.environ.get("LINLI_FUZZ_ONLY", "").split(",") if part]
 
 
 def problems_of(response: Any) -> str | None:
@@ -78,6 +81,8 @@ def test_generated_requests_never_get_a_server_error_or_an_html_error(live_serve
         for result in schema.get_all_operations():
             operation = result.ok()
             label = f"{operation.method.upper()} {operation.path}"
+            if ONLY and not any(part in operation.path for part in ONLY):
+                continue
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 try:
                     sender(operation, mode, label)()
@@ -92,5 +97,5 @@ def test_generated_requests_never_get_a_server_error_or_an_html_error(live_serve
         f"\ngenerated requests: {sum(tried.values())} to {len(tried)} operations in {elapsed:.0f} s; "
         f"{failed['5xx']} answered 5xx, {failed['non-JSON error']} a non-JSON error"
     )
-    assert len(tried) > 30, "the schema lost its operations"
+    assert len(tried) > (0 if ONLY else 30), "the schema lost its operations"
     assert not failures, "\n\n".join(f"{op}: {problem}" for op, problem in failures.items())
