@@ -52,7 +52,9 @@ def test_generated_requests_never_get_a_server_error_or_an_html_error(live_serve
     _, token = token_create(actor=None, user=world.street_admin, name="generated requests")
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token}"
-    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/openapi.json")
+    # Building the schema of 100 operations took 5 s on a loaded 2-core machine (load 13) and the default
+    # 10-second read timeout failed the test before it sent a request.
+    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/openapi.json", timeout=120)
     tried: Counter[str] = Counter()
     failed: Counter[str] = Counter()
     failures: dict[str, str] = {}
