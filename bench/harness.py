@@ -650,7 +650,7 @@ def build_survey(community: Any, seed: int, n: int = SURVEY_ANSWERS) -> Any:
     from linli.areas.models import Area
     from linli.core.db import insert_rows
     from linli.registry.models import Tag
-    from linli.surveys import services
+    from linli.surveys import services, tallies
     from linli.surveys.models import Answer, Kind, Response, ResponseTag, Survey
     from linli.surveys.services import QuestionInput
 
@@ -726,6 +726,9 @@ def build_survey(community: Any, seed: int, n: int = SURVEY_ANSWERS) -> Any:
     )
     insert_rows(ResponseTag, ["response", "survey", "tag"], links)
     Survey.objects.filter(pk=survey.pk).update(response_count=n)
+    # The answers went in bulk, past the services that keep the running counts: count them once, as the
+    # migration did for surveys answered before the counts existed.
+    tallies.rebuild(survey.pk)
     return survey
 
 

@@ -75,6 +75,20 @@ def rows(paths: list[Path]) -> list[str]:
                 f"| {db} | {size} | proof PDF | p50 {pdf['p50_ms']} ms, max {pdf['max_ms']} ms"
                 f" | limit 1000 ms | {round(pdf['max_ms'] / 1000, 2)} of limit | |"
             )
+        elif workload == "surveys":
+            out.append(
+                f"| {db} | {scale} ({item['answer_sheets']:,} answer sheets, {item['answer_rows']:,} answers)"
+                f" | surveys: results | p50 {item['p50_ms']} ms, p95 {item['p95_ms']} ms (CPU p50 {item['cpu_p50_ms']} ms)"
+                f" | limit 300 ms; raw SQL GROUP BY over the answers p50 {item['limit_p50_ms']} ms"
+                f" | {item['ratio_p50']}× the GROUP BY; {round(item['p95_ms'] / 300, 2)} of limit | |"
+            )
+        elif workload == "opinions":
+            for part, t in item["parts"].items():
+                out.append(
+                    f"| {db} | {scale} ({item['opinions']:,} opinions) | opinions: {part}"
+                    f" | p50 {t['p50_ms']} ms, p95 {t['p95_ms']} ms | p50 {t['limit_p50_ms']} ms (raw SQL)"
+                    f" | {t['ratio_p50']}× | no ANALYZE after the load |"
+                )
         elif workload == "api_load":
             ceiling = item["ceiling"]
             for part in ("case_list", "case_create"):

@@ -573,8 +573,94 @@ TABLE: list[Row] = [
     ),
     op("GET", "/api/v1/opinions-report", "/api/v1/opinions-report", READERS),
     op("GET", "/api/v1/open-days", "/api/v1/open-days", READERS),
+    op(
+        "POST",
+        "/api/v1/open-days",
+        "/api/v1/open-days",
+        DISPATCHERS,
+        area="S01/C01",
+        held_on="2026-12-20",
+        place="大厅",
+    ),
+    op(
+        "POST",
+        "/api/v1/open-day-rules",
+        "/api/v1/open-day-rules",
+        DISPATCHERS,
+        area="S01/C01",
+        week_of_month=2,
+        weekday=6,
+        place="大厅",
+    ),
+    op("GET", "/api/v1/open-days/{day_id}", "/api/v1/open-days/{open_day}", COMMUNITY_UP),
+    op(
+        "POST",
+        "/api/v1/open-days/{day_id}/attendance",
+        "/api/v1/open-days/{open_day}/attendance",
+        EXPORTERS,
+        residents_met=3,
+    ),
+    op(
+        "POST",
+        "/api/v1/open-days/{day_id}/cancel",
+        "/api/v1/open-days/{open_day}/cancel",
+        DISPATCHERS,
+        reason="改期",
+    ),
+    op(
+        "POST",
+        "/api/v1/open-days/{day_id}/opinions",
+        "/api/v1/open-days/{open_day}/opinions",
+        EXPORTERS,
+        topics=["safety"],
+        summary="x",
+    ),
     op("GET", "/api/v1/notices", "/api/v1/notices", READERS),
+    op(
+        "POST",
+        "/api/v1/notices",
+        "/api/v1/notices",
+        DISPATCHERS,
+        area="S01/C01",
+        category="affairs",
+        title="公示",
+        body="内容",
+        publish_from="2026-11-16",
+    ),
     op("GET", "/api/v1/notices/{notice_id}", "/api/v1/notices/{notice}", COMMUNITY_UP),
+    op(
+        "PUT",
+        "/api/v1/notices/{notice_id}",
+        "/api/v1/notices/{notice}",
+        DISPATCHERS,
+        title="公示",
+        body="内容",
+        publish_from="2026-11-16",
+    ),
+    op("DELETE", "/api/v1/notices/{notice_id}", "/api/v1/notices/{notice}", DISPATCHERS),
+    op("PUT", "/api/v1/notices/{notice_id}/lines", "/api/v1/notices/{notice}/lines", DISPATCHERS, lines=[]),
+    op("POST", "/api/v1/notices/{notice_id}/publish", "/api/v1/notices/{notice}/publish", DISPATCHERS),
+    op(
+        "POST",
+        "/api/v1/notices/{notice_id}/correct",
+        "/api/v1/notices/{notice}/correct",
+        DISPATCHERS,
+        reason="更正",
+    ),
+    op(
+        "POST",
+        "/api/v1/notices/{notice_id}/withdraw",
+        "/api/v1/notices/{notice}/withdraw",
+        DISPATCHERS,
+        reason="撤回",
+    ),
+    op(
+        "POST",
+        "/api/v1/notices/{notice_id}/questions/{question_id}/answer",
+        "/api/v1/notices/{notice}/questions/{notice_question}/answer",
+        COMMUNITY_UP - {"viewer"},
+        answer="已答复",
+    ),
     op("GET", "/api/v1/visits", "/api/v1/visits", READERS),
     op(
         "POST",
@@ -745,12 +831,19 @@ TABLE: list[Row] = [
     page("surveys:door", "/surveys/{survey}/door/", WRITERS),
     page("surveys:door_upload", "/surveys/{survey}/door/upload/", WRITERS, "POST"),
     page("surveys:results", "/surveys/{survey}/results/", READERS),
+    page("surveys:texts", "/surveys/{survey}/results/texts/{text_question}/", READERS),
     page("surveys:export", "/surveys/{survey}/results.xlsx", EXPORTERS),
     page("surveys:answer", "/surveys/answer/{invitation_token}/", ALL),
     page("surveys:answer_open", "/surveys/open/{survey_key}/", ALL),
     op("GET", "/api/v1/surveys", "/api/v1/surveys", READERS),
     op("GET", "/api/v1/surveys/{survey_id}", "/api/v1/surveys/{survey}", READERS),
     op("GET", "/api/v1/surveys/{survey_id}/results", "/api/v1/surveys/{survey}/results", READERS),
+    op(
+        "GET",
+        "/api/v1/surveys/{survey_id}/questions/{question_id}/texts",
+        "/api/v1/surveys/{survey}/questions/{text_question}/texts",
+        READERS,
+    ),
     op(
         "POST",
         "/api/v1/surveys/{survey_id}/responses",
@@ -1226,6 +1319,9 @@ def _survey_objects(w: Any, house: Any) -> dict[str, Any]:
     question = surveys.question_add(
         actor=None, survey=sampled, data=QuestionInput(kind="single", text="满意吗", options=["是", "否"])
     )
+    text_question = surveys.question_add(
+        actor=None, survey=sampled, data=QuestionInput(kind="text", text="还有什么建议")
+    )
     surveys.survey_draw(actor=None, survey=sampled, seed="matrix")
     surveys.survey_open(actor=None, survey=sampled)
     invitation = sampled.invitations.filter(in_sample=True).get()
@@ -1250,6 +1346,7 @@ def _survey_objects(w: Any, house: Any) -> dict[str, Any]:
     return {
         "survey": sampled.pk,
         "question": question.pk,
+        "text_question": text_question.pk,
         "invitation": invitation.pk,
         "invitation_token": invitation.token,
         "survey_key": open_survey.link_key,

@@ -1,9 +1,10 @@
-"""Opinions (社情民意), open days and public notices in the JSON API: the same services and selectors as
+"""Opinions (社情民意) and open days (社情民意联系日) in the JSON API: the same services and selectors as
 the pages; everything limited to the caller's data scope."""
 
-from datetime import date, datetime
+from datetime import date, datetime, time
 from typing import Any
 
+from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
@@ -18,7 +19,6 @@ from linli.core.errors import DomainError
 from linli.core.http import acting_user
 from linli.core.permissions import Capability, require
 from linli.core.scoping import subtree_q
-from linli.notices.models import Notice
 from linli.opinions import selectors, services
 from linli.opinions.models import OpenDay, Opinion
 
@@ -75,8 +75,8 @@ def _out(o: Opinion) -> dict[str, Any]:
 def _opinions(user: User) -> QuerySet[Opinion]:
     return (
         Opinion.objects.visible_to(user)
-        .select_related("area", "resident", "case")
-        .prefetch_related("topic_rows")
+        # Names by id after the page is read, not joined (see opinions.views.opinion_list).
+        .prefetch_related("area", "resident", "case", "topic_rows")
     )
 
 
@@ -233,9 +233,13 @@ class OpenDayOut(Schema):
     id: int
     area_path: str
     held_on: date
+    start_time: time | None
     place: str
+    theme: str
     status: str
+    cancel_reason: str
     residents_met: int
+    summary: str
     street_attendees: list[str]
     department_attendees: list[str]
     opinions: int
@@ -253,91 +257,176 @@ def list_open_days(request: HttpRequest, page: PageNumber = 1) -> list[dict[str,
         _page(OpenDay.objects.visible_to(user).select_related("area").order_by("-held_on", "-pk"), page)
     )
     follow = selectors.followups(days)
-    return [
-        {
-            "id": d.pk,
-            "area_path": d.area.path,
-            "held_on": d.held_on,
-            "place": d.place,
-            "status": d.status,
-            "residents_met": d.residents_met,
-            "street_attendees": OpenDay.lines(d.street_attendees),
-            "department_attendees": OpenDay.lines(d.department_attendees),
-            "opinions": follow[d.pk]["total"],
-            "open": follow[d.pk]["open"],
-            "replied": follow[d.pk]["replied"],
-            "done": follow[d.pk]["done"],
-        }
-        for d in days
-    ]
+    return [_day_out(d, follow[d.pk]) for d in days]
 
 
-class LineOut(Schema):
-    kind: str
-    occurred_on: date | None
-    purpose: str
-    amount: str  # decimal, as text: never a float
-    voucher_no: str
+class ReasonIn(Schema):
+    reason: str
 
 
-class NoticeOut(Schema):
-    id: int
-    area_path: str
-    category: str
-    title: str
-    body: str
-    status: str
-    version: int
-    supersedes_id: int | None
-    publish_from: date
-    publish_until: date | None
-    days_left: int | None
-    declared_income: str | None
-    declared_expense: str | None
-    lines: list[LineOut]
-    open_questions: int
-
-
-def _notice_out(n: Notice) -> dict[str, Any]:
+def _day_out(d: OpenDay, follow: dict[str, int]) -> dict[str, Any]:
     return {
-        "id": n.pk,
-        "area_path": n.area.path,
-        "category": n.category,
-        "title": n.title,
-        "body": n.body,
-        "status": n.status,
-        "version": n.version,
-        "supersedes_id": n.supersedes_id,
-        "publish_from": n.publish_from,
-        "publish_until": n.publish_until,
-        "days_left": n.days_left() if n.status == "published" else None,
-        "declared_income": None if n.declared_income is None else f"{n.declared_income}",
-        "declared_expense": None if n.declared_expense is None else f"{n.declared_expense}",
-        "lines": [
-            {
-                "kind": line.kind,
-                "occurred_on": line.occurred_on,
-                "purpose": line.purpose,
-                "amount": f"{line.amount}",
-                "voucher_no": line.voucher_no,
-            }
-            for line in n.lines.all()
-        ],
-        "open_questions": sum(1 for q in n.questions.all() if q.status == "open"),
+        "id": d.pk,
+        "area_path": d.area.path,
+        "held_on": d.held_on,
+        "start_time": d.start_time,
+        "place": d.place,
+        "theme": d.theme,
+        "status": d.status,
+        "cancel_reason": d.cancel_reason,
+        "residents_met": d.residents_met,
+        "summary": d.summary,
+        "street_attendees": OpenDay.lines(d.street_attendees),
+        "department_attendees": OpenDay.lines(d.department_attendees),
+        "opinions": follow["total"],
+        "open": follow["open"],
+        "replied": follow["replied"],
+        "done": follow["done"],
     }
 
 
-@router.get("/notices", response={200: list[NoticeOut], **ERRORS}, summary="Public notices in scope")
-def list_notices(request: HttpRequest, status: str = "", page: PageNumber = 1) -> list[dict[str, Any]]:
-    user = acting_user(request)
-    qs = Notice.objects.visible_to(user).select_related("area").prefetch_related("lines", "questions")
-    if status:
-        qs = qs.filter(status=status)
-    return [_notice_out(n) for n in _page(qs.order_by("-publish_from", "-pk"), page)]
+def _day(user: User, day_id: int) -> OpenDay:
+    return get_object_or_404(OpenDay.objects.visible_to(user).select_related("area"), pk=day_id)
 
 
-@router.get("/notices/{notice_id}", response={200: NoticeOut, **ERRORS}, summary="One notice")
-def get_notice(request: HttpRequest, notice_id: Id) -> dict[str, Any]:
+def _day_one(user: User, day_id: int) -> dict[str, Any]:
+    day = _day(user, day_id)
+    return _day_out(day, selectors.followups([day])[day.pk])
+
+
+@router.get(
+    "/open-days/{day_id}", response={200: OpenDayOut, **ERRORS}, summary="One open day with follow-up"
+)
+def get_open_day(request: HttpRequest, day_id: Id) -> dict[str, Any]:
+    return _day_one(acting_user(request), day_id)
+
+
+class OpenDayIn(Schema):
+    area: str  # code path of a community
+    held_on: date
+    start_time: time = time(9)
+    place: str
+    theme: str = ""
+
+
+@router.post("/open-days", response={201: OpenDayOut, **ERRORS}, summary="Plan a one-off open day")
+def create_open_day(request: HttpRequest, payload: OpenDayIn) -> Status[dict[str, Any]]:
     user = acting_user(request)
-    qs = Notice.objects.visible_to(user).select_related("area").prefetch_related("lines", "questions")
-    return _notice_out(get_object_or_404(qs, pk=notice_id))
+    area = _area(user, payload.area)
+    if area is None:
+        raise DomainError("'area' is required: the code path of a community.", field="area")
+    day = services.open_day_create(
+        actor=user,
+        area=area,
+        held_on=payload.held_on,
+        start_time=payload.start_time,
+        place=payload.place,
+        theme=payload.theme,
+    )
+    return Status(201, _day_one(user, day.pk))
+
+
+class OpenDayRuleIn(Schema):
+    area: str  # code path of a community
+    week_of_month: int  # 1–4, or -1 for the last week
+    weekday: int  # 0 = Monday … 6 = Sunday
+    start_time: time = time(9)
+    place: str
+    months: int = 3  # plan the days of the next 1–12 months
+
+
+@router.post(
+    "/open-day-rules",
+    response={201: list[OpenDayOut], **ERRORS},
+    summary="Set a community's open-day rule (e.g. every 2nd Sunday) and plan its next days",
+)
+def set_open_day_rule(request: HttpRequest, payload: OpenDayRuleIn) -> Status[list[dict[str, Any]]]:
+    user = acting_user(request)
+    area = _area(user, payload.area)
+    if area is None:
+        raise DomainError("'area' is required: the code path of a community.", field="area")
+    if not 1 <= payload.months <= 12:
+        raise DomainError("一次排期 1 至 12 个月。", field="months")
+    with transaction.atomic():
+        rule = services.open_day_rule_set(
+            actor=user,
+            area=area,
+            week_of_month=payload.week_of_month,
+            weekday=payload.weekday,
+            place=payload.place,
+            start_time=payload.start_time,
+        )
+        days = services.open_days_schedule(actor=user, rule=rule, months=payload.months)
+    follow = selectors.followups(days)
+    return Status(201, [_day_out(d, follow[d.pk]) for d in days])
+
+
+class AttendanceIn(Schema):
+    # One person a line on the page; one per item here ("王强 街道办副主任").
+    street_attendees: list[str] = []
+    department_attendees: list[str] = []
+    residents_met: int = 0
+    summary: str = ""
+    theme: str = ""
+    held: bool = True  # false: record the plan's attendees before the day, without marking it held
+
+
+@router.post(
+    "/open-days/{day_id}/attendance",
+    response={200: OpenDayOut, **ERRORS},
+    summary="Record who attended, residents met and a summary (marks the day held)",
+)
+def record_attendance(request: HttpRequest, day_id: Id, payload: AttendanceIn) -> dict[str, Any]:
+    user = acting_user(request)
+    services.open_day_update(
+        actor=user,
+        day=_day(user, day_id),
+        street_attendees="\n".join(payload.street_attendees),
+        department_attendees="\n".join(payload.department_attendees),
+        residents_met=payload.residents_met,
+        summary=payload.summary,
+        theme=payload.theme,
+        held=payload.held,
+    )
+    return _day_one(user, day_id)
+
+
+@router.post(
+    "/open-days/{day_id}/cancel",
+    response={200: OpenDayOut, **ERRORS},
+    summary="Cancel a planned open day, with a reason (not once opinions are recorded on it)",
+)
+def cancel_open_day(request: HttpRequest, day_id: Id, payload: ReasonIn) -> dict[str, Any]:
+    user = acting_user(request)
+    services.open_day_cancel(actor=user, day=_day(user, day_id), reason=payload.reason)
+    return _day_one(user, day_id)
+
+
+class DayOpinionIn(Schema):
+    area: str | None = None  # code path of a grid or the community; the day's community if left out
+    topics: list[str]
+    summary: str
+    speaker_name: str = ""
+    anonymous: bool = False
+
+
+@router.post(
+    "/open-days/{day_id}/opinions",
+    response={201: OpinionOut, **ERRORS},
+    summary="Record an opinion collected at the open day (the page's fast entry)",
+)
+def record_day_opinion(request: HttpRequest, day_id: Id, payload: DayOpinionIn) -> Status[dict[str, Any]]:
+    user = acting_user(request)
+    day = _day(user, day_id)
+    opinion = services.opinion_record(
+        actor=user,
+        area=_area(user, payload.area) or day.area,
+        channel="open_day",
+        open_day=day,
+        topics=payload.topics,
+        summary=payload.summary,
+        speaker_name=payload.speaker_name,
+        anonymous=payload.anonymous,
+        received_at=day.collection_time(),
+    )
+    return Status(201, _out(_opinions(user).get(pk=opinion.pk)))

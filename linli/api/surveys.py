@@ -17,7 +17,7 @@ from linli.partners import services as partner_services
 from linli.partners.models import PartnerUnit
 from linli.registry.idnumber import mask_phone
 from linli.surveys import selectors, services
-from linli.surveys.models import Survey
+from linli.surveys.models import Kind, Question, Survey
 
 router = Router(tags=["surveys", "partners"])
 PAGE_SIZE = 50
@@ -204,6 +204,34 @@ def survey_results(request: HttpRequest, survey_id: Id) -> dict[str, Any]:
             for q in r.questions
         ],
     }
+
+
+class TextAnswerOut(Schema):
+    id: int
+    text: str
+
+
+class TextPageOut(Schema):
+    items: list[TextAnswerOut]
+    next_before: int | None  # pass as `before` for the next (older) page; null on the last
+
+
+TEXT_PAGE = 50
+
+
+@router.get(
+    "/surveys/{survey_id}/questions/{question_id}/texts",
+    response={200: TextPageOut, **ERRORS},
+    summary="A text question's answers, newest first, 50 a page (keyset: `before` = the last page's next_before)",
+)
+def survey_texts(
+    request: HttpRequest, survey_id: Id, question_id: Id, before: Id | None = None
+) -> dict[str, Any]:
+    user = acting_user(request)
+    s = get_object_or_404(Survey.objects.visible_to(user), pk=survey_id)
+    question = get_object_or_404(Question, survey=s, pk=question_id, kind=Kind.TEXT)
+    page = selectors.text_page(question, before=before, size=TEXT_PAGE)
+    return {"items": [{"id": pk, "text": t} for pk, t in page.items], "next_before": page.next_before}
 
 
 class AnswerSheetIn(Schema):

@@ -10,6 +10,7 @@ from linli.api import (
     assessment,
     cases,
     core,
+    notices,
     opinions,
     party,
     residents,
@@ -42,6 +43,7 @@ api.add_router("", visits.router)
 api.add_router("", assessment.router)
 api.add_router("", surveys.router)
 api.add_router("", opinions.router)
+api.add_router("", notices.router)
 api.add_router("", volunteers.router)
 api.add_router("", timebank.router)
 api.add_router("", party.router)

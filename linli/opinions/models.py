@@ -4,6 +4,7 @@ leaders and departments meet residents and collect them."""
 
 from __future__ import annotations
 
+from datetime import datetime, time
 from typing import ClassVar
 
 from django.conf import settings
@@ -69,7 +70,10 @@ class Opinion(models.Model):
     Channel = OpinionChannel
 
     number = models.CharField("编号", max_length=20, unique=True)
-    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+")
+    # Indexed with the collection time (`opinion_area_received_idx`): the scope filter is `area_id IN (…)`,
+    # and a planner without statistics (a table that grew since the last ANALYZE) picked a bare area index,
+    # read the street's whole year and sorted it (the ledger's month page 143 ms against 24 ms).
+    area = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", db_index=False)
     # Who said it: a resident of the registry, a name as given, or nobody (anonymous).
     resident = models.ForeignKey(
         "registry.Resident", null=True, blank=True, on_delete=models.SET_NULL, related_name="opinions"
@@ -113,6 +117,7 @@ class Opinion(models.Model):
         ordering = ["-received_at", "-pk"]
         indexes = [
             models.Index(fields=["received_at", "area"], name="opinion_received_idx"),
+            models.Index(fields=["area", "received_at"], name="opinion_area_received_idx"),
             models.Index(fields=["status", "reply_due_at", "area"], name="opinion_due_idx"),
         ]
         constraints = [
@@ -293,6 +298,15 @@ class OpenDay(models.Model):
     @property
     def audit_area_path(self) -> str:
         return self.area.path
+
+    def collection_time(self) -> datetime:
+        """When an opinion entered for this day was collected: on or before the day, now; entered later
+        from the day's notes, the day's start (not the typing time, which would move its reply deadline)."""
+        now = timezone.now()
+        if self.held_on >= timezone.localdate():
+            return now
+        held = timezone.make_aware(datetime.combine(self.held_on, self.start_time or time(9)))
+        return min(now, held)
 
     @staticmethod
     def lines(text: str) -> list[str]:

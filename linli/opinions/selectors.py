@@ -39,7 +39,7 @@ def due_count(user: Any) -> int:
 
 def todo(user: Any) -> dict[str, Any]:
     now = timezone.now()
-    qs = _open(user).select_related("area").order_by("reply_due_at", "pk")
+    qs = _open(user).prefetch_related("area").order_by("reply_due_at", "pk")
     overdue = list(qs.filter(reply_due_at__lt=now)[:TODO_LIMIT])
     soon = list(qs.filter(reply_due_at__gte=now, reply_due_at__lt=now + timedelta(days=3))[:TODO_LIMIT])
     return {

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django import forms
@@ -10,6 +11,7 @@ from linli.areas.forms import AreaChoiceField
 from linli.areas.models import Area
 from linli.core.scoping import subtree_q
 from linli.partners.models import Commitment, PartnerUnit, ResourceKind, UnitKind
+from linli.volunteers.models import Activity as VolunteerActivity
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
@@ -101,8 +103,19 @@ class ActivityForm(forms.Form):
     )
     participants = forms.IntegerField(label="参与人数", min_value=0, required=False)
     description = forms.CharField(label="内容", required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    volunteer_activity = forms.ModelChoiceField(
+        label="关联志愿活动",
+        queryset=VolunteerActivity.objects.none(),
+        required=False,
+        help_text="作为志愿服务活动组织的，选它：报名和服务时长在志愿服务中记录，这里不重复计算。",
+    )
 
     def __init__(self, *args: Any, user: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["area"].queryset = _areas(user)  # type: ignore[attr-defined]
         self.fields["units"].queryset = PartnerUnit.objects.visible_to(user).filter(active=True)  # type: ignore[attr-defined]
+        # The last year's activities of the user's communities, newest first.
+        since = timezone.now() - timedelta(days=366)
+        self.fields["volunteer_activity"].queryset = (  # type: ignore[attr-defined]
+            VolunteerActivity.objects.visible_to(user).filter(starts_at__gte=since).order_by("-starts_at")
+        )

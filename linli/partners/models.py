@@ -229,6 +229,11 @@ class JointActivity(models.Model):
     units = models.ManyToManyField(PartnerUnit, related_name="activities")
     participants = models.PositiveIntegerField("参与人数", default=0)
     description = models.TextField("内容", blank=True)
+    # The volunteer activity it was run as, if any: its sign-ups and service hours stay in the volunteers
+    # module (counted once, there); this record says which units took part.
+    volunteer_activity = models.ForeignKey(
+        "volunteers.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -18,6 +18,7 @@ from linli.areas.models import Area
 from linli.core.audit import Action, audit_record, diff
 from linli.core.errors import DomainError
 from linli.core.permissions import require, require_path_in_scope
+from linli.core.scoping import path_in_scope
 from linli.core.validation import clean_text
 from linli.partners.models import (
     Agreement,
@@ -33,6 +34,7 @@ from linli.partners.models import (
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
+    from linli.volunteers.models import Activity as VolunteerActivity
 
 PHONE = re.compile(r"^[0-9+\-() ]{5,20}$")
 MAX_STAFF = 1_000_000
@@ -396,12 +398,17 @@ def activity_create(
     participants: int = 0,
     place: str = "",
     description: str = "",
+    volunteer_activity: VolunteerActivity | None = None,
 ) -> JointActivity:
     _keep(actor, area)
     if not units:
         raise DomainError("请至少选择一个共建单位。", field="units")
     for unit in units:
         require_path_in_scope(actor, unit.area.path)
+    if volunteer_activity is not None:
+        require_path_in_scope(actor, volunteer_activity.community.path)
+        if not path_in_scope(volunteer_activity.community.path, [area.path]):
+            raise DomainError("关联的志愿活动不在这个社区。", field="volunteer_activity")
     activity = JointActivity.objects.create(
         area=area,
         title=clean_text(title, field="title", label="活动名称", required=True, limit=100),
@@ -409,6 +416,7 @@ def activity_create(
         place=clean_text(place, field="place", label="地点", limit=100),
         participants=_count(participants, field="participants", label="参与人数"),
         description=clean_text(description, field="description", label="内容", limit=4000),
+        volunteer_activity=volunteer_activity,
         created_by=actor if actor is not None and actor.pk else None,
     )
     activity.units.set(units)

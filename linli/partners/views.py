@@ -373,7 +373,11 @@ def need_act(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 def activity_list(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
-    qs = JointActivity.objects.visible_to(user).select_related("area").prefetch_related("units")
+    qs = (
+        JointActivity.objects.visible_to(user)
+        .select_related("area", "volunteer_activity")
+        .prefetch_related("units")
+    )
     page, querystring = paginate(request, qs, 50)
     return render(
         request,

@@ -1,3 +1,5 @@
+from collections.abc import Iterator
+
 from django.utils.translation import gettext_noop as _
 
 from linli.core.modules import ModuleConfig, section
@@ -14,3 +16,8 @@ class SurveysConfig(ModuleConfig):
         section(r"^/surveys/(?!answer/|open/)"),
         section(r"^/api/v1/surveys(/|$)"),
     )
+
+    def operator_checks(self) -> Iterator[tuple[bool, str]]:
+        from linli.surveys.checks import tally_checks
+
+        return tally_checks()

@@ -18,6 +18,10 @@ def register(cli: Commands) -> None:
     )
     p.add_argument("id", type=int)
     p.add_argument("-o", "--output", required=True, help="FILE.xlsx")
+    p = group.command(
+        "recount", cmd_recount, "count a survey's answers again into the running counts its results read"
+    )
+    p.add_argument("id", type=int)
 
 
 def _survey(pk: int) -> Any:
@@ -59,3 +63,11 @@ def cmd_export(args: argparse.Namespace) -> None:
     survey = _survey(args.id)
     out.write_bytes(export_results(actor=None, survey=survey))
     print(f"results of survey {survey.pk} written to {out}")
+
+
+def cmd_recount(args: argparse.Namespace) -> None:
+    from linli.surveys.services import survey_recount
+
+    survey = _survey(args.id)
+    differences = survey_recount(actor=None, survey=survey)
+    print(f"survey {survey.pk}: {differences} cells differed from a recount; counts rebuilt")

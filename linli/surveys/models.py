@@ -279,7 +279,8 @@ class Answer(models.Model):
 
     response = models.ForeignKey(Response, on_delete=models.CASCADE, related_name="answers")
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+")
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    # Indexed by `answer_question_idx` (question, id), which also pages a question's text answers newest first.
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers", db_index=False)
     grid = models.ForeignKey("areas.Area", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     row = models.PositiveSmallIntegerField(default=0)
     option = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -296,7 +297,65 @@ class Answer(models.Model):
             models.Index(
                 fields=["survey", "question", "row", "option", "grid", "first"], name="answer_count_idx"
             ),
+            models.Index(fields=["question", "id"], name="answer_question_idx"),
+            # A number or date question's smallest and largest value: two index lookups, not a scan.
+            models.Index(fields=["question", "number"], name="answer_number_idx"),
+            models.Index(fields=["question", "day"], name="answer_day_idx"),
         ]
 
     def __str__(self) -> str:
         return f"{self.response_id}:{self.question_id}"
+
+
+NO_OPTION = -1  # a tally of values that are not choices (numbers, dates, texts)
+
+
+class Tally(models.Model):
+    """Running counts of a survey's answers, so its results cost the same at 20 or 20,000 answer sheets.
+
+    One row per (question, matrix row, option, grid) — `tag` 0 — and per (question, option, key group) —
+    `grid` 0 — for the breakdown by key group. The services change these rows in the same transaction as
+    the answer sheet they count (`surveys.services.tally`), so they are never out of date; `linli check`
+    recounts every survey from its answers and compares (`surveys.selectors.tally_mismatches`).
+    `grid` and `tag` are plain ids (0 = unknown grid / all grids) so that the unique key has no NULLs,
+    which both databases would treat as all different."""
+
+    # Both indexed by the unique key, which begins with them.
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+", db_index=False)
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="+", db_index=False)
+    row = models.PositiveSmallIntegerField(default=0)
+    option = models.SmallIntegerField(default=NO_OPTION)
+    grid = models.IntegerField(default=0)
+    tag = models.IntegerField(default=0)
+    # Answer rows (a multiple choice counts each option picked), respondents (`Answer.first`), and the sum
+    # of the numbers (numbers and ratings) for means.
+    answers = models.IntegerField(default=0)
+    respondents = models.IntegerField(default=0)
+    number_sum = models.FloatField(default=0.0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["survey", "question", "row", "option", "grid", "tag"], name="tally_cell_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.question_id}:{self.row}:{self.option}:{self.grid}:{self.tag}"
+
+
+class RespondentTally(models.Model):
+    """Answer sheets per grid (0 = unknown) and channel: the survey's respondents, kept with the sheets."""
+
+    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="+", db_index=False)
+    grid = models.IntegerField(default=0)
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    sheets = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["survey", "grid", "channel"], name="respondenttally_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.survey_id}:{self.grid}:{self.channel}"

@@ -1,18 +1,31 @@
-"""Reading a survey's results: one GROUP BY per kind of value over the answers' index, the overall figures
-being the sums of the per-grid groups (not a second pass), and one join with the respondents' key groups."""
+"""Reading a survey's results from its running counts (`tallies.py`: one row per question × option × grid
+and per question × option × key group, kept with each answer sheet), the overall figures being the sums of
+the per-grid cells; smallest and largest numbers and dates from their indexes; text answers a page at a
+time. Nothing here reads every answer, so 20 or 20,000 answer sheets cost the same."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Max, Min, Sum
 
 from linli.areas.models import Area
 from linli.registry.models import Tag
-from linli.surveys.models import Answer, Channel, Invitation, Kind, Question, Response, ResponseTag, Survey
+from linli.surveys import tallies
+from linli.surveys.models import (
+    NO_OPTION,
+    Answer,
+    Channel,
+    Invitation,
+    Kind,
+    Question,
+    RespondentTally,
+    Response,
+    Survey,
+)
 
 UNKNOWN_GRID = "未知网格"
 TEXT_SHOWN = 20
@@ -51,6 +64,8 @@ class QuestionResult:
     minimum: float | None = None
     maximum: float | None = None
     texts: list[str] = field(default_factory=list)
+    # Text: the id to ask the next page of older answers from (None: no more).
+    more_texts: int | None = None
     by_grid: list[Breakdown] = field(default_factory=list)
     by_tag: list[Breakdown] = field(default_factory=list)
     # Number and rating: mean per grid / key group.
@@ -73,68 +88,84 @@ def _share(n: int, total: int) -> float:
     return n / total if total else 0.0
 
 
+def _extremes(question_ids: list[int], column: str) -> dict[int, tuple[Any, Any]]:
+    """Smallest and largest value of each question: two lookups per question in its index
+    (`answer_number_idx`, `answer_day_idx`), each a single MIN or MAX so SQLite reads one index entry."""
+    a = Answer._meta.db_table
+    out: dict[int, tuple[Any, Any]] = {}
+    with connection.cursor() as cursor:
+        for qid in question_ids:
+            cursor.execute(
+                f"SELECT (SELECT MIN({column}) FROM {a} WHERE question_id = %s), "  # noqa: S608  (fixed names)
+                f"(SELECT MAX({column}) FROM {a} WHERE question_id = %s)",
+                [qid, qid],
+            )
+            lo, hi = cursor.fetchone()
+            if column == "day" and isinstance(lo, str):  # SQLite hands raw dates back as text
+                lo, hi = date.fromisoformat(lo), date.fromisoformat(hi)
+            out[qid] = (lo, hi)
+    return out
+
+
+@dataclass
+class TextPage:
+    items: list[tuple[int, str]]  # (answer id, text), newest first
+    next_before: int | None  # pass as `before` for the next page; None when this is the last
+
+
+def text_page(question: Question, *, before: int | None = None, size: int = TEXT_SHOWN) -> TextPage:
+    """A text question's answers, newest first, one page at a time (keyset on the answer id, read from
+    `answer_question_idx`): the cost of a page does not grow with the number of answers."""
+    qs = Answer.objects.filter(question=question).exclude(text="")
+    if before is not None:
+        qs = qs.filter(pk__lt=before)
+    rows = list(qs.order_by("-pk").values_list("pk", "text")[: size + 1])
+    more = len(rows) > size
+    items = rows[:size]
+    return TextPage(items=items, next_before=items[-1][0] if more and items else None)
+
+
 def results(survey: Survey, *, sensitive: bool = False, texts: int = TEXT_SHOWN) -> Results:
     """Everything the results page, the API and the export show. `sensitive`: break down by sensitive key
     groups too (低保, 残疾 … only for users who may see those tags).
 
-    Four passes: respondents by grid and channel; every answer by (question, row, option, grid) with who
-    answered (`first`), read from `answer_count_idx` alone; the numbers and dates of their questions; and
-    the answers of respondents in key groups, from their tags."""
+    Read from the running counts (`Tally`, `RespondentTally`), the extremes of number and date questions
+    from their indexes, and the first page of each text question's answers."""
     questions = list(survey.questions.order_by("order", "pk"))
     qmap = {q.pk: q for q in questions}
     respondents: dict[int | None, int] = defaultdict(int)
     channels: dict[str, int] = defaultdict(int)
-    for g, channel, n in (
-        Response.objects.filter(survey=survey)
-        .values("grid_id", "channel")
-        .annotate(n=Count("id"))
-        .values_list("grid_id", "channel", "n")
+    for grid_id, channel, n in RespondentTally.objects.filter(survey=survey, sheets__gt=0).values_list(
+        "grid", "channel", "sheets"
     ):
-        respondents[g] += n
+        respondents[grid_id or None] += n
         channels[channel] += n
     total = sum(respondents.values())
     grid_ids = [g for g in respondents if g is not None]
     paths = dict(Area.objects.filter(pk__in=grid_ids).values_list("pk", "path"))
     names = Area.qualified_names(Area.objects.filter(pk__in=grid_ids).values_list("path", "name"))
-    grid_label = {g: names.get(paths[g], paths[g]) for g in grid_ids}
+    grid_label = {g: names.get(paths[g], paths[g]) for g in grid_ids if g in paths}
 
     def glabel(g: int | None) -> str:
         return grid_label.get(g, UNKNOWN_GRID) if g is not None else UNKNOWN_GRID
 
-    a, rt = Answer._meta.db_table, ResponseTag._meta.db_table
-    numeric = [q.pk for q in questions if q.kind == Kind.NUMBER]
+    # The running counts (tallies.py): as many rows as cells, however many answer sheets there are.
+    main_rows: list[tuple[int, int, int | None, int | None, int, int]] = []
+    tag_rows: list[tuple[int, int, int, int | None, int, int, float]] = []
+    number_groups: dict[int, list[tuple[int | None, int, float]]] = defaultdict(list)
+    for qid, row, option, grid_key, t, n, firsts, number_sum in tallies.read(survey.pk):
+        opt = None if option == NO_OPTION else option
+        if t:
+            tag_rows.append((t, qid, row, opt, n, firsts, number_sum))
+            continue
+        main_rows.append((qid, row, opt, grid_key or None, n, firsts))
+        q = qmap.get(qid)
+        if q is not None and q.kind == Kind.NUMBER and opt is None:
+            number_groups[qid].append((grid_key or None, n, number_sum))
+    numeric = [q.pk for q in questions if q.kind == Kind.NUMBER and number_groups.get(q.pk)]
     dated = [q.pk for q in questions if q.kind == Kind.DATE]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT question_id, row, option, grid_id, COUNT(*), SUM(CASE WHEN first THEN 1 ELSE 0 END) "  # noqa: S608  (table names)
-            f"FROM {a} WHERE survey_id = %s GROUP BY question_id, row, option, grid_id",
-            [survey.pk],
-        )
-        main_rows = cursor.fetchall()
-        cursor.execute(
-            "SELECT t.tag_id, a.question_id, a.row, a.option, COUNT(*), "  # noqa: S608  (table names)
-            f"SUM(CASE WHEN a.first THEN 1 ELSE 0 END), SUM(a.number) FROM {rt} t "
-            f"JOIN {a} a ON a.response_id = t.response_id WHERE t.survey_id = %s "
-            "GROUP BY t.tag_id, a.question_id, a.row, a.option",
-            [survey.pk],
-        )
-        tag_rows = cursor.fetchall()
-    number_rows: Any = (
-        Answer.objects.filter(question_id__in=numeric, number__isnull=False)
-        .values("question_id", "grid_id")
-        .annotate(n=Count("id"), s=Sum("number"), lo=Min("number"), hi=Max("number"))
-        .values_list("question_id", "grid_id", "n", "s", "lo", "hi")
-        if numeric
-        else []
-    )
-    date_rows: Any = (
-        Answer.objects.filter(question_id__in=dated, day__isnull=False)
-        .values("question_id")
-        .annotate(lo=Min("day"), hi=Max("day"))
-        .values_list("question_id", "lo", "hi")
-        if dated
-        else []
-    )
+    extremes = _extremes(numeric, "number") if numeric else {}
+    dates = _extremes(dated, "day") if dated else {}
 
     def width(q: Question) -> int:
         return len(q.options) if q.kind != Kind.RATING else len(q.scale)
@@ -170,10 +201,6 @@ def results(survey: Survey, *, sensitive: bool = False, texts: int = TEXT_SHOWN)
         acc[1] += total_number or 0.0
         if option is not None and option < width(q):
             tag_counts.setdefault((qid, t), [0] * width(q))[option] += n
-    numbers: dict[int, list[tuple[int | None, int, float, float, float]]] = defaultdict(list)
-    for qid, g, n, total_number, lo, hi in number_rows:
-        numbers[qid].append((g, n, total_number, lo, hi))
-    dates = {qid: (lo, hi) for qid, lo, hi in date_rows}
 
     def tag_means(qid: int) -> list[tuple[str, int, float]]:
         return sorted((tag_names[t], int(d), s / d) for t, (d, s) in tag_done[qid].items() if d)
@@ -226,24 +253,20 @@ def results(survey: Survey, *, sensitive: bool = False, texts: int = TEXT_SHOWN)
                     )
             r.tag_means = tag_means(q.pk)
         elif q.kind == Kind.NUMBER:
-            groups = numbers.get(q.pk, [])
+            groups = number_groups.get(q.pk, [])
             n_all = sum(g[1] for g in groups)
             if n_all:
                 r.mean = sum(g[2] for g in groups) / n_all
-                r.minimum = min(g[3] for g in groups)
-                r.maximum = max(g[4] for g in groups)
-            r.grid_means = sorted((glabel(g), n, s / n) for g, n, s, _, _ in groups if n)
+                r.minimum, r.maximum = extremes.get(q.pk, (None, None))
+            r.grid_means = sorted((glabel(g), n, s / n) for g, n, s in groups if n)
             r.tag_means = tag_means(q.pk)
         elif q.kind == Kind.DATE:
             lo, hi = dates.get(q.pk, (None, None))
             r.texts = [f"最早 {lo:%Y-%m-%d}，最晚 {hi:%Y-%m-%d}"] if lo and hi else []
         elif texts:
-            r.texts = list(
-                Answer.objects.filter(question=q)
-                .exclude(text="")
-                .order_by("-pk")
-                .values_list("text", flat=True)[:texts]
-            )
+            page = text_page(q, size=texts)
+            r.texts = [t for _, t in page.items]
+            r.more_texts = page.next_before
         out.append(r)
     invited = Invitation.objects.filter(survey=survey, in_sample=True)
     return Results(

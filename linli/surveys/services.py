@@ -32,6 +32,7 @@ from linli.core.permissions import require, require_path_in_scope
 from linli.core.scoping import path_in_scope, subtree_q
 from linli.core.validation import clean_text
 from linli.registry.models import Household, Resident, ResidentStatus, ResidentTag, Tag, house_label
+from linli.surveys import tallies
 from linli.surveys.models import (
     CHOICE_KINDS,
     TRANSITIONS,
@@ -832,11 +833,20 @@ def response_submit(
             for v in values
         ]
     )
-    tags = _tags_of(invitation)
+    tags = sorted(set(_tags_of(invitation)))
     if tags:
         ResponseTag.objects.bulk_create(
-            [ResponseTag(response=response, survey=survey, tag_id=t) for t in set(tags)]
+            [ResponseTag(response=response, survey=survey, tag_id=t) for t in tags]
         )
+    # The results' running counts, in this transaction (the survey row is locked above).
+    tallies.add(
+        survey_id=survey.pk,
+        grid=grid_id or 0,
+        channel=channel,
+        cells=tallies.cells_of(
+            ((v.question, v.row, v.option, v.number, v.first) for v in values), grid_id or 0, tags
+        ),
+    )
     if invitation is not None:
         invitation.state, invitation.answered_at = Invitation.State.ANSWERED, now
         invitation.save(update_fields=["state", "answered_at"])
@@ -916,6 +926,24 @@ def responses_upload(
             continue
         outcomes.append(UploadOutcome(str(key), "saved"))
     return outcomes
+
+
+@transaction.atomic
+def survey_recount(*, actor: User | None, survey: Survey) -> int:
+    """Rebuild the survey's running counts from its answers (an operator's repair, when `linli check` found
+    them different). Returns how many cells differed; audited."""
+    survey = _lock(survey)
+    _manage(actor, survey)
+    differences = len(tallies.mismatches(survey.pk))
+    tallies.rebuild(survey.pk)
+    audit_record(
+        actor=actor,
+        action=Action.UPDATE,
+        obj=survey,
+        changes={"tallies": [differences, 0]},
+        object_repr=f"{survey.title} · 重新统计",
+    )
+    return differences
 
 
 def survey_by_id(actor: User | None, pk: int) -> Survey:

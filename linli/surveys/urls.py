@@ -23,6 +23,7 @@ urlpatterns = [
     path("<int:pk>/door/", views.door, name="door"),
     path("<int:pk>/door/upload/", views.door_upload, name="door_upload"),
     path("<int:pk>/results/", views.results, name="results"),
+    path("<int:pk>/results/texts/<int:qpk>/", views.results_texts, name="texts"),
     path("<int:pk>/results.xlsx", views.results_export, name="export"),
     # Residents, without an account.
     path("answer/<str:token>/", views.answer, name="answer"),

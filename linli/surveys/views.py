@@ -25,7 +25,7 @@ from linli.core.scoping import subtree_q
 from linli.surveys import selectors, services
 from linli.surveys.export import export_results
 from linli.surveys.forms import DeclineForm, QuestionForm, ReasonForm, SeedForm, SurveyForm
-from linli.surveys.models import Channel, Invitation, Question, Response, Status, Survey, Target
+from linli.surveys.models import Channel, Invitation, Kind, Question, Response, Status, Survey, Target
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 COOKIE = "linli_sv"
@@ -35,6 +35,9 @@ COOKIE_AGE = 60 * 60 * 24 * 365
 def _require(user: User, capability: Capability) -> None:
     if not user.can(capability):
         raise PermissionDenied
+
+
+TEXT_PAGE = 50  # text answers per page after the results page's newest 20
 
 
 def _survey(user: User, pk: int) -> Survey:
@@ -436,6 +439,21 @@ def results(request: HttpRequest, pk: int) -> HttpResponse:
     if request.htmx:
         return render(request, "surveys/results.html#figures", context)
     return render(request, "surveys/results.html", context)
+
+
+@login_required
+def results_texts(request: HttpRequest, pk: int, qpk: int) -> HttpResponse:
+    """A text question's answers, one page older than `before` (the results page shows the newest)."""
+    user = acting_user(request)
+    survey = _survey(user, pk)
+    question = get_object_or_404(Question, survey=survey, pk=qpk, kind=Kind.TEXT)
+    raw = request.GET.get("before", "")
+    before = int(raw) if raw.isdigit() and len(raw) < 19 else None
+    page = selectors.text_page(question, before=before, size=TEXT_PAGE)
+    context = {"survey": survey, "question": question, "page": page}
+    if request.htmx:
+        return render(request, "surveys/results_texts.html#page", context)
+    return render(request, "surveys/results_texts.html", context)
 
 
 @login_required

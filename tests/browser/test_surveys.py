@@ -107,3 +107,40 @@ def test_door_to_door_offline_then_one_upload_a_resident_by_link_and_staff_see_r
     expect(first.get_by_test_id("bar-count").first).to_contain_text("1 · 33%")
     assert_fits_screen(desk)
     shot(desk, "survey-results-1366")
+
+
+def test_text_answers_beyond_the_newest_20_are_read_a_page_at_a_time(
+    transactional_db, live_server, page_factory
+):
+    world = build_world()
+    survey, questions = _build(world, open_link=True)
+    services.survey_open(actor=None, survey=survey)
+    q1, q2, q3 = questions[:3]
+    for i in range(25):
+        services.response_submit(
+            actor=world.grid_worker_c01_g01,
+            survey=survey,
+            fields={f"q{q1.pk}": ["是"], f"q{q2.pk}": [f"第{i + 1}条建议：楼道灯常亮"], f"q{q3.pk}": ["4"]},
+            channel="door",
+            grid=world.c01_g01,
+        )
+    base = live_server.url
+    desk = page_factory(1366, 900)
+    sign_in(desk, base, "c01-worker")
+    desk.goto(f"{base}/surveys/{survey.pk}/results/")
+    expect(desk.get_by_test_id("results-total")).to_contain_text("共 25 份答卷")
+    expect(desk.get_by_text("第25条建议")).to_be_visible()
+    expect(desk.get_by_text("第5条建议", exact=False)).to_have_count(0)
+    desk.get_by_test_id("more-texts").click()
+    expect(desk.get_by_text("第1条建议：楼道灯常亮")).to_be_visible()
+    expect(desk.get_by_test_id("more-texts")).to_have_count(0)
+    assert_fits_screen(desk)
+    shot(desk, "survey-results-more-texts-1366")
+    phone = page_factory(375, 760)
+    sign_in(phone, base, "c01-worker")
+    phone.goto(f"{base}/surveys/{survey.pk}/results/")
+    href = phone.get_by_test_id("more-texts").get_attribute("href")
+    phone.goto(f"{base}{href}")
+    expect(phone.get_by_test_id("text-answers")).to_contain_text("第5条建议")
+    assert_fits_screen(phone)
+    shot(phone, "survey-texts-375")

@@ -25,6 +25,9 @@ from linli.accounts.services import token_create
 from tests.factories import World
 
 EXAMPLES = int(os.environ.get("LINLI_FUZZ_EXAMPLES", "10"))
+# While working on a few operations: `LINLI_FUZZ_ONLY=/notices,/open-day` tries only the paths that contain one
+# of these (comma-separated); CI leaves it unset and tries them all.
+ONLY = [part for part in os.environ.get("LINLI_FUZZ_ONLY", "").split(",") if part]
 
 
 def problems_of(response: Any) -> str | None:
@@ -49,7 +52,9 @@ def test_generated_requests_never_get_a_server_error_or_an_html_error(live_serve
     _, token = token_create(actor=None, user=world.street_admin, name="generated requests")
     session = requests.Session()
     session.headers["Authorization"] = f"Bearer {token}"
-    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/openapi.json")
+    # Building the schema of 100 operations took 5 s on a loaded 2-core machine (load 13) and the default
+    # 10-second read timeout failed the test before it sent a request.
+    schema = schemathesis.openapi.from_url(f"{live_server.url}/api/v1/openapi.json", timeout=120)
     tried: Counter[str] = Counter()
     failed: Counter[str] = Counter()
     failures: dict[str, str] = {}
@@ -78,6 +83,8 @@ def test_generated_requests_never_get_a_server_error_or_an_html_error(live_serve
         for result in schema.get_all_operations():
             operation = result.ok()
             label = f"{operation.method.upper()} {operation.path}"
+            if ONLY and not any(part in operation.path for part in ONLY):
+                continue
             for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):
                 try:
                     sender(operation, mode, label)()
@@ -92,5 +99,5 @@ def test_generated_requests_never_get_a_server_error_or_an_html_error(live_serve
         f"\ngenerated requests: {sum(tried.values())} to {len(tried)} operations in {elapsed:.0f} s; "
         f"{failed['5xx']} answered 5xx, {failed['non-JSON error']} a non-JSON error"
     )
-    assert len(tried) > 30, "the schema lost its operations"
+    assert len(tried) > (0 if ONLY else 30), "the schema lost its operations"
     assert not failures, "\n\n".join(f"{op}: {problem}" for op, problem in failures.items())

@@ -248,3 +248,44 @@ def test_the_api_lists_masks_and_creates(world, bearer):
     )
     assert refused.status_code == 400
     assert client.get(f"/api/v1/partners/{unit.pk}", **bearer(world.other_street_admin)).status_code == 404
+
+
+def test_a_joint_activity_names_the_volunteer_activity_it_was_run_as_in_its_own_community(world):
+    from datetime import datetime, time, timedelta
+
+    from django.utils import timezone
+
+    from linli.volunteers import services as volunteers
+
+    unit = _unit(world)
+    start = timezone.make_aware(datetime.combine(TODAY + timedelta(days=1), time(9)))
+
+    def run_as(community):
+        return volunteers.activity_create(
+            actor=None,
+            community=community,
+            title="义诊进社区",
+            place="服务大厅",
+            starts_at=start,
+            ends_at=start + timedelta(hours=3),
+            capacity=20,
+        )
+
+    ours, theirs = run_as(world.c01), run_as(world.c02)
+    with pytest.raises(DomainError, match="不在这个社区"):
+        services.activity_create(
+            actor=None, area=world.c01, title="义诊", held_on=TODAY, units=[unit], volunteer_activity=theirs
+        )
+    activity = services.activity_create(
+        actor=world.c01_worker,
+        area=world.c01,
+        title="义诊",
+        held_on=TODAY,
+        units=[unit],
+        volunteer_activity=ours,
+    )
+    assert activity.volunteer_activity == ours
+    client = Client()
+    client.force_login(world.c01_worker)
+    page = client.get("/partners/activities/").content.decode()
+    assert f"/volunteers/activities/{ours.pk}/" in page

@@ -361,3 +361,68 @@ def test_pages_and_scope(world, area_survey):
     other = Client()
     other.force_login(world.other_street_admin)
     assert other.get(f"/surveys/{survey.pk}/results/").status_code == 404
+
+
+def test_the_running_counts_equal_a_recount_after_answers_from_every_channel(world):
+    """The results read counters kept with each answer sheet; `linli check` recounts and compares."""
+    from linli.surveys import tallies
+    from linli.surveys.checks import tally_checks
+    from linli.surveys.models import Tally
+
+    survey, qs = _sampled(world, size=6)
+    for i, invitation in enumerate(survey.invitations.filter(in_sample=True).select_related("grid")):
+        services.response_submit(
+            actor=world.c01_worker if i % 2 else None,
+            survey=survey,
+            fields=_fields(
+                qs, pet="是" if i % 3 else "否", rating=str(1 + i % 5), **{f"q{qs[3].pk}": [str(i + 1)]}
+            ),
+            channel="door" if i % 2 else "invitation",
+            token=invitation.token,
+        )
+    assert tallies.mismatches(survey.pk) == []
+    assert all(ok for ok, _ in tally_checks())
+    result = selectors.results(survey, sensitive=True)
+    assert result.responses == 6
+    assert sum(result.by_channel.values()) == 6
+    number = result.questions[3]
+    assert (number.mean, number.minimum, number.maximum) == (pytest.approx(3.5), 1.0, 6.0)
+    # The key-group breakdown counts the people of key groups, as the answers' tags say.
+    tagged = Response.objects.filter(survey=survey, tag_links__isnull=False).distinct().count()
+    assert sum(g.answered for g in result.questions[0].by_tag) == tagged
+    # A counter that drifted is found, named, and rebuilt by `linli survey recount`.
+    cell = Tally.objects.filter(survey=survey, tag=0).first()
+    Tally.objects.filter(pk=cell.pk).update(answers=cell.answers + 1)
+    ok, line = next(tally_checks())
+    assert not ok
+    assert survey.title in line
+    assert services.survey_recount(actor=world.c01_worker, survey=survey) == 1
+    assert tallies.mismatches(survey.pk) == []
+
+
+def test_text_answers_are_read_a_page_at_a_time_newest_first(world, area_survey):
+    survey, qs = area_survey
+    for i in range(5):
+        services.response_submit(
+            actor=world.grid_worker_c01_g01,
+            survey=survey,
+            fields=_fields(qs, pet="是", **{f"q{qs[1].pk}": [f"建议{i}"]}),
+            channel="door",
+            grid=world.c01_g01,
+        )
+    first = selectors.text_page(qs[1], size=2)
+    assert [t for _, t in first.items] == ["建议4", "建议3"]
+    second = selectors.text_page(qs[1], before=first.next_before, size=2)
+    assert [t for _, t in second.items] == ["建议2", "建议1"]
+    last = selectors.text_page(qs[1], before=second.next_before, size=2)
+    assert [t for _, t in last.items] == ["建议0"]
+    assert last.next_before is None
+    result = selectors.results(survey, texts=3)
+    assert result.questions[1].texts == ["建议4", "建议3", "建议2"]
+    assert result.questions[1].more_texts is not None
+    staff = Client()
+    staff.force_login(world.c01_worker)
+    page = staff.get(f"/surveys/{survey.pk}/results/texts/{qs[1].pk}/?before={first.next_before}")
+    assert page.status_code == 200
+    assert "建议2" in page.content.decode()
+    assert "建议4" not in page.content.decode()
