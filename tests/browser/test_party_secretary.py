@@ -31,7 +31,11 @@ def live_branch(transactional_db, live_server):
         actor=None, organisation=pw.branch, member=pw.member, role="secretary", start_date=date(2025, 1, 1)
     )
     recorder = services.member_create(
-        actor=None, organisation=pw.branch, name=w.c01_worker.full_name, joined_on=date(2001, 7, 1), user=w.c01_worker
+        actor=None,
+        organisation=pw.branch,
+        name=w.c01_worker.full_name,
+        joined_on=date(2001, 7, 1),
+        user=w.c01_worker,
     )
     services.position_assign(
         actor=None, organisation=pw.branch, member=recorder, role="committee", start_date=date(2025, 1, 1)
