@@ -82,7 +82,7 @@ def grants(user: Any) -> frozenset[Capability]:
 
 
 def _chain(org: Any) -> list[int]:
-    ids = []
+    ids: list[int] = []
     node = org
     while node is not None and len(ids) < 6:
         ids.append(node.pk)

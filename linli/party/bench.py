@@ -66,7 +66,7 @@ def build(community: Any, n: int, seed: int, today: date) -> dict[str, int]:
         )
         members = []
         for i in range(n):
-            kind = rng.choice(kinds)
+            kind: str = rng.choice(kinds)
             members.append(
                 PartyMember(
                     organisation=branches[i % len(branches)],
@@ -86,7 +86,7 @@ def build(community: Any, n: int, seed: int, today: date) -> dict[str, int]:
         ):
             roll.setdefault(org, []).append(pk)
         plan = [("general", 3), ("committee", 1), ("lecture", 3), ("themed_day", 1)]
-        meetings = []
+        meetings: list[Meeting] = []
         for b in branches:
             for kind, every in plan:
                 for month in range(1, 13, every):
@@ -133,9 +133,10 @@ def build(community: Any, n: int, seed: int, today: date) -> dict[str, int]:
                 "reason",
                 "status",
                 "entered_by",
+                "decided_by",
                 "created_at",
             ],
-            [(*p, "参加组织生活", "approved", "系统", now) for p in points],
+            [(*p, "参加组织生活", "approved", "系统", "", now) for p in points],
         )
     return {
         "branches": len(branches),

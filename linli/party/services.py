@@ -1469,7 +1469,7 @@ def minutes_decide(
 
 # --- 三卡 --------------------------------------------------------------------------------------
 
-CARD_RULE = {
+CARD_RULE: dict[str, str] = {
     CardKind.CONTACT: "card_contact",
     CardKind.ACTIVITY: "card_activity",
     CardKind.FEEDBACK: "card_feedback",
@@ -1484,10 +1484,11 @@ def contact_households(member: PartyMember, day: date | None = None) -> Any:
     from linli.visits.models import Pairing, PairingKind
 
     day = day or _today()
-    paired = Pairing.objects.filter(
-        kind=PairingKind.PARTY_MEMBER, visitor_id=member.user_id, start_date__lte=day
+    paired = (
+        Pairing.objects.filter(kind=PairingKind.PARTY_MEMBER, visitor_id=member.user_id, start_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .values("resident_id")
     )
-    paired = paired.filter(Q(end_date__isnull=True) | Q(end_date__gte=day)).values("resident_id")
     buildings = (
         ResponsibilityArea.objects.filter(member=member, start_date__lte=day)
         .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))

@@ -299,6 +299,7 @@ def test_an_extension_moves_the_pipeline_due_date(pw, sec):
         resolution="支部大会通过",
         introducers="孙红、周在职",
     )
+    assert a.member is not None
     services.member_extend_probation(
         actor=secretary,
         member=a.member,
