@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.apps import apps
 from django.utils import timezone
 
 from linli.core.capabilities import Capability
@@ -32,14 +33,14 @@ def officer_terms(user: Any) -> dict[int, set[str]]:
         return {}
     cached: dict[int, set[str]] | None = user.__dict__.get("_party_terms")
     if cached is None:
-        from linli.party.models import ACTIVE_STATUSES, OrgPosition
-
+        # By name, not imported: the models import the querysets, which ask this module (no circle).
+        OrgPosition = apps.get_model("party", "OrgPosition")  # noqa: N806
         today = timezone.localdate()
         cached = {}
         rows = (
             OrgPosition.objects.filter(
                 member__user=user,
-                member__status__in=ACTIVE_STATUSES,
+                member__status__in=("probationary", "full"),
                 role__in=OFFICER_ROLES,
                 start_date__lte=today,
                 organisation__dissolved_on__isnull=True,
@@ -58,8 +59,7 @@ def officer_org_ids(user: Any) -> set[int]:
     cached: set[int] | None = user.__dict__.get("_party_orgs") if user is not None else None
     if cached is not None:
         return cached
-    from linli.party.models import PartyOrganisation
-
+    PartyOrganisation = apps.get_model("party", "PartyOrganisation")  # noqa: N806
     found = set(officer_terms(user))
     frontier = set(found)
     while frontier:  # the tree is 4 levels deep at most
