@@ -1250,6 +1250,7 @@ def child(scale: str, seed: int, only: set[str]) -> None:
         "surveys",
         "opinions",
         "volunteers",
+        "party",
     ):
         if only and name not in only:
             continue
@@ -1269,6 +1270,10 @@ def child(scale: str, seed: int, only: set[str]) -> None:
             result = workload_opinions(scale, seed, community.parent, timed)
         elif name == "volunteers":
             result = workload_volunteers(scale, community, seed)
+        elif name == "party":
+            from linli.party.bench import workload as workload_party
+
+            result = workload_party(scale, seed, community, timed)
         else:
             result = workload_import(scale, community, rows, name.split("_")[1])
         result["db"] = connection.vendor

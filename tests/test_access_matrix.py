@@ -258,6 +258,9 @@ TABLE: list[Row] = [
     page("party:compliance", "/party/compliance/", LEADERS),
     page("party:points", "/party/points/", LEADERS),
     page("party:point_decide", "/party/points/{party_point}/decide/", LEADERS, "POST", approve="yes"),
+    page("party:cards", "/party/cards/", LEADERS),
+    page("party:cards?format=xlsx", "/party/cards/?format=xlsx", LEADERS),
+    page("party:card", "/party/cards/{party_card}/", LEADERS),
     # the sign-in page behind a meeting's QR: any signed-in user may open it; only the meeting's members sign
     page("party_checkin", "/party-checkin/{party_code}/", ALL),
     page("visits:diary_edit", "/visits/diary/{diary}/", frozenset({"community_worker"})),
@@ -789,6 +792,57 @@ TABLE: list[Row] = [
         earned_on="2026-01-05",
         reason="表彰",
     ),
+    op(
+        "POST",
+        "/api/v1/party-members/{member_id}/extend-probation",
+        "/api/v1/party-members/{party_member}/extend-probation",
+        LEADERS,
+        resolved_on="2026-01-05",
+        months=6,
+        resolution="支部党员大会决议",
+        reason="继续考察",
+    ),
+    op(
+        "POST",
+        "/api/v1/party-meetings/{meeting_id}/minutes",
+        "/api/v1/party-meetings/{party_meeting}/minutes",
+        LEADERS,
+        text="会议记录",
+    ),
+    op(
+        "POST",
+        "/api/v1/party-meetings/{meeting_id}/minutes/decision",
+        "/api/v1/party-meetings/{party_meeting}/minutes/decision",
+        LEADERS,
+        approve=True,
+    ),
+    op("GET", "/api/v1/party-cards", "/api/v1/party-cards", LEADERS),
+    op(
+        "POST",
+        "/api/v1/party-cards",
+        "/api/v1/party-cards",
+        LEADERS,
+        member_id="{party_member}",
+        kind="activity",
+        day="2026-01-04",
+        title="文明劝导",
+        place="小区门口",
+    ),
+    op(
+        "POST",
+        "/api/v1/party-cards/{card_id}/close",
+        "/api/v1/party-cards/{party_card}/close",
+        LEADERS,
+        outcome="已办结",
+        closed_on="2026-01-05",
+    ),
+    op(
+        "POST",
+        "/api/v1/party-cards/{card_id}/void",
+        "/api/v1/party-cards/{party_card}/void",
+        LEADERS,
+        reason="登记有误",
+    ),
     op("GET", "/api/v1/diary", "/api/v1/diary", READERS),
     op("POST", "/api/v1/diary", "/api/v1/diary", WRITERS, text="巡查"),
     op("GET", "/api/v1/assessment-rounds", "/api/v1/assessment-rounds", LEADERS),
@@ -1201,6 +1255,14 @@ def street(world, tmp_path) -> dict[str, Any]:
         place="会议室",
         topic="学习",
     )
+    party_card = party.card_create(
+        actor=None,
+        member=party_member,
+        kind="feedback",
+        day=date(2026, 1, 2),
+        title="楼道灯坏了",
+        passed_to="物业公司",
+    )
     party_photo = party.meeting_photo_add(
         actor=None, meeting=party_meeting, upload=SimpleUploadedFile("m.png", PNG, content_type="image/png")
     )
@@ -1226,6 +1288,7 @@ def street(world, tmp_path) -> dict[str, Any]:
         "party_meeting": party_meeting.pk,
         "party_photo": party_photo.pk,
         "party_point": party_point.pk,
+        "party_card": party_card.pk,
         "party_code": party_meeting.checkin_code,
         "new_id": make_id_number("19900101", 77),
         "case": dept_case.pk,
@@ -1558,6 +1621,40 @@ def markdown_table() -> str:
         for row in TABLE
     ]
     return head + "\n".join(lines) + "\n"
+
+
+# A sitting branch secretary (a grid worker by role, linked to a member who holds the term) reaches their
+# branch's party pages and operations, not the roll keeping (members, organisations, transfers) nor the
+# exports their role lacks (docs/security.md, "Party branch officers").
+SECRETARY_KEEPS_OUT = {
+    "party:members?format=xlsx",
+    "party:member_new",
+    "party:cards?format=xlsx",
+    "POST /api/v1/party-organisations",
+    "POST /api/v1/party-members",
+    "POST /api/v1/party-members/{member_id}/transfer",
+    "POST /api/v1/party-applicants",
+}
+
+
+def test_a_branch_secretary_reaches_their_branchs_party_work(clock_at_monday, world, street):
+    from linli.party.models import PartyMember, PartyOrganisation
+
+    org = PartyOrganisation.objects.get(pk=street["party_org"])
+    member = PartyMember.objects.create(
+        organisation=org, name="网格员书记", joined_on=date(2001, 7, 1), user=world.grid_worker_c01_g01
+    )
+    party.position_assign(
+        actor=None, organisation=org, member=member, role="secretary", start_date=date(2025, 1, 1)
+    )
+    party_rows = [r for r in TABLE if "party" in r.key and r.key != "party_checkin"]
+    reached = set()
+    for row in party_rows:
+        client = Client()
+        client.force_login(world.grid_worker_c01_g01)
+        if _reached(client, row, row.path.format(**street), street):
+            reached.add(row.key)
+    assert {r.key for r in party_rows} - reached == SECRETARY_KEEPS_OUT
 
 
 def test_docs_print_the_same_table():

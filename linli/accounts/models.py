@@ -58,13 +58,29 @@ class User(AbstractUser):
 
     def forget_scope(self) -> None:
         self.__dict__.pop("_scope_paths", None)
+        self.__dict__.pop("_granted", None)
 
     @property
     def capabilities(self) -> frozenset[Capability]:
         if not self.is_active:
             return frozenset()
         capabilities = ROLE_CAPABILITIES.get(self.role, frozenset())
-        return capabilities | {Capability.OPERATE} if self.is_operator else capabilities
+        if self.is_operator:
+            capabilities |= {Capability.OPERATE}
+        return capabilities | self.granted_capabilities()
+
+    def granted_capabilities(self) -> frozenset[Capability]:
+        """What modules grant this person from their records (a sitting party secretary's `party_branch`),
+        asked once per user object: a term that begins or ends shows at the next request."""
+        cached: frozenset[Capability] | None = self.__dict__.get("_granted")
+        if cached is None:
+            if not self.pk:
+                return frozenset()
+            from linli.core.modules import granted_capabilities
+
+            cached = granted_capabilities(self)
+            self.__dict__["_granted"] = cached
+        return cached
 
     def can(self, capability: Capability) -> bool:
         return capability in self.capabilities

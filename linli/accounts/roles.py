@@ -36,6 +36,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             # The community's party secretary is usually its leader too (书记、主任一肩挑).
             Capability.PARTY,
             Capability.PARTY_MANAGE,
+            Capability.PARTY_BRANCH,
         }
     ),
     Role.COMMUNITY_WORKER: frozenset(

@@ -19,6 +19,8 @@ from linli.party import selectors, services
 from linli.party.models import (
     Applicant,
     Meeting,
+    MemberCard,
+    MinutesStatus,
     PartyMember,
     PartyOrganisation,
     PointRule,
@@ -406,6 +408,7 @@ class MeetingOut(Schema):
     topic: str
     host: str
     minutes: str
+    minutes_status: str  # "" (draft) | submitted | approved | returned
     cancelled: bool
     attendance: list[AttendanceOut]
 
@@ -421,6 +424,7 @@ def _meeting_out(m: Meeting) -> dict[str, Any]:
         "topic": m.topic,
         "host": m.host,
         "minutes": m.minutes,
+        "minutes_status": m.minutes_status,
         "cancelled": m.cancelled,
         "attendance": [
             {"member_id": a.member_id, "name": a.member.name, "status": a.status, "via_qr": a.via_qr}
@@ -672,3 +676,250 @@ def create_point(request: HttpRequest, payload: ManualPointIn) -> Status[dict[st
             "reason": e.reason,
         },
     )
+
+
+# --- probation, minutes, 三卡 ---------------------------------------------------------------------
+
+
+class ExtendIn(Schema):
+    resolved_on: date
+    months: int  # 6 … 12
+    resolution: str
+    reason: str
+
+
+class ExtensionOut(Schema):
+    member_id: int
+    resolved_on: date
+    months: int
+    previous_end: date
+    new_end: date
+
+
+@router.post(
+    "/party-members/{member_id}/extend-probation",
+    response={200: ExtensionOut, **ERRORS},
+    summary="延长预备期: once, 6–12 months, by the branch general meeting when probation ends",
+)
+def extend_probation(request: HttpRequest, member_id: Id, payload: ExtendIn) -> dict[str, Any]:
+    user = acting_user(request)
+    e = services.member_extend_probation(
+        actor=user,
+        member=_member(user, member_id),
+        resolved_on=payload.resolved_on,
+        months=payload.months,
+        resolution=payload.resolution,
+        reason=payload.reason,
+    )
+    return {
+        "member_id": e.member_id,
+        "resolved_on": e.resolved_on,
+        "months": e.months,
+        "previous_end": e.previous_end,
+        "new_end": e.new_end,
+    }
+
+
+class MinutesIn(Schema):
+    text: str | None = None  # the draft on the meeting when left out
+    reason: str = ""  # required for a correction of approved minutes
+
+
+class MinutesDecisionIn(Schema):
+    approve: bool
+    reason: str = ""  # required to return
+
+
+class MinutesVersionOut(Schema):
+    meeting_id: int
+    number: int
+    status: str
+    text: str
+    correction_reason: str
+    return_reason: str
+
+
+def _version_out(v: Any) -> dict[str, Any]:
+    return {
+        "meeting_id": v.meeting_id,
+        "number": v.number,
+        "status": v.status,
+        "text": v.text,
+        "correction_reason": v.correction_reason,
+        "return_reason": v.return_reason,
+    }
+
+
+def _meeting_for_write(user: Any, meeting_id: int) -> Meeting:
+    return get_object_or_404(
+        Meeting.objects.visible_to(user).select_related("organisation__area", "organisation__parent"),
+        pk=meeting_id,
+    )
+
+
+@router.post(
+    "/party-meetings/{meeting_id}/minutes",
+    response={201: MinutesVersionOut, **ERRORS},
+    summary="Submit the minutes (or a correction, with its reason) for the secretary's approval",
+)
+def submit_minutes(request: HttpRequest, meeting_id: Id, payload: MinutesIn) -> Status[dict[str, Any]]:
+    user = acting_user(request)
+    v = services.minutes_submit(
+        actor=user, meeting=_meeting_for_write(user, meeting_id), text=payload.text, reason=payload.reason
+    )
+    return Status(201, _version_out(v))
+
+
+@router.post(
+    "/party-meetings/{meeting_id}/minutes/decision",
+    response={200: MinutesVersionOut, **ERRORS},
+    summary="The branch secretary approves the submitted minutes or returns them with a reason",
+)
+def decide_minutes(request: HttpRequest, meeting_id: Id, payload: MinutesDecisionIn) -> dict[str, Any]:
+    user = acting_user(request)
+    m = _meeting_for_write(user, meeting_id)
+    pending = m.minutes_versions.filter(status=MinutesStatus.SUBMITTED).select_related("meeting").first()
+    if pending is None:
+        raise DomainError("没有待审定的会议记录。")
+    return _version_out(
+        services.minutes_decide(actor=user, version=pending, approve=payload.approve, reason=payload.reason)
+    )
+
+
+class CardOut(Schema):
+    id: int
+    member_id: int
+    member: str
+    kind: str
+    kind_label: str
+    day: date
+    resident_id: int | None
+    resident: str
+    way: str
+    title: str
+    content: str
+    place: str
+    passed_to: str
+    outcome: str
+    closed_on: date | None
+    status: str
+
+
+def _card_out(c: MemberCard) -> dict[str, Any]:
+    return {
+        "id": c.pk,
+        "member_id": c.member_id,
+        "member": c.member.name,
+        "kind": c.kind,
+        "kind_label": c.get_kind_display(),
+        "day": c.day,
+        "resident_id": c.resident_id,
+        "resident": c.resident.name if c.resident else "",
+        "way": c.way,
+        "title": c.title,
+        "content": c.content,
+        "place": c.place,
+        "passed_to": c.passed_to,
+        "outcome": c.outcome,
+        "closed_on": c.closed_on,
+        "status": c.status,
+    }
+
+
+class CardPage(Schema):
+    items: list[CardOut]
+    count: int
+
+
+def _cards(user: Any) -> Any:
+    return MemberCard.objects.visible_to(user).select_related("member__organisation__area", "resident")
+
+
+@router.get(
+    "/party-cards",
+    response={200: CardPage, **ERRORS},
+    summary="三卡 (contact/activity/feedback cards) in scope",
+)
+def list_cards(
+    request: HttpRequest,
+    member_id: Id | None = None,
+    kind: str = "",
+    year: int | None = None,
+    page: PageNumber = 1,
+) -> dict[str, Any]:
+    user = acting_user(request)
+    qs = _cards(user)
+    if member_id:
+        qs = qs.filter(member_id=member_id)
+    if kind:
+        qs = qs.filter(kind=kind[:10])
+    if year is not None:
+        qs = qs.filter(day__year=_year(year))
+    qs = qs.order_by("-day", "-pk")
+    start = (page - 1) * PAGE_SIZE
+    return {"items": [_card_out(c) for c in qs[start : start + PAGE_SIZE]], "count": qs.count()}
+
+
+class CardIn(Schema):
+    member_id: Id
+    kind: str  # contact | activity | feedback
+    day: date
+    title: str
+    content: str = ""
+    resident_id: Id | None = None
+    way: str = ""  # contact: phone | wechat | in_person | errand
+    place: str = ""  # activity
+    passed_to: str = ""  # feedback
+
+
+@router.post("/party-cards", response={201: CardOut, **ERRORS}, summary="Record a card for a member")
+def create_card(request: HttpRequest, payload: CardIn) -> Status[dict[str, Any]]:
+    user = acting_user(request)
+    member = _member(user, payload.member_id)
+    resident = None
+    if payload.resident_id:
+        resident = services.contact_households(member, payload.day).filter(pk=payload.resident_id).first()
+        if resident is None:
+            raise DomainError(f"{member.name}的责任区和联系户中没有该居民。", field="resident_id")
+    c = services.card_create(
+        actor=user,
+        member=member,
+        kind=payload.kind,
+        day=payload.day,
+        title=payload.title,
+        content=payload.content,
+        resident=resident,
+        way=payload.way,
+        place=payload.place,
+        passed_to=payload.passed_to,
+    )
+    return Status(201, _card_out(_cards(user).get(pk=c.pk)))
+
+
+class CardCloseIn(Schema):
+    outcome: str
+    closed_on: date
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+@router.post(
+    "/party-cards/{card_id}/close", response={200: CardOut, **ERRORS}, summary="A feedback card's outcome"
+)
+def close_card(request: HttpRequest, card_id: Id, payload: CardCloseIn) -> dict[str, Any]:
+    user = acting_user(request)
+    c = get_object_or_404(_cards(user), pk=card_id)
+    services.card_close(actor=user, card=c, outcome=payload.outcome, closed_on=payload.closed_on)
+    return _card_out(_cards(user).get(pk=c.pk))
+
+
+@router.post(
+    "/party-cards/{card_id}/void", response={200: CardOut, **ERRORS}, summary="Void a card entered by mistake"
+)
+def void_card(request: HttpRequest, card_id: Id, payload: ReasonIn) -> dict[str, Any]:
+    user = acting_user(request)
+    c = get_object_or_404(_cards(user), pk=card_id)
+    services.card_void(actor=user, card=c, reason=payload.reason)
+    return _card_out(_cards(user).get(pk=c.pk))

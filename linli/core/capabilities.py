@@ -30,6 +30,11 @@ class Capability(StrEnum):
     # Party-building work (社区党建): membership and political status are sensitive personal data.
     PARTY = "party"  # see party organisations, members, meetings, the pipeline and points in scope
     PARTY_MANAGE = "party_manage"  # record them: members, transfers, meetings, pipeline steps, points
+    # Enter party work at all (the 党建 menu, /party/, /api/v1/party-…). Holders of `party` hold it; so does a
+    # sitting branch officer (书记、副书记、委员 with an open term, linked to the member by their login), as a
+    # grant derived from that term (party's ModuleConfig.capability_grants), not a role's: what such an
+    # officer sees is then only their own organisation(s), never the community (party.querysets).
+    PARTY_BRANCH = "party_branch"
     # Deployment operator (部署运维): sees the audit entries that belong to no area — failed sign-ins
     # under unknown names, console backups and restores. Not a role: a flag on a person's account
     # (`linli user operator`), granted only at the console, on top of whatever role they hold.

@@ -217,6 +217,12 @@ class ModuleConfig(AppConfig):
     # The module's figures on the dashboards, the map and the community profile.
     dashboard: DashboardFigures | None = None
 
+    def capability_grants(self, user: Any) -> frozenset[Capability]:
+        """Capabilities `user` holds because of this module's records, on top of their role's (e.g. a sitting
+        party branch secretary's `party_branch`). Asked once per user object (accounts.User.capabilities);
+        what the grant lets them see is the module's own querysets' business."""
+        return frozenset()
+
     def audit_names(self) -> dict[str, Callable[[Iterable[str]], dict[str, str]]]:
         """What this module names on the audit page from the live rows (core.ledger): object kind
         ("registry.resident") → function(ids) → {id: name}. Two kinds are not models: "@actor" names the
@@ -260,6 +266,14 @@ def nav_items() -> list[NavItem]:
 @cache  # the modules' declarations do not change once Django is set up; read on every request
 def access_sections() -> tuple[Section, ...]:
     return tuple(s for config in module_configs() for s in config.access_sections)
+
+
+def granted_capabilities(user: Any) -> frozenset[Capability]:
+    """Every module's capability grants for `user` (see ModuleConfig.capability_grants)."""
+    granted: frozenset[Capability] = frozenset()
+    for config in module_configs():
+        granted |= config.capability_grants(user)
+    return granted
 
 
 def home_cards(user: Any) -> list[HomeCard]:

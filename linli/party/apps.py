@@ -22,8 +22,17 @@ def _card(user: Any) -> dict[str, Any]:
 class PartyConfig(ModuleConfig):
     name = "linli.party"
     verbose_name = "党建"
-    nav_items = (NavItem(_("党建"), "party:home", "/party/", Capability.PARTY, icon="★", badge=_overdue),)
-    home_cards = (HomeCard("party/home_card.html", _card, section="summary", capability=Capability.PARTY),)
+    nav_items = (
+        NavItem(_("党建"), "party:home", "/party/", Capability.PARTY_BRANCH, icon="★", badge=_overdue),
+    )
+    home_cards = (
+        HomeCard("party/home_card.html", _card, section="summary", capability=Capability.PARTY_BRANCH),
+    )
+
+    def capability_grants(self, user: Any) -> frozenset[Capability]:
+        from linli.party.access import grants
+
+        return grants(user)
 
     def ready(self) -> None:
         super().ready()
@@ -33,8 +42,8 @@ class PartyConfig(ModuleConfig):
         service_confirmed.connect(on_service_confirmed, dispatch_uid="party.volunteer_points")
 
     access_sections = (
-        section(r"^/party/", Capability.PARTY),
-        section(r"^/api/v1/party-", Capability.PARTY),
+        section(r"^/party/", Capability.PARTY_BRANCH),
+        section(r"^/api/v1/party-", Capability.PARTY_BRANCH),
     )
 
     def search(self, user: Any, query: str) -> list[Any]:

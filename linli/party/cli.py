@@ -31,6 +31,14 @@ def register(cli: Commands) -> None:
     )
     p.add_argument("--year", type=int, required=True)
     p.add_argument("-o", "--output", required=True, help="FILE.xlsx")
+    p = exports.command(
+        "party-cards",
+        cmd_export_cards,
+        "export a year's 三卡 (contact/activity/feedback cards) to .xlsx",
+        describe=False,
+    )
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("-o", "--output", required=True, help="FILE.xlsx")
     cli.sweep("party (三会一课 overdue notices, visit points)", party_sweep)
 
 
@@ -71,3 +79,14 @@ def cmd_export_appraisal(args: argparse.Namespace) -> None:
     out = xlsx_output(args.output)
     rows = export_appraisal(actor=None, target=out, organisation=None, year=args.year)
     print(f"{rows} members' {args.year} appraisal written to {out}")
+
+
+def cmd_export_cards(args: argparse.Namespace) -> None:
+    from linli.party.export import export_cards
+    from linli.party.models import MemberCard
+
+    out = xlsx_output(args.output)
+    rows = export_cards(
+        actor=None, target=out, cards=MemberCard.objects.filter(day__year=args.year), year=args.year
+    )
+    print(f"{rows} cards of {args.year} written to {out}")

@@ -215,7 +215,178 @@ def build_demo_party(*, street: Area, seed: int, today: date | None = None) -> i
         _meetings(rng, today, branches, group, by_branch, rules_by_code, lapse=c_index)
         _volunteer_points(members, rules_by_code.get("volunteer"))
         _pipeline(rng, today, first, c_index)
+        _responsibility_and_cards(rng, today, community, by_branch[first.pk] + by_branch[second.pk])
+        _minutes(today, first, by_branch[first.pk], term)
+        if c_index % 2 == 0:
+            _extend_probation(today, first)
     return total
+
+
+CONTACT_TOPICS = [
+    "问候独居老人",
+    "提醒缴纳医保",
+    "了解就业需求",
+    "转告社区通知",
+    "询问孩子入学",
+    "帮忙预约体检",
+]
+ACTIVITIES = [
+    ("文明劝导", "小区东门"),
+    ("垃圾分类宣传", "社区广场"),
+    ("义务理发", "党群服务中心"),
+    ("防诈骗宣传", "社区活动室"),
+    ("楼道清扫", "3 号楼"),
+]
+FEEDBACK = [
+    ("楼道灯坏了", "物业公司", "物业已更换灯泡"),
+    ("路灯不亮", "社区居委会", "已报城管修复"),
+    ("井盖松动", "社区居委会", "市政已加固"),
+    ("独居老人需要助餐", "社区居委会", "已纳入助餐名单"),
+    ("噪音扰民", "物业公司", ""),
+    ("电动车楼道充电", "社区居委会", ""),
+]
+
+
+def _responsibility_and_cards(
+    rng: random.Random, today: date, community: Area, members: list[PartyMember]
+) -> None:
+    """党员责任区 and 联系户 for the members of branches one and two, and their 三卡 (through the services, so
+    the contacts are checked against the responsibility area and points follow the rules)."""
+    from linli.party.models import ResponsibilityArea
+    from linli.registry.models import Building
+    from linli.visits.models import Pairing
+
+    buildings = list(
+        Building.objects.filter(grid__path__startswith=community.path + "/")
+        .select_related("grid")
+        .order_by("pk")
+    )
+    if not buildings:
+        return
+    start = today - timedelta(days=300)
+    active = [m for m in members if m.status in (MemberStatus.FULL, MemberStatus.PROBATIONARY)]
+    with_login = [m for m in active if m.user_id]
+    others = [m for m in active if not m.user_id][:12]
+    areas = []
+    chosen: dict[int, Building] = {}
+    for i, m in enumerate(with_login + others):
+        if m.user_id:
+            own = [b for b in buildings if m.user is not None and b.grid.path in m.user.scope_paths()]
+            building = own[i % len(own)] if own else buildings[i % len(buildings)]
+        else:
+            building = buildings[(i * 7) % len(buildings)]
+        chosen[m.pk] = building
+        areas.append(ResponsibilityArea(member=m, building=building, start_date=max(start, m.joined_on)))
+    ResponsibilityArea.objects.bulk_create(areas)
+    paired = set(Pairing.objects.filter(end_date__isnull=True).values_list("resident_id", flat=True))
+    for m in with_login:  # 联系户: visits' pairings of kind 党员, so their visits count there and here
+        residents = Resident.objects.filter(
+            status=ResidentStatus.ACTIVE, house__building=chosen[m.pk]
+        ).exclude(pk__in=paired)[:3]
+        for r in residents:
+            services.contact_pair(actor=None, member=m, resident=r, start_date=max(start, m.joined_on))
+            paired.add(r.pk)
+    for m in with_login + others:
+        households = list(services.contact_households(m, today).order_by("pk")[:6])
+        first_day = max(start, m.joined_on) + timedelta(days=1)
+        span = max((today - first_day).days, 1)
+        for k in range(rng.randint(2, 4)):
+            if not households:
+                break
+            services.card_create(
+                actor=None,
+                member=m,
+                kind="contact",
+                day=first_day + timedelta(days=rng.randint(0, span)),
+                title=rng.choice(CONTACT_TOPICS),
+                resident=households[k % len(households)],
+                way=rng.choice(["phone", "wechat", "in_person", "errand"]),
+            )
+        title, place = rng.choice(ACTIVITIES)
+        services.card_create(
+            actor=None,
+            member=m,
+            kind="activity",
+            day=first_day + timedelta(days=rng.randint(0, span)),
+            title=title,
+            place=place,
+            content="参加社区组织的活动（8 小时以外）。",
+        )
+        if rng.random() < 0.6:
+            title, passed_to, outcome = rng.choice(FEEDBACK)
+            day = first_day + timedelta(days=rng.randint(0, span))
+            card = services.card_create(
+                actor=None,
+                member=m,
+                kind="feedback",
+                day=day,
+                title=title,
+                resident=households[0] if households else None,
+                passed_to=passed_to,
+            )
+            closed = min(day + timedelta(days=rng.randint(2, 20)), today)
+            if outcome:
+                services.card_close(actor=None, card=card, outcome=outcome, closed_on=closed)
+
+
+def _minutes(today: date, branch: PartyOrganisation, roll: list[PartyMember], term: date) -> None:
+    """Branch one's minutes: the members with logins record and approve them (the second is made a
+    committee member, the recorder); the latest waits for the secretary, one was returned once."""
+    logins = [m for m in roll if m.user_id]
+    secretary = OrgPosition.objects.filter(organisation=branch, role=PositionRole.SECRETARY).first()
+    if len(logins) < 2 or secretary is None or secretary.member.user is None:
+        return
+    recorder_member = next(m for m in logins if m.pk != secretary.member_id)
+    OrgPosition.objects.create(
+        organisation=branch, member=recorder_member, role=PositionRole.COMMITTEE, start_date=term
+    )
+    recorder = User.objects.get(pk=recorder_member.user_id)
+    approver = User.objects.get(pk=secretary.member.user_id)
+    meetings = list(
+        Meeting.objects.filter(organisation=branch, cancelled=False, held_on__lte=today)
+        .exclude(minutes="")
+        .order_by("-held_on")[:8]
+    )
+    for i, m in enumerate(meetings):
+        version = services.minutes_submit(actor=recorder, meeting=m)
+        if i == 0:
+            continue  # waits for the secretary
+        if i == 2:
+            services.minutes_decide(
+                actor=approver, version=version, approve=False, reason="请补充会议决议事项"
+            )
+            services.meeting_update(actor=recorder, meeting=m, minutes=m.minutes + "会议决议：同意上述事项。")
+            version = services.minutes_submit(actor=recorder, meeting=m)
+        services.minutes_decide(actor=approver, version=version, approve=True)
+        if i == 4:
+            m.refresh_from_db()
+            fix = services.minutes_submit(
+                actor=recorder, meeting=m, text=m.minutes + "（出席人数更正）", reason="出席人数记录有误"
+            )
+            services.minutes_decide(actor=approver, version=fix, approve=True)
+
+
+def _extend_probation(today: date, branch: PartyOrganisation) -> None:
+    """A probationary member whose year is up has it extended by the branch general meeting (延长预备期)."""
+    member = (
+        PartyMember.objects.filter(
+            organisation=branch,
+            status=MemberStatus.PROBATIONARY,
+            probation_end__lte=today - timedelta(days=3),
+        )
+        .order_by("probation_end", "pk")
+        .first()
+    )
+    if member is None or member.probation_end is None:
+        return
+    services.member_extend_probation(
+        actor=None,
+        member=member,
+        resolved_on=min(member.probation_end + timedelta(days=3), today),
+        months=6,
+        resolution="支部党员大会讨论，决定延长预备期六个月",
+        reason="预备期内参加组织生活不够经常，需继续考察",
+    )
 
 
 def _meetings(

@@ -221,3 +221,59 @@ def meeting_sheet(*, actor: User | None, meeting: Meeting) -> pdf.Document:
         changes={"print": "meeting_sheet"},
     )
     return doc
+
+
+CARD_COLUMNS = [
+    "日期",
+    "卡片",
+    "党员",
+    "所在支部",
+    "联系户",
+    "联系方式",
+    "事项",
+    "地点",
+    "反映给",
+    "办理结果",
+    "办结日期",
+    "状态",
+]
+
+
+def export_cards(*, actor: User | None, target: Path | IO[bytes], cards: Any, year: int) -> int:
+    """三卡 of a year (the rows the caller scoped), for the branch's files. Audited."""
+    book = open_workbook(target)
+    sheet = book.add_worksheet("党员三卡")
+    bold = book.add_format({"bold": True})
+    sheet.write_row(0, 0, [f"党员三卡（联系卡、活动卡、反馈卡）{year} 年"], bold)
+    sheet.write_row(2, 0, CARD_COLUMNS, bold)
+    count = 0
+    rows = cards.select_related("member__organisation", "resident").order_by("day", "pk")
+    for count, c in enumerate(rows, start=1):
+        sheet.write_row(
+            count + 2,
+            0,
+            [
+                c.day.isoformat(),
+                c.get_kind_display(),
+                c.member.name,
+                c.member.organisation.name,
+                c.resident.name if c.resident else "",
+                c.get_way_display() if c.way else "",
+                c.title,
+                c.place,
+                c.passed_to,
+                c.outcome,
+                c.closed_on.isoformat() if c.closed_on else "",
+                c.get_status_display(),
+            ],
+        )
+    sheet.set_column(0, 11, 14)
+    book.close()
+    audit_record(
+        actor=actor,
+        action=Action.EXPORT,
+        object_type="party.membercard",
+        object_repr=f"党员三卡 {year}",
+        changes={"rows": count, "year": year},
+    )
+    return count

@@ -9,6 +9,8 @@ from linli.areas.forms import AreaChoiceField
 from linli.party.models import (
     ACTIVE_STATUSES,
     Attendance,
+    CardKind,
+    ContactWay,
     MeetingKind,
     MemberKind,
     OrgKind,
@@ -264,3 +266,58 @@ class ManualPointForm(forms.Form):
 
 
 ATTENDANCE_CHOICES = Attendance.choices
+
+
+class ExtendProbationForm(forms.Form):
+    """延长预备期 (rules.PROBATION_EXTENSION_TEXT)."""
+
+    resolved_on = _date("支部党员大会日期")
+    months = forms.TypedChoiceField(
+        label="延长期限",
+        coerce=int,
+        choices=[(n, f"{n} 个月") for n in range(6, 13)],
+        initial=6,
+    )
+    resolution = forms.CharField(label="支部党员大会决议", max_length=200)
+    reason = forms.CharField(label="延长原因", max_length=200)
+
+
+class CardForm(forms.Form):
+    """三卡: one card for the member (the contact household offered from their responsibility area)."""
+
+    kind = forms.ChoiceField(label="卡片", choices=CardKind.choices)
+    day = _date("日期", initial=timezone.localdate)
+    title = forms.CharField(label="事项", max_length=100, help_text="联系事由、活动名称或反映的问题")
+    resident: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        label="联系户（联系卡、反馈卡）", queryset=Resident.objects.none(), required=False
+    )
+    way = forms.ChoiceField(
+        label="联系方式（联系卡）", choices=[("", "—"), *ContactWay.choices], required=False
+    )
+    place = forms.CharField(label="地点（活动卡）", max_length=100, required=False)
+    passed_to = forms.CharField(label="反映给（反馈卡）", max_length=100, required=False)
+    content = forms.CharField(
+        label="内容", max_length=1000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args: Any, member: PartyMember, **kwargs: Any) -> None:
+        from linli.party.services import contact_households
+
+        super().__init__(*args, **kwargs)
+        _field(self, "resident").queryset = contact_households(member).order_by("name", "pk")
+
+
+class CardCloseForm(forms.Form):
+    outcome = forms.CharField(label="办理结果", max_length=300, widget=forms.Textarea(attrs={"rows": 2}))
+    closed_on = _date("办结日期", initial=timezone.localdate)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label="原因", max_length=200)
+
+
+class CorrectionForm(forms.Form):
+    text = forms.CharField(
+        label="更正后的会议记录", max_length=10000, widget=forms.Textarea(attrs={"rows": 6})
+    )
+    reason = forms.CharField(label="更正原因", max_length=200)

@@ -393,7 +393,15 @@ class Meeting(models.Model):
     place = models.CharField(max_length=100)
     topic = models.CharField(max_length=200)
     host = models.CharField(max_length=50, blank=True)
+    # The minutes: a draft while none is approved; once a version is approved, the approved text (locked:
+    # a correction is a new version with its reason, see MinutesVersion).
     minutes = models.TextField(blank=True)
+    minutes_status = models.CharField(
+        max_length=10,
+        choices=[("", "未提交")] + [("submitted", "待审定"), ("approved", "已审定"), ("returned", "已退回")],
+        blank=True,
+        default="",
+    )
     checkin_code = models.CharField(max_length=32, unique=True)
     cancelled = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
@@ -415,6 +423,56 @@ class Meeting(models.Model):
     @property
     def audit_area_path(self) -> str:
         return self.organisation.area.path
+
+
+class MinutesStatus(models.TextChoices):
+    SUBMITTED = "submitted", "待审定"
+    APPROVED = "approved", "已审定"
+    RETURNED = "returned", "已退回"
+
+
+class MinutesVersion(models.Model):
+    """会议记录的一个版本: submitted by the recorder, approved (or returned with a reason) by the branch
+    secretary. An approved version locks the minutes; a correction is a new version with its reason."""
+
+    Status = MinutesStatus
+
+    meeting = models.ForeignKey("Meeting", on_delete=models.CASCADE, related_name="minutes_versions")
+    number = models.PositiveSmallIntegerField()
+    text = models.TextField()
+    correction_reason = models.CharField(max_length=200, blank=True)
+    status = models.CharField(max_length=10, choices=MinutesStatus.choices, default=MinutesStatus.SUBMITTED)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    submitted_by_name = models.CharField(max_length=150, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now)
+    decided_by_name = models.CharField(max_length=150, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    return_reason = models.CharField(max_length=200, blank=True)
+
+    objects: ClassVar[MeetingChildQuerySet] = MeetingChildQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = "会议记录版本"
+        verbose_name_plural = "会议记录版本"
+        ordering = ["meeting", "-number"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=MinutesStatus.values), name="minutesversion_status_valid"
+            ),
+            models.UniqueConstraint(fields=["meeting", "number"], name="minutesversion_number_once"),
+            models.UniqueConstraint(
+                fields=["meeting"], condition=Q(status="submitted"), name="minutesversion_one_pending"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.meeting_id} v{self.number}"
+
+    @property
+    def audit_area_path(self) -> str:
+        return self.meeting.organisation.area.path
 
 
 class MeetingAttendance(models.Model):
@@ -550,6 +608,120 @@ class PointEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member} {self.points:+d}"
+
+    @property
+    def audit_area_path(self) -> str:
+        return self.member.organisation.area.path
+
+
+# --- probation extended (延长预备期) --------------------------------------------------------------
+
+
+class ProbationExtension(models.Model):
+    """延长预备期: when probation ends, the branch general meeting may extend it once, by six months to a
+    year (《中国共产党发展党员工作细则》第三十条; rules.PROBATION_EXTENSION)."""
+
+    member = models.OneToOneField(PartyMember, on_delete=models.CASCADE, related_name="probation_extension")
+    resolved_on = models.DateField()  # the branch general meeting (支部党员大会) that decided it
+    resolution = models.CharField(max_length=200)
+    reason = models.CharField(max_length=200)
+    months = models.PositiveSmallIntegerField()
+    previous_end = models.DateField()
+    new_end = models.DateField()
+    recorded_by = models.CharField(max_length=150, blank=True)
+    recorded_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[MemberChildQuerySet] = MemberChildQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = "延长预备期"
+        verbose_name_plural = "延长预备期"
+        constraints = [
+            models.CheckConstraint(condition=Q(months__gte=6, months__lte=12), name="probext_six_to_twelve"),
+            models.CheckConstraint(condition=Q(new_end__gt=models.F("previous_end")), name="probext_later"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} → {self.new_end}"
+
+    @property
+    def audit_area_path(self) -> str:
+        return self.member.organisation.area.path
+
+
+# --- 三卡: contact, activity and feedback cards ----------------------------------------------------
+
+
+class CardKind(models.TextChoices):
+    CONTACT = "contact", "联系卡"
+    ACTIVITY = "activity", "活动卡"
+    FEEDBACK = "feedback", "反馈卡"
+
+
+class CardStatus(models.TextChoices):
+    RECORDED = "recorded", "已登记"
+    OPEN = "open", "待办结"  # a feedback card until its outcome is known
+    CLOSED = "closed", "已办结"
+    VOIDED = "voided", "已作废"
+
+
+class ContactWay(models.TextChoices):
+    PHONE = "phone", "电话"
+    WECHAT = "wechat", "微信"
+    IN_PERSON = "in_person", "当面（非入户走访）"
+    ERRAND = "errand", "代办事项"
+
+
+class MemberCard(models.Model):
+    """三卡 (联系卡、活动卡、反馈卡): what a member did outside the branch's meetings — above all a reporting
+    member's "8 hours outside work". A contact card is a contact with a household in the member's
+    responsibility area or paired with them (door visits are logged in visits instead, which count there);
+    an activity card, a community activity taken part in that is not volunteer service; a feedback card,
+    a matter passed on (from a resident or seen by the member) and its outcome."""
+
+    Kind = CardKind
+    Status = CardStatus
+
+    member = models.ForeignKey(PartyMember, on_delete=models.PROTECT, related_name="cards")
+    kind = models.CharField(max_length=10, choices=CardKind.choices)
+    day = models.DateField()
+    resident = models.ForeignKey(
+        "registry.Resident", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    way = models.CharField(max_length=10, choices=ContactWay.choices, blank=True)
+    title = models.CharField(max_length=100)
+    content = models.TextField(blank=True)
+    place = models.CharField(max_length=100, blank=True)
+    passed_to = models.CharField(max_length=100, blank=True)  # feedback: to whom it was passed on
+    outcome = models.CharField(max_length=300, blank=True)
+    closed_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=CardStatus.choices, default=CardStatus.RECORDED)
+    void_reason = models.CharField(max_length=200, blank=True)
+    recorded_by = models.CharField(max_length=150, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects: ClassVar[MemberChildQuerySet] = MemberChildQuerySet.as_manager()  # type: ignore[assignment]
+
+    class Meta:
+        verbose_name = "党员三卡"
+        verbose_name_plural = "党员三卡"
+        ordering = ["-day", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(kind__in=CardKind.values), name="membercard_kind_valid"),
+            models.CheckConstraint(condition=Q(status__in=CardStatus.values), name="membercard_status_valid"),
+            models.CheckConstraint(
+                condition=~Q(kind="contact") | Q(resident__isnull=False),
+                name="membercard_contact_has_household",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="closed") | (Q(closed_on__isnull=False) & ~Q(outcome="")),
+                name="membercard_closed_has_outcome",
+            ),
+        ]
+        indexes = [models.Index(fields=["member", "kind", "day"], name="membercard_member_kind_day_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.member} {self.day}"
 
     @property
     def audit_area_path(self) -> str:

@@ -62,6 +62,14 @@ PIPELINE: dict[str, StepRule] = {
     ),
 }
 
+# 延长预备期: once, at least six months and at most a year, decided by the branch general meeting when
+# probation ends (《中国共产党章程》第七条; 《发展党员工作细则》第三十条).
+PROBATION_EXTENSION_MONTHS = (6, 12)
+PROBATION_EXTENSION_TEXT = (
+    "预备期满需要继续考察的，经支部党员大会讨论可延长一次预备期，不少于半年，最长不超过一年"
+    "（《中国共产党章程》第七条、《发展党员工作细则》第三十条）"
+)
+
 # MeetingRule seed: kind → (every N months, note).
 MEETING_FREQUENCIES: dict[str, tuple[int, str]] = {
     "general": (3, "支部党员大会一般每季度召开一次"),
@@ -77,6 +85,9 @@ POINT_RULES: dict[str, tuple[str, int, int, str, bool]] = {
     "meeting_late": ("参加组织生活（迟到）", 1, 10, "month", False),
     "visit": ("走访联系户", 1, 8, "month", False),
     "volunteer": ("参加志愿服务（已确认）", 2, 20, "month", False),
+    "card_contact": ("联系卡：联系责任区住户", 1, 4, "month", False),
+    "card_activity": ("活动卡：参加社区活动", 1, 4, "month", False),
+    "card_feedback": ("反馈卡：反映情况并办结", 1, 4, "month", False),
     "merit": ("表彰奖励、突出贡献", 5, 20, "year", True),
     "demerit": ("违反纪律、无故缺席", -5, 0, "year", True),
 }

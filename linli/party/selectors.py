@@ -273,3 +273,15 @@ def member_filter(qs: Any, *, organisation: Any = None, kind: str = "", status: 
     if q:
         qs = qs.filter(Q(name__contains=q) | Q(work_unit__contains=q))
     return qs
+
+
+def card_counts(cards: Any) -> dict[str, int]:
+    """三卡 by kind (label → count) for the list's header, and the feedback cards still open."""
+    from django.db.models import Count
+
+    from linli.party.models import CardKind, CardStatus
+
+    found = dict(cards.exclude(status=CardStatus.VOIDED).values_list("kind").annotate(n=Count("pk")))
+    counts = {str(label): found.get(value, 0) for value, label in CardKind.choices}
+    counts["待办结"] = cards.filter(status=CardStatus.OPEN).count()
+    return counts

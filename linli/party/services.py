@@ -18,27 +18,33 @@ from django.utils import timezone
 
 from linli.areas.models import Area
 from linli.core.audit import Action, audit_record
-from linli.core.errors import DomainError, Forbidden
+from linli.core.errors import DomainError, Forbidden, NotFound
 from linli.core.permissions import Capability, require, require_path_in_scope
 from linli.core.scoping import path_in_scope
 from linli.core.validation import check_photo, clean_text
-from linli.party import rules
+from linli.party import access, rules
 from linli.party.models import (
     ACTIVE_STATUSES,
     CHILD_KINDS,
     STAGE_ORDER,
     Applicant,
     Attendance,
+    CardKind,
+    CardStatus,
     ComplianceNotice,
+    ContactWay,
     EntryStatus,
     Meeting,
     MeetingAttendance,
     MeetingKind,
     MeetingPhoto,
     MeetingRule,
+    MemberCard,
     MemberKind,
     MemberStatus,
     MemberTransfer,
+    MinutesStatus,
+    MinutesVersion,
     OrgKind,
     OrgPosition,
     PartyMember,
@@ -48,6 +54,7 @@ from linli.party.models import (
     PointPeriod,
     PointRule,
     PositionRole,
+    ProbationExtension,
     ResponsibilityArea,
     Stage,
     TransferDirection,
@@ -75,6 +82,20 @@ def _label(actor: User | None) -> str:
 def _manage(actor: User | None, path: str) -> None:
     require(actor, Capability.PARTY_MANAGE)
     require_path_in_scope(actor, path)
+
+
+def _branch_manage(actor: User | None, organisation: PartyOrganisation) -> None:
+    """Meetings, attendance, minutes, cards, points and pipeline steps: a party manager by role in scope,
+    or a sitting officer of the organisation (or one above it), see party.access."""
+    if actor is None or access.manages(actor, organisation):
+        return
+    if actor.can(Capability.PARTY_MANAGE) or access.officer_terms(actor):
+        if actor.can(Capability.PARTY_MANAGE) and not path_in_scope(
+            organisation.area.path, actor.scope_paths()
+        ):
+            raise NotFound()
+        raise Forbidden(f"您不是{organisation.name}的书记或委员，不能办理。")
+    raise Forbidden()
 
 
 def _day(value: Any, *, field: str, label: str, future: bool = False) -> date:
@@ -330,15 +351,25 @@ def member_create(
     note: str = "",
     transferred_in_on: date | None = None,
     transferred_from: str = "",
+    admission: bool = False,
 ) -> PartyMember:
-    """Enter a member on a branch's roll; with `transferred_in_on`, as a relationship transferred in."""
-    _member_org(actor, organisation)
+    """Enter a member on a branch's roll; with `transferred_in_on`, as a relationship transferred in.
+    `admission`: called by the pipeline's admission step, which has checked that the actor manages the
+    branch (a sitting secretary may admit, but not otherwise keep the roll)."""
+    if admission:
+        _branch_manage(actor, organisation)
+        actor_for_scope = None
+    else:
+        _member_org(actor, organisation)
+        actor_for_scope = actor
+    if organisation.kind not in MEMBER_ORG_KINDS or not organisation.active:
+        raise DomainError(f"{organisation.name}不能登记党员。", field="organisation")
     kind = _choice(kind, MemberKind, field="kind", label="党员类别")
     if status not in ACTIVE_STATUSES:
         raise DomainError("新登记的党员应为预备党员或正式党员。", field="status")
     joined = _day(joined_on, field="joined_on", label="入党日期")
     if resident is not None:
-        require_path_in_scope(actor, resident.grid.path)
+        require_path_in_scope(actor_for_scope, resident.grid.path)
         if resident.status != ResidentStatus.ACTIVE:
             raise DomainError(f"{resident.name}已{resident.get_status_display()}。", field="resident")
         name = resident.name
@@ -702,7 +733,7 @@ def applicant_advance(
     note: str = "",
 ) -> Applicant:
     """The next step, only in order and only when the rule's waiting period has passed (rules.PIPELINE)."""
-    _manage(actor, applicant.organisation.area.path)
+    _branch_manage(actor, applicant.organisation)
     day = _day(date, field="date", label="日期")
     resolution = clean_text(resolution, field="resolution", label="决议", limit=200)
     introducers = clean_text(introducers, field="introducers", label="入党介绍人", limit=100)
@@ -748,6 +779,7 @@ def applicant_advance(
                 resident=a.resident,
                 joined_on=day,
                 status=MemberStatus.PROBATIONARY,
+                admission=True,
             )
         elif to_stage == Stage.FULL:
             a.full_on = day
@@ -779,10 +811,13 @@ def _make_full(actor: User | None, member: PartyMember, day: date, resolution: s
     if m.status != MemberStatus.PROBATIONARY:
         raise DomainError(f"{m.name}不是预备党员。")
     if m.probation_end and day < m.probation_end:
-        raise DomainError(
-            f"预备期未满：{rules.PIPELINE['probationary'].text}。最早可在 {m.probation_end} 办理。",
-            field="date",
+        extension = ProbationExtension.objects.filter(member=m).first()
+        rule = (
+            f"支部党员大会已于 {extension.resolved_on} 决定延长预备期至 {extension.new_end}"
+            if extension
+            else rules.PIPELINE["probationary"].text
         )
+        raise DomainError(f"预备期未满：{rule}。最早可在 {m.probation_end} 办理。", field="date")
     m.status = MemberStatus.FULL
     m.save(update_fields=["status"])
     audit_record(
@@ -795,7 +830,7 @@ def _make_full(actor: User | None, member: PartyMember, day: date, resolution: s
 
 def member_make_full(*, actor: User | None, member: PartyMember, date: date, resolution: str) -> PartyMember:
     """转正 for a probationary member entered directly (not through the pipeline here)."""
-    _manage(actor, member.organisation.area.path)
+    _branch_manage(actor, member.organisation)
     day = _day(date, field="date", label="转正日期")
     resolution = clean_text(resolution, field="resolution", label="支部大会决议", required=True, limit=200)
     with transaction.atomic():
@@ -811,7 +846,7 @@ def member_make_full(*, actor: User | None, member: PartyMember, date: date, res
 
 
 def applicant_stop(*, actor: User | None, applicant: Applicant, date: date, reason: str) -> Applicant:
-    _manage(actor, applicant.organisation.area.path)
+    _branch_manage(actor, applicant.organisation)
     day = _day(date, field="date", label="日期")
     reason = clean_text(reason, field="reason", label="原因", required=True, limit=200)
     with transaction.atomic():
@@ -853,7 +888,7 @@ def meeting_create(
     host: str = "",
     minutes: str = "",
 ) -> Meeting:
-    _manage(actor, organisation.area.path)
+    _branch_manage(actor, organisation)
     if not organisation.active:
         raise DomainError(f"{organisation.name}已撤销。", field="organisation")
     kind = _choice(kind, MeetingKind, field="kind", label="会议类型")
@@ -891,7 +926,7 @@ def meeting_update(
     minutes: str | None = None,
     held_on: date | None = None,
 ) -> Meeting:
-    _manage(actor, meeting.organisation.area.path)
+    _branch_manage(actor, meeting.organisation)
     with transaction.atomic():
         m = Meeting.objects.select_for_update().get(pk=meeting.pk)
         if m.cancelled:
@@ -904,7 +939,11 @@ def meeting_update(
             m.topic = clean_text(topic, field="topic", label="主题", required=True, limit=200)
         if host is not None:
             m.host = clean_text(host, field="host", label="主持人", limit=50)
-        if minutes is not None:
+        if minutes is not None and minutes.strip() != m.minutes.strip():
+            if m.minutes_status in (MinutesStatus.SUBMITTED, MinutesStatus.APPROVED):
+                raise DomainError(
+                    "会议记录已提交审定或已审定，不能直接修改；更正请提交新版本并说明原因。", field="minutes"
+                )
             m.minutes = clean_text(minutes, field="minutes", label="会议记录")
         if held_on is not None and held_on != m.held_on:
             if m.attendance.exists():
@@ -925,7 +964,7 @@ def meeting_update(
 
 
 def meeting_cancel(*, actor: User | None, meeting: Meeting, reason: str) -> Meeting:
-    _manage(actor, meeting.organisation.area.path)
+    _branch_manage(actor, meeting.organisation)
     reason = clean_text(reason, field="reason", label="原因", required=True, limit=200)
     with transaction.atomic():
         m = Meeting.objects.select_for_update().get(pk=meeting.pk)
@@ -940,7 +979,7 @@ def meeting_cancel(*, actor: User | None, meeting: Meeting, reason: str) -> Meet
 
 
 def meeting_photo_add(*, actor: User | None, meeting: Meeting, upload: UploadedFile) -> MeetingPhoto:
-    _manage(actor, meeting.organisation.area.path)
+    _branch_manage(actor, meeting.organisation)
     content_type, safe_name = check_photo(upload)
     with transaction.atomic():
         item = MeetingPhoto(meeting=meeting, content_type=content_type)
@@ -994,7 +1033,7 @@ def attendance_roll_call(
     *, actor: User | None, meeting: Meeting, statuses: dict[int, str]
 ) -> list[MeetingAttendance]:
     """Roll call: member id → present / late / leave / absent. All or nothing."""
-    _manage(actor, meeting.organisation.area.path)
+    _branch_manage(actor, meeting.organisation)
     if not statuses:
         raise DomainError("请登记至少一名党员的出席情况。", field="statuses")
     members = {
@@ -1152,7 +1191,7 @@ def point_manual_create(
     *, actor: User | None, member: PartyMember, rule: PointRule, earned_on: date, reason: str
 ) -> PointEntry:
     """A manual award or deduction: it needs a reason and waits for another manager's approval."""
-    _manage(actor, member.organisation.area.path)
+    _branch_manage(actor, member.organisation)
     if not rule.manual or not rule.active:
         raise DomainError(f"“{rule.label}”由系统自动计分，不能手工录入。", field="rule")
     day = _day(earned_on, field="earned_on", label="日期")
@@ -1176,7 +1215,7 @@ def point_manual_create(
 
 
 def point_decide(*, actor: User | None, entry: PointEntry, approve: bool) -> PointEntry:
-    _manage(actor, entry.member.organisation.area.path)
+    _branch_manage(actor, entry.member.organisation)
     with transaction.atomic():
         e = (
             PointEntry.objects.select_for_update(of=("self",))
@@ -1271,3 +1310,298 @@ def rule_update(*, actor: User | None, rule: MeetingRule | PointRule, **values: 
             changes={k: [before[k], getattr(locked, k)] for k in values if before[k] != getattr(locked, k)},
         )
     return locked
+
+
+# --- 延长预备期 -----------------------------------------------------------------------------------
+
+
+def member_extend_probation(
+    *,
+    actor: User | None,
+    member: PartyMember,
+    resolved_on: date,
+    months: int,
+    resolution: str,
+    reason: str,
+) -> ProbationExtension:
+    """延长预备期: once, 6 to 12 months, by the branch general meeting's resolution when probation ends."""
+    _branch_manage(actor, member.organisation)
+    day = _day(resolved_on, field="resolved_on", label="支部党员大会日期")
+    resolution = clean_text(
+        resolution, field="resolution", label="支部党员大会决议", required=True, limit=200
+    )
+    reason = clean_text(reason, field="reason", label="延长原因", required=True, limit=200)
+    low, high = rules.PROBATION_EXTENSION_MONTHS
+    if not isinstance(months, int) or not low <= months <= high:
+        raise DomainError(
+            f"延长期限应为 {low} 至 {high} 个月：{rules.PROBATION_EXTENSION_TEXT}。", field="months"
+        )
+    with transaction.atomic():
+        m = PartyMember.objects.select_for_update().get(pk=member.pk)
+        if m.status != MemberStatus.PROBATIONARY:
+            raise DomainError(f"只有预备党员可以延长预备期，{m.name}目前是{m.get_status_display()}。")
+        done = ProbationExtension.objects.filter(member=m).first()
+        if done is not None:
+            raise DomainError(
+                f"预备期只能延长一次：{m.name}的预备期已于 {done.resolved_on} 延长至 {done.new_end}"
+                f"（{rules.PROBATION_EXTENSION_TEXT}）。"
+            )
+        end = m.probation_end or add_months(m.joined_on, 12)
+        if day < end:
+            raise DomainError(
+                f"预备期尚未期满（{end} 期满）：{rules.PROBATION_EXTENSION_TEXT}。最早可在 {end} 办理。",
+                field="resolved_on",
+            )
+        new_end = add_months(end, months)
+        extension = ProbationExtension.objects.create(
+            member=m,
+            resolved_on=day,
+            resolution=resolution,
+            reason=reason,
+            months=months,
+            previous_end=end,
+            new_end=new_end,
+            recorded_by=_label(actor),
+        )
+        m.probation_end = new_end
+        m.save(update_fields=["probation_end"])
+        Applicant.objects.filter(member=m, stage=Stage.PROBATIONARY).update(next_due_on=new_end)
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=m,
+            changes={"probation_end": [str(end), str(new_end)], "resolution": resolution, "reason": reason},
+        )
+    return extension
+
+
+# --- 会议记录审定 ---------------------------------------------------------------------------------
+
+
+def _latest_version(meeting: Meeting) -> MinutesVersion | None:
+    return MinutesVersion.objects.filter(meeting=meeting).order_by("-number").first()
+
+
+def minutes_submit(
+    *, actor: User | None, meeting: Meeting, text: str | None = None, reason: str = ""
+) -> MinutesVersion:
+    """The recorder submits the minutes (the draft, or `text`) for the secretary's approval. After an
+    approval the minutes are locked: a correction is a new version, and it needs its reason."""
+    _branch_manage(actor, meeting.organisation)
+    with transaction.atomic():
+        m = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        if m.cancelled:
+            raise DomainError("会议已取消。")
+        if m.held_on > _today():
+            raise DomainError(f"会议定于 {m.held_on} 召开，尚未召开，不能提交会议记录。")
+        body = clean_text(m.minutes if text is None else text, field="text", label="会议记录", required=True)
+        latest = _latest_version(m)
+        if latest is not None and latest.status == MinutesStatus.SUBMITTED:
+            raise DomainError(f"第 {latest.number} 版会议记录正待书记审定，请等审定或退回后再提交。")
+        approved = MinutesVersion.objects.filter(meeting=m, status=MinutesStatus.APPROVED).exists()
+        reason = clean_text(reason, field="reason", label="更正原因", required=approved, limit=200)
+        if approved and latest is not None and body == m.minutes.strip():
+            raise DomainError("更正稿与已审定的会议记录相同。", field="text")
+        version = MinutesVersion.objects.create(
+            meeting=m,
+            number=(latest.number if latest else 0) + 1,
+            text=body,
+            correction_reason=reason if approved else "",
+            submitted_by=actor,
+            submitted_by_name=_label(actor),
+        )
+        if not approved:
+            m.minutes = body
+        m.minutes_status = MinutesStatus.SUBMITTED
+        m.save(update_fields=["minutes", "minutes_status"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=m,
+            changes={"minutes": f"第 {version.number} 版提交审定", **({"reason": reason} if reason else {})},
+        )
+    return version
+
+
+def minutes_decide(
+    *, actor: User | None, version: MinutesVersion, approve: bool, reason: str = ""
+) -> MinutesVersion:
+    """The branch secretary approves the submitted minutes (locking them) or returns them with a reason.
+    The recorder cannot approve their own."""
+    meeting = version.meeting
+    org = meeting.organisation
+    if actor is not None and not access.approves_minutes(actor, org):
+        if PartyOrganisation.objects.visible_to(actor).filter(pk=org.pk).exists():
+            raise Forbidden(f"会议记录由{org.name}书记审定。")
+        raise NotFound()
+    reason = clean_text(reason, field="reason", label="退回原因", required=not approve, limit=200)
+    with transaction.atomic():
+        m = Meeting.objects.select_for_update().get(pk=meeting.pk)
+        v = MinutesVersion.objects.select_for_update().get(pk=version.pk)
+        if v.status != MinutesStatus.SUBMITTED:
+            raise DomainError(f"第 {v.number} 版会议记录已{v.get_status_display()}。")
+        if actor is not None and v.submitted_by_id == actor.pk:
+            raise DomainError("记录人不能审定自己提交的会议记录，请由书记审定。")
+        v.decided_by_name = _label(actor)
+        v.decided_at = timezone.now()
+        if approve:
+            v.status = MinutesStatus.APPROVED
+            m.minutes = v.text
+            m.minutes_status = MinutesStatus.APPROVED
+        else:
+            v.status = MinutesStatus.RETURNED
+            v.return_reason = reason
+            earlier = MinutesVersion.objects.filter(meeting=m, status=MinutesStatus.APPROVED).exists()
+            m.minutes_status = MinutesStatus.APPROVED if earlier else MinutesStatus.RETURNED
+        v.save()
+        m.save(update_fields=["minutes", "minutes_status"])
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            obj=m,
+            changes={
+                "minutes": f"第 {v.number} 版{v.get_status_display()}",
+                **({"reason": reason} if reason else {}),
+            },
+        )
+    return v
+
+
+# --- 三卡 --------------------------------------------------------------------------------------
+
+CARD_RULE: dict[str, str] = {
+    CardKind.CONTACT: "card_contact",
+    CardKind.ACTIVITY: "card_activity",
+    CardKind.FEEDBACK: "card_feedback",
+}
+
+
+def contact_households(member: PartyMember, day: date | None = None) -> Any:
+    """The residents a member is responsible for on `day`: paired with them in visits (kind 党员), or living
+    in a building of their responsibility area."""
+    from django.db.models import Q
+
+    from linli.visits.models import Pairing, PairingKind
+
+    day = day or _today()
+    paired = (
+        Pairing.objects.filter(kind=PairingKind.PARTY_MEMBER, visitor_id=member.user_id, start_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .values("resident_id")
+    )
+    buildings = (
+        ResponsibilityArea.objects.filter(member=member, start_date__lte=day)
+        .filter(Q(end_date__isnull=True) | Q(end_date__gte=day))
+        .values("building_id")
+    )
+    residents = Resident.objects.filter(status=ResidentStatus.ACTIVE)
+    q = Q(house__building_id__in=buildings)
+    if member.user_id:
+        q |= Q(pk__in=paired)
+    return residents.filter(q)
+
+
+def card_create(
+    *,
+    actor: User | None,
+    member: PartyMember,
+    kind: str,
+    day: date,
+    title: str,
+    content: str = "",
+    resident: Resident | None = None,
+    way: str = "",
+    place: str = "",
+    passed_to: str = "",
+) -> MemberCard:
+    """Record a card for a member (the branch's officers or a party manager keep them)."""
+    _branch_manage(actor, member.organisation)
+    kind = _choice(kind, CardKind, field="kind", label="卡片类别")
+    when = _day(day, field="day", label="日期")
+    if not member.active:
+        raise DomainError(f"{member.name}不是在册党员。", field="member")
+    if when < member.joined_on:
+        raise DomainError(f"日期早于{member.name}的入党日期 {member.joined_on}。", field="day")
+    title = clean_text(title, field="title", label="事项", required=True, limit=100)
+    content = clean_text(content, field="content", label="内容", limit=1000)
+    place = clean_text(place, field="place", label="地点", limit=100)
+    passed_to = clean_text(passed_to, field="passed_to", label="反映给", limit=100)
+    if kind == CardKind.CONTACT:
+        if resident is None:
+            raise DomainError("联系卡须选择所联系的住户。", field="resident")
+        way = _choice(way, ContactWay, field="way", label="联系方式")
+        if not contact_households(member, when).filter(pk=resident.pk).exists():
+            raise DomainError(
+                f"{resident.name}不在{member.name}的党员责任区或联系户中；入户走访请在走访中登记。",
+                field="resident",
+            )
+    else:
+        way = ""
+    if kind == CardKind.ACTIVITY and not place:
+        raise DomainError("活动卡须填写活动地点。", field="place")
+    if kind == CardKind.FEEDBACK and not passed_to:
+        raise DomainError("反馈卡须填写反映给谁（社区、物业、职能部门……）。", field="passed_to")
+    with transaction.atomic():
+        card = MemberCard.objects.create(
+            member=member,
+            kind=kind,
+            day=when,
+            resident=resident if kind != CardKind.ACTIVITY else None,
+            way=way,
+            title=title,
+            content=content,
+            place=place,
+            passed_to=passed_to,
+            status=CardStatus.OPEN if kind == CardKind.FEEDBACK else CardStatus.RECORDED,
+            recorded_by=_label(actor),
+        )
+        if kind != CardKind.FEEDBACK:  # a feedback card earns its point when it is closed with an outcome
+            award(member=member, code=CARD_RULE[kind], earned_on=when, source=f"card:{card.pk}", actor=actor)
+        audit_record(actor=actor, action=Action.CREATE, obj=card, changes={"kind": kind, "title": title})
+    return card
+
+
+def card_close(*, actor: User | None, card: MemberCard, outcome: str, closed_on: date) -> MemberCard:
+    """A feedback card's outcome: what came of the matter passed on."""
+    _branch_manage(actor, card.member.organisation)
+    outcome = clean_text(outcome, field="outcome", label="办理结果", required=True, limit=300)
+    day = _day(closed_on, field="closed_on", label="办结日期")
+    with transaction.atomic():
+        c = MemberCard.objects.select_for_update(of=("self",)).select_related("member").get(pk=card.pk)
+        if c.kind != CardKind.FEEDBACK:
+            raise DomainError("只有反馈卡需要办结。")
+        if c.status != CardStatus.OPEN:
+            raise DomainError(f"该反馈卡{c.get_status_display()}。")
+        if day < c.day:
+            raise DomainError(f"办结日期不能早于反映日期 {c.day}。", field="closed_on")
+        c.status, c.outcome, c.closed_on = CardStatus.CLOSED, outcome, day
+        c.save(update_fields=["status", "outcome", "closed_on"])
+        award(
+            member=c.member,
+            code=CARD_RULE[CardKind.FEEDBACK],
+            earned_on=day,
+            source=f"card:{c.pk}",
+            actor=actor,
+        )
+        audit_record(
+            actor=actor, action=Action.UPDATE, obj=c, changes={"status": "closed", "outcome": outcome}
+        )
+    return c
+
+
+def card_void(*, actor: User | None, card: MemberCard, reason: str) -> MemberCard:
+    """A card entered by mistake: kept, marked void with the reason; its point is taken back."""
+    _branch_manage(actor, card.member.organisation)
+    reason = clean_text(reason, field="reason", label="作废原因", required=True, limit=200)
+    with transaction.atomic():
+        c = MemberCard.objects.select_for_update().get(pk=card.pk)
+        if c.status == CardStatus.VOIDED:
+            raise DomainError("该卡片已作废。")
+        before = c.status
+        c.status, c.void_reason = CardStatus.VOIDED, reason
+        c.save(update_fields=["status", "void_reason"])
+        PointEntry.objects.filter(member_id=c.member_id, source=f"card:{c.pk}").delete()
+        audit_record(
+            actor=actor, action=Action.UPDATE, obj=c, changes={"status": [before, "voided"], "reason": reason}
+        )
+    return c

@@ -19,15 +19,19 @@ from linli.core.audit import Action, audit_record
 from linli.core.errors import DomainError
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate, photo_response
-from linli.party import export, forms, rules, selectors, services
+from linli.party import access, export, forms, rules, selectors, services
 from linli.party.models import (
     Applicant,
     Attendance,
+    CardKind,
+    CardStatus,
     Meeting,
     MeetingPhoto,
     MeetingRule,
+    MemberCard,
     MemberKind,
     MemberStatus,
+    MinutesStatus,
     PartyMember,
     PartyOrganisation,
     PointEntry,
@@ -39,9 +43,17 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 PAGE_SIZE = 50
 
 
-def _user(request: HttpRequest, capability: Capability = Capability.PARTY) -> User:
+def _user(request: HttpRequest, capability: Capability = Capability.PARTY_BRANCH) -> User:
     user = acting_user(request)
     if not user.can(capability):
+        raise PermissionDenied
+    return user
+
+
+def _officer(request: HttpRequest) -> User:
+    """Writes a sitting branch officer may make too (the service checks which organisation)."""
+    user = acting_user(request)
+    if not access.manages_any(user):
         raise PermissionDenied
     return user
 
@@ -83,6 +95,13 @@ def _tree(user: User) -> list[tuple[int, PartyOrganisation]]:
     return out
 
 
+def _officer_of(user: User) -> list[PartyOrganisation]:
+    """The organisations a user without `party` sees because of their term (shown as "your branch")."""
+    if user.can(Capability.PARTY):
+        return []
+    return list(PartyOrganisation.objects.filter(pk__in=access.officer_terms(user)).order_by("name"))
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
     """党建: the organisation tree, each branch's compliance at a glance, who is due in the pipeline."""
@@ -109,6 +128,7 @@ def home(request: HttpRequest) -> HttpResponse:
         "due": selectors.pipeline_due(user).select_related("organisation")[:20],
         "summary": selectors.home_summary(user),
         "can_manage": user.can(Capability.PARTY_MANAGE),
+        "officer_of": _officer_of(user),
     }
     return render(request, "party/home.html", context)
 
@@ -229,6 +249,7 @@ def members(request: HttpRequest) -> HttpResponseBase:
         "statuses": MemberStatus.choices,
         "f": request.GET,
         "can_manage": user.can(Capability.PARTY_MANAGE),
+        "can_cards": access.manages_any(user),
         "can_export": user.can(Capability.EXPORT),
     }
     return render(request, "party/members.html", context)
@@ -301,10 +322,23 @@ def member(request: HttpRequest, pk: int) -> HttpResponseBase:
         member=m,
         initial={"volunteer": m.volunteer_id},
     )
+    extend = forms.ExtendProbationForm(request.POST if request.POST.get("action") == "extend" else None)
+    card = forms.CardForm(request.POST if request.POST.get("action") == "card" else None, member=m)
     if request.method == "POST":
-        _user(request, Capability.PARTY_MANAGE)
         action = request.POST.get("action")
+        if action in ("extend", "card"):  # a sitting officer of the branch may; the service checks which
+            _officer(request)
+        else:
+            _user(request, Capability.PARTY_MANAGE)
         try:
+            if action == "extend" and extend.is_valid():
+                ext = services.member_extend_probation(actor=user, member=m, **extend.cleaned_data)
+                messages.success(request, f"已延长预备期至 {ext.new_end}。")
+                return redirect("party:member", pk=m.pk)
+            if action == "card" and card.is_valid():
+                made = services.card_create(actor=user, member=m, **card.cleaned_data)
+                messages.success(request, f"已登记{made.get_kind_display()}。")
+                return redirect("party:member", pk=m.pk)
             if action == "edit" and edit.is_valid():
                 services.member_update(actor=user, member=m, **edit.cleaned_data)
                 messages.success(request, "已保存。")
@@ -349,6 +383,8 @@ def member(request: HttpRequest, pk: int) -> HttpResponseBase:
                 "area": area,
                 "contact": contact,
                 "volunteer": link,
+                "extend": extend,
+                "card": card,
             }.get(action or "", edit)
             add_domain_error(target, exc)
     else:
@@ -370,8 +406,16 @@ def member(request: HttpRequest, pk: int) -> HttpResponseBase:
         "appraisal": selectors.appraisal(m, year),
         "areas": m.responsibility_areas.select_related("building__grid"),
         "can_manage": user.can(Capability.PARTY_MANAGE),
+        "can_officer": access.manages(user, m.organisation),
+        "extend": extend,
+        "extension": getattr(m, "probation_extension", None)
+        if m.status == MemberStatus.PROBATIONARY
+        else None,
+        "card": card,
+        "cards": m.cards.select_related("resident")[:30],
+        "households": services.contact_households(m).count(),
     }
-    failed = any(f.errors for f in (edit, transfer, end, care, area, contact, link))
+    failed = any(f.errors for f in (edit, transfer, end, care, area, contact, link, extend, card))
     return render(request, "party/member.html", context, status=400 if failed else 200)
 
 
@@ -421,7 +465,7 @@ def pipeline(request: HttpRequest) -> HttpResponseBase:
     user = _user(request)
     form = forms.ApplicantForm(request.POST or None, user=user)
     if request.method == "POST":
-        _user(request, Capability.PARTY_MANAGE)
+        _officer(request)
         if form.is_valid():
             d = form.cleaned_data
             try:
@@ -459,7 +503,7 @@ def pipeline(request: HttpRequest) -> HttpResponseBase:
         "stage": stage,
         "form": form,
         "rules": [(Stage(k).label, Stage(r.to_stage).label, r) for k, r in rules.PIPELINE.items()],
-        "can_manage": user.can(Capability.PARTY_MANAGE),
+        "can_manage": access.manages_any(user),
     }
     return render(request, "party/pipeline.html", context, status=400 if form.errors else 200)
 
@@ -475,7 +519,7 @@ def applicant(request: HttpRequest, pk: int) -> HttpResponseBase:
     )
     stop = forms.EndForm(request.POST if request.POST.get("action") == "stop" else None)
     if request.method == "POST":
-        _user(request, Capability.PARTY_MANAGE)
+        _officer(request)
         try:
             if request.POST.get("action") == "stop" and stop.is_valid():
                 services.applicant_stop(actor=user, applicant=a, **stop.cleaned_data)
@@ -495,7 +539,7 @@ def applicant(request: HttpRequest, pk: int) -> HttpResponseBase:
         "steps": a.steps.all(),
         "form": form,
         "stop": stop,
-        "can_manage": user.can(Capability.PARTY_MANAGE) and rule is not None,
+        "can_manage": access.manages(user, a.organisation) and rule is not None,
     }
     return render(
         request, "party/applicant.html", context, status=400 if (form.errors or stop.errors) else 200
@@ -510,7 +554,7 @@ def meetings(request: HttpRequest) -> HttpResponseBase:
         request.POST or None, user=user, initial={"organisation": request.GET.get("organisation")}
     )
     if request.method == "POST":
-        _user(request, Capability.PARTY_MANAGE)
+        _officer(request)
         if form.is_valid():
             try:
                 meeting = services.meeting_create(actor=user, **form.cleaned_data)
@@ -537,7 +581,7 @@ def meetings(request: HttpRequest) -> HttpResponseBase:
         "querystring": query,
         "year": year,
         "form": form,
-        "can_manage": user.can(Capability.PARTY_MANAGE),
+        "can_manage": access.manages_any(user),
         "can_export": user.can(Capability.EXPORT),
         "org": org,
     }
@@ -552,20 +596,29 @@ def _meeting(user: User, pk: int) -> Meeting:
 
 @login_required
 def meeting(request: HttpRequest, pk: int) -> HttpResponseBase:
-    """One meeting: the sign-in QR, the roll call, minutes and photos."""
+    """One meeting: the sign-in QR, the roll call, minutes (submitted, approved by the secretary) and photos."""
     user = _user(request)
     m = _meeting(user, pk)
     action = request.POST.get("action", "")
+    locked = m.minutes_status in (MinutesStatus.SUBMITTED, MinutesStatus.APPROVED)
     minutes = forms.MinutesForm(
         request.POST if action == "minutes" else None,
         initial={"minutes": m.minutes, "place": m.place, "topic": m.topic, "host": m.host},
     )
+    if locked:  # approved (or awaiting approval): the text is not edited here, see the correction form
+        minutes.fields["minutes"].disabled = True
     photo = forms.PhotoForm(
         request.POST if action == "photo" else None, request.FILES if action == "photo" else None
     )
+    correction = forms.CorrectionForm(
+        request.POST if action == "correct_minutes" else None, initial={"text": m.minutes}
+    )
+    returning = forms.ReasonForm(request.POST if action == "return_minutes" else None)
+    pending = m.minutes_versions.filter(status=MinutesStatus.SUBMITTED).first()
     error = ""
     if request.method == "POST":
-        _user(request, Capability.PARTY_MANAGE)
+        if action not in ("approve_minutes", "return_minutes"):  # approval: the service checks the secretary
+            _officer(request)
         try:
             if action == "roll":
                 statuses = {
@@ -578,7 +631,25 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponseBase:
                 return redirect("party:meeting", pk=m.pk)
             if action == "minutes" and minutes.is_valid():
                 services.meeting_update(actor=user, meeting=m, **minutes.cleaned_data)
-                messages.success(request, "已保存会议记录。")
+                messages.success(request, "已保存。")
+                return redirect("party:meeting", pk=m.pk)
+            if action == "submit_minutes":
+                services.minutes_submit(actor=user, meeting=m)
+                messages.success(request, "会议记录已提交书记审定。")
+                return redirect("party:meeting", pk=m.pk)
+            if action == "correct_minutes" and correction.is_valid():
+                services.minutes_submit(actor=user, meeting=m, **correction.cleaned_data)
+                messages.success(request, "更正稿已提交书记审定。")
+                return redirect("party:meeting", pk=m.pk)
+            if action == "approve_minutes" and pending is not None:
+                services.minutes_decide(actor=user, version=pending, approve=True)
+                messages.success(request, "会议记录已审定。")
+                return redirect("party:meeting", pk=m.pk)
+            if action == "return_minutes" and pending is not None and returning.is_valid():
+                services.minutes_decide(
+                    actor=user, version=pending, approve=False, reason=returning.cleaned_data["reason"]
+                )
+                messages.success(request, "已退回记录人修改。")
                 return redirect("party:meeting", pk=m.pk)
             if action == "photo" and photo.is_valid():
                 services.meeting_photo_add(actor=user, meeting=m, upload=photo.cleaned_data["photo"])
@@ -592,18 +663,28 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponseBase:
                 return redirect("party:meeting", pk=m.pk)
         except DomainError as exc:
             error = exc.message
-            if action == "photo":
-                add_domain_error(photo, exc)
+            target = {"photo": photo, "correct_minutes": correction, "return_minutes": returning}.get(action)
+            if target is not None:
+                add_domain_error(target, exc)
                 error = ""
     recorded = {a.member_id: a for a in m.attendance.all()}
     roll = [{"member": p, "row": recorded.get(p.pk)} for p in services.meeting_members(m)]
     today = timezone.localdate()
     checkin_url = request.build_absolute_uri(reverse("party_checkin", args=[m.checkin_code]))
+    can_manage = access.manages(user, m.organisation)
     context = {
         "m": m,
         "roll": roll,
         "statuses": Attendance.choices,
         "minutes": minutes,
+        "locked": locked,
+        "correction": correction,
+        "returning": returning,
+        "pending": pending,
+        "versions": list(m.minutes_versions.all()),
+        "can_approve": pending is not None
+        and access.approves_minutes(user, m.organisation)
+        and pending.submitted_by_id != user.pk,
         "photo": photo,
         "photos": list(m.photos.all()),
         "error": error,
@@ -617,9 +698,9 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponseBase:
             for value, label in Attendance.choices
         },
         "qr_count": sum(1 for a in recorded.values() if a.via_qr),
-        "can_manage": user.can(Capability.PARTY_MANAGE),
+        "can_manage": can_manage,
     }
-    failed = bool(error or minutes.errors or photo.errors)
+    failed = bool(error or minutes.errors or photo.errors or correction.errors or returning.errors)
     return render(request, "party/meeting.html", context, status=400 if failed else 200)
 
 
@@ -684,7 +765,7 @@ def points(request: HttpRequest) -> HttpResponseBase:
     org = _org_param(user, request)
     form = forms.ManualPointForm(request.POST or None, user=user)
     if request.method == "POST":
-        _user(request, Capability.PARTY_MANAGE)
+        _officer(request)
         if form.is_valid():
             try:
                 services.point_manual_create(actor=user, **form.cleaned_data)
@@ -710,7 +791,7 @@ def points(request: HttpRequest) -> HttpResponseBase:
         .select_related("member", "rule")[:100],
         "rules": PointRule.objects.all(),
         "form": form,
-        "can_manage": user.can(Capability.PARTY_MANAGE),
+        "can_manage": access.manages_any(user),
         "can_export": user.can(Capability.EXPORT),
     }
     return render(request, "party/points.html", context, status=400 if form.errors else 200)
@@ -719,7 +800,7 @@ def points(request: HttpRequest) -> HttpResponseBase:
 @login_required
 @require_POST
 def point_decide(request: HttpRequest, pk: int) -> HttpResponseBase:
-    user = _user(request, Capability.PARTY_MANAGE)
+    user = _officer(request)
     entry = get_object_or_404(
         PointEntry.objects.visible_to(user).select_related("member__organisation__area"), pk=pk
     )
@@ -744,3 +825,78 @@ def appraisal(request: HttpRequest, pk: int) -> HttpResponse:
         "party/appraisal.html",
         {"a": selectors.appraisal(m, year), "entries": entries, "m": m, "year": year},
     )
+
+
+@login_required
+def cards(request: HttpRequest) -> HttpResponseBase:
+    """三卡: the cards of the members in scope, by branch, kind, status and year; Excel (audited)."""
+    user = _user(request)
+    year = _year(request)
+    org = _org_param(user, request)
+    qs = MemberCard.objects.visible_to(user).select_related("member__organisation", "resident")
+    if org is not None:
+        qs = qs.filter(member__organisation__in=[org, *org.children.all()])
+    member_id = request.GET.get("member", "")
+    if member_id.isdigit():
+        qs = qs.filter(member_id=int(member_id))
+    kind = request.GET.get("kind", "")
+    if kind in CardKind.values:
+        qs = qs.filter(kind=kind)
+    status = request.GET.get("status", "")
+    if status in CardStatus.values:
+        qs = qs.filter(status=status)
+    qs = qs.filter(day__year=year)
+    if request.GET.get("format") == "xlsx":
+        if not user.can(Capability.EXPORT):
+            raise PermissionDenied
+        return _xlsx(
+            lambda b: export.export_cards(actor=user, target=b, cards=qs, year=year),
+            f"party-cards-{year}.xlsx",
+        )
+    page, query = paginate(request, qs.order_by("-day", "-pk"), PAGE_SIZE)
+    context = {
+        "page": page,
+        "querystring": query,
+        "year": year,
+        "org": org,
+        "organisations": selectors.branches(user).order_by("name"),
+        "kinds": CardKind.choices,
+        "statuses": CardStatus.choices,
+        "f": request.GET,
+        "can_export": user.can(Capability.EXPORT),
+        "counts": selectors.card_counts(qs),
+    }
+    return render(request, "party/cards.html", context)
+
+
+@login_required
+def card(request: HttpRequest, pk: int) -> HttpResponseBase:
+    """One card; a feedback card is closed with its outcome; a card entered by mistake is voided."""
+    user = _user(request)
+    c = get_object_or_404(
+        MemberCard.objects.visible_to(user).select_related("member__organisation__area", "resident"), pk=pk
+    )
+    action = request.POST.get("action", "")
+    close = forms.CardCloseForm(request.POST if action == "close" else None)
+    void = forms.ReasonForm(request.POST if action == "void" else None)
+    if request.method == "POST":
+        _officer(request)
+        try:
+            if action == "close" and close.is_valid():
+                services.card_close(actor=user, card=c, **close.cleaned_data)
+                messages.success(request, "已办结。")
+                return redirect("party:card", pk=c.pk)
+            if action == "void" and void.is_valid():
+                services.card_void(actor=user, card=c, reason=void.cleaned_data["reason"])
+                messages.success(request, "已作废。")
+                return redirect("party:card", pk=c.pk)
+        except DomainError as exc:
+            add_domain_error(close if action == "close" else void, exc)
+    context = {
+        "c": c,
+        "close": close,
+        "void": void,
+        "can_manage": access.manages(user, c.member.organisation),
+        "points": PointEntry.objects.filter(member_id=c.member_id, source=f"card:{c.pk}").first(),
+    }
+    return render(request, "party/card.html", context, status=400 if (close.errors or void.errors) else 200)
