@@ -1207,7 +1207,8 @@ def child(scale: str, seed: int, only: set[str]) -> None:
     from linli.accounts.services import user_create
 
     call_command("migrate", verbosity=0)
-    n = SCALES[scale]
+    # The audit log's workload needs areas and users, not the registry: alone, it runs on a token street.
+    n = SCALES[scale] if not only or only - {"audit"} else 1000
     build_s, community = timed(lambda: build_street(n, seed))
     user_create(
         actor=None,
@@ -1251,6 +1252,7 @@ def child(scale: str, seed: int, only: set[str]) -> None:
         "opinions",
         "volunteers",
         "party",
+        "audit",
     ):
         if only and name not in only:
             continue
@@ -1274,6 +1276,10 @@ def child(scale: str, seed: int, only: set[str]) -> None:
             from linli.party.bench import workload as workload_party
 
             result = workload_party(scale, seed, community, timed)
+        elif name == "audit":
+            from bench.audit import workload as workload_audit
+
+            result = workload_audit(scale, seed, community.parent, timed)
         else:
             result = workload_import(scale, community, rows, name.split("_")[1])
         result["db"] = connection.vendor

@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest as DjangoHttpRequest
 from django_htmx.middleware import HtmxDetails
 
@@ -36,10 +38,31 @@ def photo_response(photos: Any, pk: int) -> Any:
     return FileResponse(item.file.open("rb"), content_type=item.content_type)
 
 
-def paginate(request: DjangoHttpRequest, items: Any, size: int) -> tuple[Any, str]:
-    """The requested page of `items`, and the query string without `page` (for the pager's links)."""
-    from django.core.paginator import Paginator
+def paginate(
+    request: DjangoHttpRequest, items: Any, size: int, *, count_cap: int | None = None
+) -> tuple[Any, str]:
+    """The requested page of `items`, and the query string without `page` (for the pager's links).
 
+    `count_cap`: count no further than this (a table of millions, e.g. the audit log, would otherwise be
+    counted in full on every page); the page's paginator then says `capped` and offers no page beyond."""
     params = request.GET.copy()
     params.pop("page", None)
-    return Paginator(items, size).get_page(request.GET.get("page")), params.urlencode()
+    paginator = Paginator(items, size) if count_cap is None else CappedPaginator(items, size, cap=count_cap)
+    return paginator.get_page(request.GET.get("page")), params.urlencode()
+
+
+class CappedPaginator(Paginator):
+    """A paginator whose count stops at `cap`: `SELECT COUNT(*) FROM (… LIMIT cap + 1)` reads at most
+    cap + 1 index entries however large the table. `capped` says there were more; they are not listed."""
+
+    def __init__(self, object_list: Any, per_page: int, *, cap: int) -> None:
+        super().__init__(object_list, per_page)
+        self.cap = cap
+        self.capped = False
+
+    @cached_property
+    def count(self) -> int:
+        head: Any = self.object_list[: self.cap + 1]
+        n = head.count()
+        self.capped = n > self.cap
+        return min(n, self.cap)

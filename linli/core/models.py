@@ -4,6 +4,7 @@ from typing import Any, ClassVar
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from linli.core.scoping import ScopedQuerySet
@@ -80,6 +81,14 @@ class AuditEntry(models.Model):
             # A user's searches by identity or phone digits in the last hour (the rate limit) are a
             # range of this index, however long the user's history.
             models.Index(fields=["actor", "action", "at"], name="audit_actor_action_at_idx"),
+            # The audit page's searches at city scale (migration 0006 says what each is for).
+            models.Index(fields=["action", "at"], name="audit_action_at_idx"),
+            models.Index(fields=["object_id"], name="audit_object_id_idx"),
+            models.Index(Upper("actor_label"), name="audit_actor_label_upper_idx"),
+            models.Index(
+                fields=["area_path"], name="audit_area_path_prefix_idx", opclasses=["varchar_pattern_ops"]
+            ),
+            models.Index(fields=["ip"], name="audit_ip_idx", condition=models.Q(ip__isnull=False)),
         ]
 
     def __str__(self) -> str:

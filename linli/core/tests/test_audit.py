@@ -129,3 +129,65 @@ def test_linli_user_operator_grants_and_withdraws(world, capsys):
     assert main(["user", "operator", "admin", "--off"]) == 0
     world.street_admin.refresh_from_db()
     assert not world.street_admin.is_operator
+
+
+def test_audit_keyword_finds_a_two_character_name_an_actor_an_id_and_an_address(world, client_for):
+    """The keyword box: a name of two characters anywhere in what the entry names, the person who acted
+    (by their name, though the entry keeps the label of the time), an object's id, a sign-in's address."""
+    audit_record(
+        actor=world.c01_leader,
+        action=Action.REVEAL,
+        object_type="registry.resident",
+        object_id="4711",
+        object_repr="欧阳娜娜",
+        area_path=world.c01.path,
+    )
+    audit_record(actor=None, action=Action.UPDATE, object_repr="Hello World", area_path=world.c01.path)
+    client = client_for(world.street_admin)
+
+    def found(**params: str) -> str:
+        return client.get(reverse("core:audit"), params).content.decode()
+
+    assert "欧阳娜娜" in found(q="阳娜")  # two characters from the middle
+    assert "欧阳娜娜" in found(q="欧阳娜娜")
+    assert "欧阳娜娜" in found(q="娜")  # one character: no index piece, still found
+    assert "欧阳娜娜" not in found(q="阳欧")
+    assert "Hello World" in found(q="LO wo")  # case-insensitive, across the space
+    assert "欧阳娜娜" in found(q="4711")
+    assert "欧阳娜娜" in found(q=world.c01_leader.full_name, action="reveal")
+    assert "欧阳娜娜" not in found(q="4711", action="login")
+
+
+def test_the_audit_page_counts_no_further_than_its_cap(world, client_for, monkeypatch):
+    from linli.core import views
+
+    for i in range(7):
+        audit_record(actor=None, action=Action.UPDATE, object_repr=f"第{i}条", area_path=world.c01.path)
+    monkeypatch.setattr(views, "AUDIT_COUNT_CAP", 5)
+    client = client_for(world.street_admin)
+    body = client.get(reverse("core:audit"), {"q": "条"}).content.decode()
+    assert 'data-testid="audit-capped"' in body
+    assert "超过 5 条" in body
+    assert body.count('class="ledger-entry"') == 5
+    # Below the cap, the exact count as before; a page beyond the cap shows the last one there is.
+    assert "共 1 条" in client.get(reverse("core:audit"), {"q": "第3条"}).content.decode()
+    assert client.get(reverse("core:audit"), {"q": "条", "page": "9"}).status_code == 200
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the two-character index is PostgreSQL's")
+def test_postgresql_answers_a_name_from_the_two_character_index(world):
+    """The search's expression is the index's, character for character, or the planner reads every entry."""
+    from django.db.models import BooleanField
+    from django.db.models.expressions import RawSQL
+
+    from linli.core.audit import _BIGRAMS_MATCH
+
+    match = AuditEntry.objects.filter(RawSQL(_BIGRAMS_MATCH, ["阳娜"], output_field=BooleanField()))  # noqa: S611
+    sql, params = match.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT linli_bigrams('欧阳Na')")
+        assert sorted(cursor.fetchone()[0]) == sorted(["欧阳", "阳n", "na"])
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "audit_text_bigrams_idx" in plan

@@ -1,0 +1,343 @@
+"""`linli bench --only audit`: the audit log at city scale (issue #24, item 8).
+
+Two years of a deployment's audit log (200,000 / 2,000,000 / 20,000,000 entries by scale) are loaded into
+the scratch database as the application would have written them over time (ids follow time; the actions,
+object kinds, names and areas in the proportions a street produces). Then the audit page's searches run
+through `core.audit.audit_search`, the function the page calls, with the page's capped count, its first
+page and the names the page shows (`core.ledger.ledger`), as a street admin, a community leader and an
+operator. The limit is 200 ms at p95 per kind of search; the baseline is the newest 50 entries read by id
+in raw SQL (what no filter at all costs on the same table).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterator
+from datetime import timedelta
+from typing import Any
+
+ENTRIES = {"small": 200_000, "street": 2_000_000, "city": 20_000_000}
+STREETS = {"small": 1, "street": 1, "city": 10}
+COMMUNITIES = 10
+GRIDS = 8
+STAFF_PER_COMMUNITY = 12
+LIMIT_MS = 200
+RUNS = 5  # each search kind runs over several values, each value this often
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈"
+)
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国志红玉兰凤英梅文辉鹏飞宇浩然子涵欣怡梓轩"
+# (action, share, object type, how the object is named)
+ACTIONS = [
+    ("update", 30, "registry.resident", "person"),
+    ("create", 14, "cases.case", "case"),
+    ("update", 12, "cases.case", "case"),
+    ("create", 8, "visits.visit", "person"),
+    ("reveal", 8, "registry.resident", "person"),
+    ("login", 9, "accounts.user", "user"),
+    ("logout", 7, "accounts.user", "user"),
+    ("search_digits", 4, "registry.resident", "digits"),
+    ("export", 3, "registry.resident", "export"),
+    ("import", 1, "transfers.importjob", "export"),
+    ("login_failed", 2, "accounts.user", "user"),
+    ("create", 2, "volunteers.volunteer", "person"),
+    ("delete", 0.5, "registry.resident", "person"),
+    ("backup", 0.05, "", "backup"),
+    ("restore", 0.002, "", "backup"),
+    ("locked_out", 0.2, "accounts.user", "user"),
+    ("token_create", 0.05, "accounts.apitoken", "user"),
+]
+
+
+def _pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def build_world(scale: str, street: Any) -> dict[str, Any]:
+    """The bench street gets nine more communities (and, at city scale, nine more streets like it), each
+    with its grids and its staff, so that scopes and names are as varied as a district's."""
+    from linli.accounts.models import User
+    from linli.accounts.services import user_create
+    from linli.areas.models import Area
+    from linli.areas.services import area_create
+
+    streets = [street]
+    for s in range(2, STREETS[scale] + 1):
+        streets.append(area_create(actor=None, kind="street", code=f"B{s:02d}", name=f"基准街道{s}"))
+    leader = None
+    for st in streets:
+        have = Area.objects.filter(parent=st, kind="community").count()
+        for c in range(have + 1, COMMUNITIES + 1):
+            community = area_create(
+                actor=None, kind="community", code=f"C{c:02d}", name=f"第{c}社区", parent=st
+            )
+            for g in range(1, GRIDS + 1):
+                area_create(actor=None, kind="grid", code=f"G{g:02d}", name=f"第{g}网格", parent=community)
+    community = Area.objects.filter(parent=street, kind="community").order_by("path").first()
+    leader, _ = user_create(
+        actor=None,
+        username="audit-leader",
+        role="community_leader",
+        areas=[community],
+        full_name="社区书记",
+        password="bench-pass-2026",  # noqa: S106  (a scratch database)
+    )
+    operator, _ = user_create(
+        actor=None,
+        username="audit-operator",
+        role="street_admin",
+        areas=[street],
+        full_name="运维人员",
+        password="bench-pass-2026",  # noqa: S106
+    )
+    User.objects.filter(pk=operator.pk).update(is_operator=True)
+    rng = random.Random(11)  # noqa: S311  (bench data)
+    communities = list(Area.objects.filter(kind="community").order_by("path"))
+    staff = [
+        User(
+            username=f"audit-{c.pk}-{i}",
+            full_name=rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN) * (i % 2),
+            role="grid_worker",
+            password="!",  # noqa: S106  (unusable: Django never matches "!")
+        )
+        for c in communities
+        for i in range(STAFF_PER_COMMUNITY)
+    ]
+    User.objects.bulk_create(staff, batch_size=1000)
+    return {"leader": leader, "operator": User.objects.get(pk=operator.pk)}
+
+
+def entries(n: int, seed: int) -> Iterator[tuple[Any, ...]]:
+    """Rows of core_auditentry, oldest first, over the two years ending now. The areas and users are read
+    before the first row is asked for: the rows are written while the connection is busy with COPY."""
+    return _rows(n, seed, *_people_and_places())
+
+
+def _people_and_places() -> tuple[
+    dict[str, list[str]], list[tuple[int, str]], dict[str, list[tuple[int, str]]]
+]:
+
+    from linli.accounts.models import User
+    from linli.areas.models import Area
+
+    grids_by_community: dict[str, list[str]] = {}
+    for path, kind in Area.objects.values_list("path", "kind"):
+        if kind == "grid":
+            grids_by_community.setdefault(path.rsplit("/", 1)[0], []).append(path)
+    communities = sorted(grids_by_community)
+    staff: dict[str, list[tuple[int, str]]] = {c: [] for c in communities}
+    users = list(
+        User.objects.filter(username__startswith="audit-").values_list("pk", "full_name", "username")
+    )
+    for i, (pk, name, _username) in enumerate(users):
+        staff[communities[i % len(communities)]].append((pk, name))
+    return grids_by_community, [(pk, name) for pk, name, _ in users], staff
+
+
+def _rows(
+    n: int,
+    seed: int,
+    grids_by_community: dict[str, list[str]],
+    users: list[tuple[int, str]],
+    staff: dict[str, list[tuple[int, str]]],
+) -> Iterator[tuple[Any, ...]]:
+    from django.utils import timezone
+
+    rng = random.Random(seed)  # noqa: S311  (bench data)
+    communities = sorted(grids_by_community)
+    kinds = list(ACTIONS)
+    weights = [a[1] for a in ACTIONS]
+    now = timezone.now()
+    start = now - timedelta(days=730)
+    step = (now - start) / n
+    for i in range(n):
+        action, _, object_type, naming = rng.choices(kinds, weights)[0]
+        community = communities[int(rng.paretovariate(1.2)) % len(communities)]
+        actor_id, actor_label = rng.choice(staff[community] or users[:1])
+        roll = rng.random()
+        area = rng.choice(grids_by_community[community]) if roll < 0.75 else community
+        if naming == "person":
+            obj = rng.choice(SURNAMES) + rng.choice(GIVEN) + rng.choice(GIVEN)
+            object_id = str(rng.randint(1, 260_000 * len(communities) // COMMUNITIES))
+        elif naming == "case":
+            obj = f"案件 {(start + step * i):%Y%m%d}{i % 100000:05d}"
+            object_id = str(i // 7)
+        elif naming == "user":
+            obj = actor_label
+            object_id = str(actor_id)
+        elif naming == "digits":
+            obj = f"按号码查找（尾号 {rng.randint(0, 9999):04d}）"
+            object_id = ""
+        elif naming == "export":
+            obj = f"居民台账（{rng.randint(50, 20000)} 人）"
+            object_id = str(rng.randint(1, 5000))
+        else:
+            obj, object_id, area, actor_id, actor_label = "数据库备份", "", "", None, ""
+        changes = (
+            '{"phone": ["138****0000", "139****1111"]}' if action == "update" and rng.random() < 0.3 else "{}"
+        )
+        ip = (
+            f"10.{rng.randint(0, 3)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+            if action.startswith("log")
+            else None
+        )
+        at = start + step * i + timedelta(seconds=rng.randint(0, 59))
+        yield (at, actor_id, actor_label, action, object_type, object_id, obj, area, changes, ip, "web")
+
+
+COLUMNS = (
+    "at, actor_id, actor_label, action, object_type, object_id, object_repr, area_path, changes, ip, via"
+)
+
+
+def load(n: int, seed: int) -> None:
+    """Written as the log would have been, in time order; on PostgreSQL by COPY with the table's indexes
+    dropped and built again afterwards (the indexes are the ones the migrations made)."""
+    from django.db import connection, transaction
+
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'core_auditentry' "
+                "AND indexname NOT IN (SELECT conname FROM pg_constraint)"
+            )
+            indexes = cursor.fetchall()
+            rows = entries(n, seed)  # reads areas and users now, not while COPY holds the connection
+            with transaction.atomic():
+                for name, _ in indexes:
+                    cursor.execute(f'DROP INDEX "{name}"')
+                with cursor.copy(f"COPY core_auditentry ({COLUMNS}) FROM STDIN") as copy:
+                    for row in rows:
+                        copy.write_row(row)
+            for _, definition in indexes:
+                cursor.execute(definition)
+        else:
+            batch: list[tuple[Any, ...]] = []
+            sql = f"INSERT INTO core_auditentry ({COLUMNS}) VALUES ({', '.join(['%s'] * 11)})"  # noqa: S608
+            with transaction.atomic():
+                for row in entries(n, seed):
+                    batch.append(row)
+                    if len(batch) == 20_000:
+                        cursor.executemany(sql, batch)
+                        batch = []
+                cursor.executemany(sql, batch)
+
+
+def searches(world: dict[str, Any], seed: int) -> dict[str, list[dict[str, str]]]:
+    """Each kind of search the page offers, over several values taken from the data."""
+    from django.utils import timezone
+
+    from linli.core.models import AuditEntry
+
+    rng = random.Random(seed)  # noqa: S311
+    sample = list(
+        AuditEntry.objects.order_by("-id").values("actor_label", "object_repr", "object_id", "ip")[:5000]
+    )
+    people = [
+        s["object_repr"] for s in sample if len(s["object_repr"]) == 3 and s["object_repr"][0] in SURNAMES
+    ]
+    cases = [s["object_repr"].split()[1] for s in sample if s["object_repr"].startswith("案件 ")]
+    actors = [s["actor_label"] for s in sample if s["actor_label"]]
+    ips = [s["ip"] for s in sample if s["ip"]]
+    today = timezone.localdate()
+    year_ago = today - timedelta(days=365)
+    week = lambda d: {"since": d.isoformat(), "until": (d + timedelta(days=6)).isoformat()}  # noqa: E731
+    return {
+        "open_page": [{}],
+        "page_20": [{"page": "20"}],
+        "action_reveal": [{"action": "reveal"}],
+        "action_rare": [{"action": "restore"}, {"action": "token_create"}],
+        "actor_exact": [{"actor": a} for a in rng.sample(actors, 3)],
+        "q_actor_name": [{"q": a} for a in rng.sample(actors, 3)],
+        "q_resident_name": [{"q": p} for p in rng.sample(people, 3)],
+        "q_two_chars": [{"q": p[:2]} for p in rng.sample(people, 3)],
+        "q_case_number": [{"q": c} for c in rng.sample(cases, 3)],
+        "q_object_id": [{"q": str(rng.randint(1, 200_000))} for _ in range(3)],
+        "q_ip": [{"q": i} for i in rng.sample(ips, 2)],
+        "week_a_year_ago": [week(year_ago - timedelta(days=d)) for d in (0, 30, 60)],
+        "reveals_of_a_name_in_a_month": [
+            {"q": p, "action": "reveal", "since": (today - timedelta(days=30)).isoformat()}
+            for p in rng.sample(people, 3)
+        ],
+        "no_match": [{"q": "无此人名"}],
+    }
+
+
+def run_page(user: Any, params: dict[str, str]) -> int:
+    """What the page does for `params`: the filtered entries, the capped count, one page, its names."""
+    from linli.core.audit import audit_search
+    from linli.core.http import CappedPaginator
+    from linli.core.ledger import ledger
+    from linli.core.views import AUDIT_COUNT_CAP
+
+    entries, _ = audit_search(user, params)
+    page = CappedPaginator(entries, 50, cap=AUDIT_COUNT_CAP).get_page(params.get("page"))
+    ledger(list(page.object_list), reveal=False)
+    return page.paginator.count
+
+
+def workload(
+    scale: str, seed: int, street: Any, timed: Callable[[Callable[[], Any]], tuple[float, Any]]
+) -> dict[str, Any]:
+    from django.db import connection
+
+    from linli.accounts.models import User
+    from linli.core.db import refresh_statistics
+
+    n = ENTRIES[scale]
+    world_s, world = timed(lambda: build_world(scale, street))
+    load_s, _ = timed(lambda: load(n, seed))
+    analyze_s, _ = timed(refresh_statistics)
+    users = {
+        "street_admin": User.objects.get(username="bench-admin"),
+        "community_leader": world["leader"],
+        "operator": world["operator"],
+    }
+    result: dict[str, Any] = {
+        "workload": "audit",
+        "scale": scale,
+        "entries": n,
+        "load_s": round(load_s + world_s, 1),
+        "rows_per_s": round(n / load_s),
+        "analyze_s": round(analyze_s, 1),
+        "limit_ms": LIMIT_MS,
+    }
+    with connection.cursor() as cursor:
+        base = []
+        for _ in range(20):
+            t = time.perf_counter()
+            cursor.execute("SELECT * FROM core_auditentry ORDER BY id DESC LIMIT 50")
+            cursor.fetchall()
+            base.append((time.perf_counter() - t) * 1000)
+    result["raw_sql_newest_50_p50_ms"] = round(_pct(base, 50), 2)
+    # What the page cost before the cap: it counted every entry the user may read, on every load.
+    from linli.core.audit import audit_search
+
+    everything, _ = audit_search(users["street_admin"], {})
+    count_s, total = timed(everything.count)
+    result["uncapped_count"] = {"entries": total, "ms": round(count_s * 1000, 1)}
+    worst = 0.0
+    for role, user in users.items():
+        per_kind: dict[str, Any] = {}
+        for kind, values in searches(world, seed).items():
+            times = []
+            counts = []
+            for params in values:
+                for _ in range(RUNS):
+                    t = time.perf_counter()
+                    counts.append(run_page(user, params))
+                    times.append((time.perf_counter() - t) * 1000)
+            p95 = _pct(times, 95)
+            worst = max(worst, p95)
+            per_kind[kind] = {
+                "p50_ms": round(_pct(times, 50), 1),
+                "p95_ms": round(p95, 1),
+                "rows": max(counts),
+            }
+        result[role] = per_kind
+    result["worst_p95_ms"] = round(worst, 1)
+    result["ratio_to_limit"] = round(worst / LIMIT_MS, 2)
+    return result
