@@ -155,7 +155,7 @@ def _rows(
     step = (now - start) / n
     for i in range(n):
         action, _, object_type, naming = rng.choices(kinds, weights)[0]
-        community = communities[int(rng.paretovariate(1.2)) % len(communities)]
+        community = communities[(int(rng.paretovariate(1.2)) - 1) % len(communities)]
         actor_id, actor_label = rng.choice(staff[community] or users[:1])
         roll = rng.random()
         area = rng.choice(grids_by_community[community]) if roll < 0.75 else community

@@ -111,7 +111,7 @@ TABLE: list[Row] = [
     page("registry:reveal", "/registry/residents/{resident}/reveal/", LEADERS, "POST"),
     page("registry:ledger_pdf", "/registry/residents/ledger.pdf", EXPORTERS),
     page("registry:card", "/registry/residents/{resident}/card.pdf", READERS),
-    Row("registry:card reveal", "POST", "/registry/residents/{resident}/card.pdf", LEADERS, {"reveal": "1"}),
+    Row("registry:card?reveal", "POST", "/registry/residents/{resident}/card.pdf", LEADERS, {"reveal": "1"}),
     page("registry:household", "/registry/households/{household}/", READERS),
     page("registry:house", "/registry/houses/{house}/", READERS),
     page("registry:resident_new", "/registry/residents/new/", KEEPERS),

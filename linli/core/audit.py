@@ -12,7 +12,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from linli.core.context import current_origin
-from linli.core.models import AuditEntry
+from linli.core.models import AuditEntry, AuditQuerySet
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import _User as User  # the configured user model (django-stubs)
@@ -85,14 +85,24 @@ def audit_search(user: Any, params: Mapping[str, str]) -> tuple[QuerySet[AuditEn
     from django.contrib.auth import get_user_model
 
     from linli.core.permissions import Capability
+    from linli.core.scoping import scope_q
 
     entries = (
         AuditEntry.objects.visible_to(user) if user.can(Capability.VIEW_AUDIT) else AuditEntry.objects.none()
     )
     # Entries about no area (failed sign-ins under unknown names, console backups) belong to the
-    # deployment's operators, not to every street admin of every street sharing the deployment.
+    # deployment's operators, not to every street admin of every street sharing the deployment. One OR
+    # of the two conditions, not `id IN (their scope) OR …`: at millions of entries the planner can only
+    # walk the time index for the former (0.3–0.8 s at 200,000 entries).
     if user.can(Capability.OPERATE):
-        entries = AuditEntry.objects.filter(Q(pk__in=entries.values("pk")) | Q(area_path=""))
+        reach = Q(area_path="")
+        if (
+            user.can(Capability.VIEW_AUDIT)
+            and user.can(Capability.READ_SCOPE)
+            and (paths := user.scope_paths())
+        ):
+            reach |= scope_q(paths, AuditQuerySet.scope_lookup)
+        entries = AuditEntry.objects.filter(reach)
     errors: list[str] = []
     if q := params.get("q", "").strip():
         words = Q(actor_label__icontains=q) | Q(object_repr__icontains=q)

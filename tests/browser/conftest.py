@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -34,7 +35,7 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page_factory(browser: Browser, request) -> Iterator:
     """page_factory(width) → a fresh page; console errors (CSP violations included) fail the test."""
-    pages: list[tuple[Page, list[str]]] = []
+    pages: list[tuple[Page, list[str], set[object]]] = []
 
     def make(width: int = 1280, height: int = 860) -> Page:
         context = browser.new_context(viewport={"width": width, "height": height}, locale="en-US")
@@ -61,16 +62,32 @@ def page_factory(browser: Browser, request) -> Iterator:
 
         page.on("console", on_console)
         page.on("pageerror", lambda e: errors.append(str(e)))
-        pages.append((page, errors))
+        # Requests still under way when the test ends (a map's data, an htmx refresh) are waited for
+        # before the page closes: otherwise the live server answers them after the test's database is
+        # gone, and on a busy machine that is a 500 in the next test's log (issue #25).
+        inflight: set[object] = set()
+        page.on("request", inflight.add)
+        page.on("requestfinished", inflight.discard)
+        page.on("requestfailed", inflight.discard)
+        pages.append((page, errors, inflight))
         return page
 
     yield make
-    for index, (page, errors) in enumerate(pages):
+    for index, (page, errors, inflight) in enumerate(pages):
+        settle(page, inflight)
         if request.node.rep_call.failed if hasattr(request.node, "rep_call") else False:
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / f"{request.node.name}-{index}.png"), full_page=True)
         page.context.close()
         assert not errors, f"browser console errors: {errors}"
+
+
+def settle(page: Page, inflight: set[object], timeout_s: float = 60) -> None:
+    """Until the page has no request under way (checked between Playwright's event dispatches), at most
+    `timeout_s`; a page already closed has none."""
+    deadline = time.monotonic() + timeout_s
+    while inflight and not page.is_closed() and time.monotonic() < deadline:
+        page.wait_for_timeout(20)  # lets Playwright dispatch the request events; the loop waits on them
 
 
 @pytest.hookimpl(hookwrapper=True)
