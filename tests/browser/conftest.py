@@ -33,8 +33,11 @@ def browser() -> Iterator[Browser]:
 
 
 @pytest.fixture
-def page_factory(browser: Browser, request) -> Iterator:
-    """page_factory(width) → a fresh page; console errors (CSP violations included) fail the test."""
+def page_factory(browser: Browser, request, transactional_db) -> Iterator:
+    """page_factory(width) → a fresh page; console errors (CSP violations included) fail the test.
+
+    It asks for the database itself so that, whatever order a test names its fixtures in, its pages are
+    closed (after their requests under way have been answered) before the database is emptied."""
     pages: list[tuple[Page, list[str], set[object]]] = []
 
     def make(width: int = 1280, height: int = 860) -> Page:
