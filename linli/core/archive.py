@@ -63,13 +63,36 @@ def audit_archive(*, before: date, path: Path) -> int:
             for row in old.values().iterator():
                 fh.write(json.dumps(row, cls=DjangoJSONEncoder, ensure_ascii=False) + "\n")
                 count += 1
+        digest = _fsynced_sha256(path)
         with connections["default"].cursor() as cursor:
             cursor.execute("DELETE FROM core_auditentry WHERE at < %s", [cutoff])
+            deleted = cursor.rowcount
+        if deleted != count:  # the transaction rolls back: nothing deleted, the file is not the archive
+            path.unlink(missing_ok=True)
+            raise DomainError(
+                f"{deleted} entries to delete but {count} written; nothing was deleted, try again"
+            )
+        # The file's SHA-256 is kept twice: next to it (`sha256sum -c FILE.sha256`) and in the entry that
+        # records the archive, which stays in the append-only log; a file altered later fails both.
+        path.with_name(path.name + ".sha256").write_text(f"{digest}  {path.name}\n", encoding="utf-8")
         audit_record(
             actor=None,
             action=Action.DELETE,
             object_type="core.auditentry",
             object_repr=f"审计日志归档：{before.isoformat()} 之前的 {count} 条 → {path.name}",
-            changes={"archived": count, "before": before.isoformat(), "file": str(path)},
+            changes={"archived": count, "before": before.isoformat(), "file": str(path), "sha256": digest},
         )
     return count
+
+
+def _fsynced_sha256(path: Path) -> str:
+    """The SHA-256 of the file, read back after it is flushed to disk."""
+    import hashlib
+    import os
+
+    sha = hashlib.sha256()
+    with path.open("rb") as fh:
+        os.fsync(fh.fileno())
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            sha.update(block)
+    return sha.hexdigest()

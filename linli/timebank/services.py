@@ -704,27 +704,31 @@ def help_request_ask(
     label = clean_text(label, field="label", label="提交人", required=True, limit=100)
     if pay_from not in (PayFrom.REQUESTER, PayFrom.HOUSEHOLD):
         raise DomainError("请选择由本人账户或家庭户账户支付。", field="pay_from")
-    open_now = HelpRequest.objects.filter(
-        resident=resident, status__in=(HelpStatus.OPEN, HelpStatus.MATCHED)
-    ).count()
-    if open_now >= RESIDENT_OPEN_REQUESTS:
-        raise DomainError(
-            f"您已有 {open_now} 项互助需求在办理，请等社区安排后再提交。", code="throttled", field="title"
+    with transaction.atomic():
+        # The resident's row is locked while the open requests are counted, so two requests sent at the
+        # same moment cannot both pass the limit (PostgreSQL; SQLite serialises writers anyway).
+        list(Resident.objects.select_for_update().filter(pk=resident.pk).values_list("pk"))
+        open_now = HelpRequest.objects.filter(
+            resident=resident, status__in=(HelpStatus.OPEN, HelpStatus.MATCHED)
+        ).count()
+        if open_now >= RESIDENT_OPEN_REQUESTS:
+            raise DomainError(
+                f"您已有 {open_now} 项互助需求在办理，请等社区安排后再提交。", code="throttled", field="title"
+            )
+        return _help_request_write(
+            actor=None,
+            label=label,
+            resident=resident,
+            need=need,
+            title=title,
+            wanted_at=wanted_at,
+            estimated_minutes=estimated_minutes,
+            description=description,
+            place=place,
+            pay_from=pay_from,
+            audit_changes=audit_changes,
+            audit_label=label,
         )
-    return _help_request_write(
-        actor=None,
-        label=label,
-        resident=resident,
-        need=need,
-        title=title,
-        wanted_at=wanted_at,
-        estimated_minutes=estimated_minutes,
-        description=description,
-        place=place,
-        pay_from=pay_from,
-        audit_changes=audit_changes,
-        audit_label=label,
-    )
 
 
 def _help_request_write(

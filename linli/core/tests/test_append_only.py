@@ -4,6 +4,7 @@ except inside the archive procedure (core/archive.py)."""
 from __future__ import annotations
 
 import gzip
+import hashlib
 import json
 from datetime import timedelta
 
@@ -101,7 +102,11 @@ def test_archiving_moves_old_entries_to_a_file_and_records_itself(world, tmp_pat
         rows = [json.loads(line) for line in fh]
     assert [r["object_repr"] for r in rows] == ["old backup"]
     assert AuditEntry.objects.count() == total  # one archived, one recording the archive
-    assert AuditEntry.objects.filter(object_repr__startswith="审计日志归档").exists()
+    record = AuditEntry.objects.get(object_repr__startswith="审计日志归档")
+    # The file's checksum, beside it and in the log that remains.
+    digest = hashlib.sha256(out.read_bytes()).hexdigest()
+    assert record.changes["sha256"] == digest
+    assert (tmp_path / "audit-2025.jsonl.gz.sha256").read_text() == f"{digest}  audit-2025.jsonl.gz\n"
 
 
 def test_the_last_six_months_are_not_archived(world, tmp_path):

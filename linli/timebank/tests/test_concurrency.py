@@ -77,3 +77,55 @@ def test_concurrent_transfers_never_overdraw_and_never_deadlock(world, settings)
     assert services.ledger_problems() == []
     # Every transfer that went through left its two movements; each account's balance is their sum.
     assert Transfer.objects.count() == 2 + outcomes["done"]
+
+
+def test_a_resident_cannot_pass_the_open_requests_limit_by_asking_twice_at_once(world):
+    """The portal's limit of open help requests is counted under a lock on the resident: eight asks sent
+    at the same moment by someone one below the limit leave exactly one more request."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from linli.timebank.models import HelpRequest
+
+    bw = build_bank_world(world)
+    wanted = timezone.now() + timedelta(days=2)
+
+    def ask(title: str) -> None:
+        services.help_request_ask(
+            resident=bw.elder,
+            label="居民",
+            need="shopping",
+            title=title,
+            wanted_at=wanted,
+            estimated_minutes=60,
+        )
+
+    for i in range(services.RESIDENT_OPEN_REQUESTS - 1):
+        ask(f"第{i}次")
+    outcomes: Counter[str] = Counter()
+    start = threading.Barrier(THREADS)
+    lock = threading.Lock()
+
+    def work(n: int) -> None:
+        try:
+            start.wait()
+            try:
+                ask(f"同时{n}")
+                result = "done"
+            except DomainError as exc:
+                result = exc.code
+        except Exception as exc:  # noqa: BLE001  (reported below)
+            result = f"error: {type(exc).__name__}: {exc}"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes[result] += 1
+
+    threads = [threading.Thread(target=work, args=(n,)) for n in range(THREADS)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert outcomes == Counter({"done": 1, "throttled": THREADS - 1}), outcomes
+    assert HelpRequest.objects.filter(resident=bw.elder).count() == services.RESIDENT_OPEN_REQUESTS
