@@ -69,9 +69,10 @@ def page_factory(browser: Browser, request, transactional_db) -> Iterator:
         # before the page closes: otherwise the live server answers them after the test's database is
         # gone, and on a busy machine that is a 500 in the next test's log (issue #25).
         inflight: set[object] = set()
-        page.on("request", inflight.add)
-        page.on("requestfinished", inflight.discard)
-        page.on("requestfailed", inflight.discard)
+        # (Playwright marks each handler it is given, so the handlers are functions, not set.add itself.)
+        page.on("request", lambda r: inflight.add(r))
+        page.on("requestfinished", lambda r: inflight.discard(r))
+        page.on("requestfailed", lambda r: inflight.discard(r))
         pages.append((page, errors, inflight))
         return page
 
