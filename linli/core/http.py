@@ -58,11 +58,16 @@ class CappedPaginator(Paginator):
     def __init__(self, object_list: Any, per_page: int, *, cap: int) -> None:
         super().__init__(object_list, per_page)
         self.cap = cap
-        self.capped = False
+
+    @cached_property
+    def _head_count(self) -> int:
+        head: Any = self.object_list[: self.cap + 1]
+        return int(head.count())
 
     @cached_property
     def count(self) -> int:
-        head: Any = self.object_list[: self.cap + 1]
-        n = head.count()
-        self.capped = n > self.cap
-        return min(n, self.cap)
+        return min(self._head_count, self.cap)
+
+    @property
+    def capped(self) -> bool:
+        return self._head_count > self.cap
