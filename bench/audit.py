@@ -17,6 +17,8 @@ from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
+from bench.harness import pct as _pct
+
 ENTRIES = {"small": 200_000, "street": 2_000_000, "city": 20_000_000}
 STREETS = {"small": 1, "street": 1, "city": 10}
 COMMUNITIES = 10
@@ -49,11 +51,6 @@ ACTIONS = [
     ("locked_out", 0.2, "accounts.user", "user"),
     ("token_create", 0.05, "accounts.apitoken", "user"),
 ]
-
-
-def _pct(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def build_world(scale: str, street: Any) -> dict[str, Any]:
@@ -309,9 +306,10 @@ def workload(
     count_s, total = timed(everything.count)
     result["uncapped_count"] = {"entries": total, "ms": round(count_s * 1000, 1)}
     worst = 0.0
+    kinds = searches(world, seed)
     for role, user in users.items():
         per_kind: dict[str, Any] = {}
-        for kind, values in searches(world, seed).items():
+        for kind, values in kinds.items():
             times = []
             counts = []
             for params in values:
