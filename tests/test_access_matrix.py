@@ -410,6 +410,7 @@ TABLE: list[Row] = [
     page("portal:time_bank", "/portal/time-bank/", NONE),
     page("portal:help_new", "/portal/time-bank/help/", NONE),
     page("portal:help", "/portal/time-bank/help/{help_request}/", NONE),
+    page("portal:help_withdraw", "/portal/time-bank/help/{help_request}/withdraw/", NONE, "POST"),
     # the staff side of the portal: residents' correction requests and 代办 links, in scope
     page("portal_admin:requests", "/portal-admin/", READERS),
     page(

@@ -39,4 +39,5 @@ urlpatterns += [
     path("time-bank/", volunteer_views.time_bank, name="time_bank"),
     path("time-bank/help/", volunteer_views.help_new, name="help_new"),
     path("time-bank/help/<int:pk>/", volunteer_views.help_detail, name="help"),
+    path("time-bank/help/<int:pk>/withdraw/", volunteer_views.help_withdraw, name="help_withdraw"),
 ]

@@ -180,6 +180,20 @@ def help_new(request: HttpRequest, session: PortalSession) -> HttpResponse:
     return render(request, "portal/help_new.html", context, status=400 if form.errors else 200)
 
 
+@require_POST
+@resident_required
+def help_withdraw(request: HttpRequest, session: PortalSession, pk: int) -> HttpResponseBase:
+    try:
+        volunteering.withdraw_help(session=session, request_id=pk, reason=request.POST.get("reason", ""))
+    except NotFound as exc:
+        raise Http404 from exc
+    except DomainError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "已撤回互助需求。")
+    return redirect("portal:help", pk=pk)
+
+
 @resident_required
 def help_detail(request: HttpRequest, session: PortalSession, pk: int) -> HttpResponse:
     principal = services.acting(session).principal
@@ -194,5 +208,6 @@ def help_detail(request: HttpRequest, session: PortalSession, pk: int) -> HttpRe
         r=help_request,
         events=events,
         estimate=hours_label(help_request.estimated_minutes),
+        can_withdraw=help_request.status in (HelpStatus.OPEN, HelpStatus.MATCHED),
     )
     return render(request, "portal/help_detail.html", context)

@@ -315,6 +315,18 @@ def own_help_request(resident: Resident, pk: int) -> HelpRequest:
     return found
 
 
+def withdraw_help(*, session: PortalSession, request_id: int, reason: str = "") -> HelpRequest:
+    """Withdraw one's own help request (or the relative's one acts for) while no volunteer has served it."""
+    who = acting(session)
+    request = own_help_request(who.principal, request_id)
+    with transaction.atomic():
+        withdrawn = bank.help_request_withdraw(
+            request=request, label=who.label, reason=reason, audit_changes=who.audit_changes(portal=True)
+        )
+        _tell_principal(who, f"撤回了互助服务“{withdrawn.title}”")
+    return withdrawn
+
+
 def ask_help(*, session: PortalSession, **fields: Any) -> HelpRequest:
     """A help request for the resident — or the relative they act for (代办) — through the time bank's
     service; it lands on the community's board as one recorded by staff does."""

@@ -25,6 +25,7 @@ from linli.accounts.roles import Capability
 from linli.areas.models import Area, AreaKind
 from linli.cases.models import Case
 from linli.cases.services import person_label
+from linli.core import sms
 from linli.core.audit import Action, audit_record
 from linli.core.context import current_origin
 from linli.core.errors import DomainError, Forbidden
@@ -1019,6 +1020,42 @@ def help_request_cancel(*, actor: User | None, request: HelpRequest, reason: str
         audit_record(
             actor=actor, action=Action.UPDATE, obj=locked, changes={"status": "cancelled", "reason": reason}
         )
+    return locked
+
+
+def help_request_withdraw(
+    *, request: HelpRequest, label: str, reason: str = "", audit_changes: dict[str, Any] | None = None
+) -> HelpRequest:
+    """The resident who asked (or the relative acting for them, named in `label` as for
+    `help_request_ask`) withdraws their own request while it is still waiting or matched — once a volunteer
+    has served it, only the community can settle or cancel it. A matched volunteer is told."""
+    label = clean_text(label, field="label", label="提交人", required=True, limit=100)
+    reason = clean_text(reason, field="reason", label="撤回原因", limit=200) or "不再需要"
+    with transaction.atomic():
+        locked = _lock_request(request)
+        if locked.status not in (HelpStatus.OPEN, HelpStatus.MATCHED):
+            raise DomainError(
+                f"该需求{locked.get_status_display()}，不能撤回；如有疑问请联系社区。",
+                code="invalid_transition",
+            )
+        volunteer = locked.volunteer
+        before = locked.status
+        locked.status, locked.updated_at = HelpStatus.CANCELLED, timezone.now()
+        locked.cancel_reason = f"居民撤回：{reason}"
+        _event(locked, None, before, HelpStatus.CANCELLED, locked.cancel_reason, label=label)
+        locked.save()
+        audit_record(
+            actor=None,
+            action=Action.UPDATE,
+            obj=locked,
+            changes={"status": "cancelled", "reason": locked.cancel_reason, **(audit_changes or {})},
+            actor_label=label,
+        )
+        if volunteer is not None and volunteer.phone:
+            phone = volunteer.phone
+            when = timezone.localtime(locked.wanted_at)
+            text = f"【邻里】{when:%m月%d日 %H:%M} 的互助服务“{locked.title}”已由居民撤回，无需前往。"
+            transaction.on_commit(lambda: sms.send(phone, text, purpose="help_withdrawn"))
     return locked
 
 

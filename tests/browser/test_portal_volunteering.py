@@ -124,6 +124,16 @@ def test_volunteering_and_help_for_a_relative_on_a_phone(live_portal, page_facto
     assert request.events.get().actor_label == "居民 王芳（代 李秀英）"
     assert [m.phone for m in sms_outbox[sent:]] == [pw.mother.phone]
     assert_fits_screen(phone)
+    shot(phone, "portal-help-detail-375")
+    # Her brother will take their mother after all: she withdraws it, with a reason.
+    phone.get_by_label("撤回原因（可不填）").fill("哥哥陪同")
+    phone.get_by_role("button", name="撤回这项需求").click()
+    expect(phone.get_by_test_id("help-request")).to_contain_text("已取消")
+    expect(phone.get_by_test_id("withdraw")).to_have_count(0)
+    request.refresh_from_db()
+    assert request.cancel_reason == "居民撤回：哥哥陪同"
+    assert_fits_screen(phone)
+    shot(phone, "portal-help-withdrawn-375")
     # Volunteering stays personal while acting.
     phone.goto(f"{base}/portal/volunteer/")
     expect(phone.get_by_test_id("personal-only")).to_be_visible()

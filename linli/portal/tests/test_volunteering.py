@@ -276,6 +276,82 @@ def test_a_resident_cannot_flood_the_board_nor_pay_from_the_pool(pw, portal_clie
     assert HelpRequest.objects.count() == 5
 
 
+def test_a_resident_withdraws_her_own_request_and_the_matched_volunteer_is_told(
+    pw, portal_client, client_for, sms_outbox, django_capture_on_commit_callbacks
+):
+    from linli.timebank import services as bank
+
+    helper = _volunteer(pw, pw.neighbour)
+    client = portal_client(pw.fang)
+    data = {
+        "need": "shopping",
+        "title": "周六帮忙买米",
+        "wanted_at": "2026-11-21T09:00",
+        "estimated_minutes": "60",
+        "pay_from": "requester",
+    }
+    client.post("/portal/time-bank/help/", data)
+    request = HelpRequest.objects.get()
+    bank.help_request_match(actor=pw.w.c01_worker, request=request, volunteer=helper)
+    detail = client.get(f"/portal/time-bank/help/{request.pk}/").content.decode()
+    assert 'data-testid="withdraw"' in detail
+    # A reason beyond 200 characters: a clear message, nothing changed.
+    r = client.post(f"/portal/time-bank/help/{request.pk}/withdraw/", {"reason": "太长" * 101}, follow=True)
+    assert "撤回原因" in r.content.decode()
+    request.refresh_from_db()
+    assert request.status == HelpStatus.MATCHED
+    sms_outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        r = client.post(f"/portal/time-bank/help/{request.pk}/withdraw/", {"reason": "女儿回来了"})
+    assert r.status_code == 302
+    request.refresh_from_db()
+    assert request.status == HelpStatus.CANCELLED
+    assert request.cancel_reason == "居民撤回：女儿回来了"
+    event = request.events.order_by("-at", "-pk").first()
+    assert event is not None
+    assert event.actor_label == "居民 王芳"
+    assert event.to_status == HelpStatus.CANCELLED
+    entry = AuditEntry.objects.filter(object_type="timebank.helprequest", action="update").latest("pk")
+    assert entry.changes["status"] == "cancelled"
+    assert entry.actor_label == "居民 王芳"
+    assert [m.phone for m in sms_outbox] == [helper.phone]
+    assert "已由居民撤回" in sms_outbox[0].text
+    # Withdrawn once is enough: a second withdrawal is refused with the reason, and the form is gone.
+    r = client.post(f"/portal/time-bank/help/{request.pk}/withdraw/", follow=True)
+    assert "不能撤回" in r.content.decode()
+    assert (
+        'data-testid="withdraw"' not in client.get(f"/portal/time-bank/help/{request.pk}/").content.decode()
+    )
+    # The community's board shows it cancelled with the resident's reason.
+    page = client_for(pw.w.c01_worker).get(f"/time-bank/requests/{request.pk}/").content.decode()
+    assert "居民撤回：女儿回来了" in page
+
+
+def test_a_served_request_cannot_be_withdrawn_by_the_resident(pw, portal_client, clock):
+    from linli.timebank import services as bank
+
+    helper = _volunteer(pw, pw.neighbour)
+    request = bank.help_request_ask(
+        resident=pw.fang,
+        label="居民 王芳",
+        need="repair",
+        title="修门锁",
+        wanted_at=timezone.now() + timedelta(hours=1),
+        estimated_minutes=60,
+    )
+    bank.help_request_match(actor=pw.w.c01_worker, request=request, volunteer=helper)
+    clock.shift(timedelta(hours=2))
+    bank.help_request_serve(actor=pw.w.c01_worker, request=request, minutes=60)
+    client = portal_client(pw.fang)
+    assert (
+        'data-testid="withdraw"' not in client.get(f"/portal/time-bank/help/{request.pk}/").content.decode()
+    )
+    r = client.post(f"/portal/time-bank/help/{request.pk}/withdraw/", follow=True)
+    assert "已服务，不能撤回" in r.content.decode()
+    request.refresh_from_db()
+    assert request.status == HelpStatus.SERVED
+
+
 # --- privacy -------------------------------------------------------------------------------------
 
 
@@ -319,6 +395,7 @@ def test_no_volunteering_or_time_bank_url_reaches_another_residents(pw, portal_c
     for some_id in ids:
         assert client.get(f"/portal/volunteer/proofs/{some_id}/").status_code == 404
         assert client.get(f"/portal/time-bank/help/{some_id}/").status_code == 404
+        assert client.post(f"/portal/time-bank/help/{some_id}/withdraw/").status_code == 404
         if some_id != my_record.pk:
             assert client.post(f"/portal/volunteer/bookings/{some_id}/cancel/").status_code == 404
     his_record.refresh_from_db()
@@ -336,3 +413,5 @@ def test_no_volunteering_or_time_bank_url_reaches_another_residents(pw, portal_c
         for secret in ("赵强", "修水龙头", his_proof.number, his.id_number, his.phone):
             assert secret not in page, (url, secret)
     assert his_request.resident_id == pw.neighbour.pk
+    his_request.refresh_from_db()
+    assert his_request.status == HelpStatus.OPEN
