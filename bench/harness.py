@@ -1228,7 +1228,7 @@ def child(scale: str, seed: int, only: set[str]) -> None:
     print(json.dumps(info, ensure_ascii=False), flush=True)
     from linli.cases.demo import build_demo_cases
 
-    if not only or only & {"dashboard", "api_load"}:
+    if not only or only & {"dashboard", "api_load", "migrations"}:
         cases_s, cases = timed(
             lambda: build_demo_cases(street=community.parent, count=CASES[scale], seed=seed)
         )
@@ -1253,8 +1253,10 @@ def child(scale: str, seed: int, only: set[str]) -> None:
         "volunteers",
         "party",
         "audit",
+        "migrations",
     ):
-        if only and name not in only:
+        # The migrations workload unapplies and reapplies this release's migrations: only when asked for.
+        if (only and name not in only) or (not only and name == "migrations"):
             continue
         if name == "search":
             result = workload_search(scale, seed)
@@ -1280,6 +1282,10 @@ def child(scale: str, seed: int, only: set[str]) -> None:
             from bench.audit import workload as workload_audit
 
             result = workload_audit(scale, seed, community.parent, timed)
+        elif name == "migrations":
+            from bench.migrations import workload as workload_migrations
+
+            result = workload_migrations(scale, seed, community, timed)
         else:
             result = workload_import(scale, community, rows, name.split("_")[1])
         result["db"] = connection.vendor

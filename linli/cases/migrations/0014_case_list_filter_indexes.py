@@ -3,8 +3,13 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from linli.core.migration_ops import AddIndexOnline
+
 
 class Migration(migrations.Migration):
+    # Built online (CREATE INDEX CONCURRENTLY on PostgreSQL): `linli init` adds them while the service keeps
+    # writing. Durations at the street scale: docs/deployment.md, "Release notes".
+    atomic = False
 
     dependencies = [
         ('areas', '0001_area_tree_and_grid_assignments'),
@@ -14,19 +19,19 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='case',
             index=models.Index(fields=['stage_due_at', 'area', 'status'], name='case_deadline_list_idx'),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='case',
             index=models.Index(fields=['channel', 'area'], name='case_channel_area_idx'),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='case',
             index=models.Index(fields=['overdue_since', 'status', 'area'], name='case_overdue_list_idx'),
         ),
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='case',
             index=models.Index(fields=['escalation_level', 'status', 'area'], name='case_escalation_list_idx'),
         ),

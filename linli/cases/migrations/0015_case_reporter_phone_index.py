@@ -3,8 +3,13 @@
 from django.conf import settings
 from django.db import migrations, models
 
+from linli.core.migration_ops import AddIndexOnline
+
 
 class Migration(migrations.Migration):
+    # Built online (CREATE INDEX CONCURRENTLY on PostgreSQL): `linli init` adds them while the service keeps
+    # writing. Durations at the street scale: docs/deployment.md, "Release notes".
+    atomic = False
 
     dependencies = [
         ('areas', '0001_area_tree_and_grid_assignments'),
@@ -14,7 +19,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='case',
             index=models.Index(fields=['reporter_phone'], name='case_reporter_phone_idx'),
         ),

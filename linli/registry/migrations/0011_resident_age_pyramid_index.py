@@ -2,8 +2,13 @@
 
 from django.db import migrations, models
 
+from linli.core.migration_ops import AddIndexOnline
+
 
 class Migration(migrations.Migration):
+    # Built online (CREATE INDEX CONCURRENTLY on PostgreSQL): `linli init` adds them while the service keeps
+    # writing. Durations at the street scale: docs/deployment.md, "Release notes".
+    atomic = False
 
     dependencies = [
         ('areas', '0001_area_tree_and_grid_assignments'),
@@ -11,7 +16,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        migrations.AddIndex(
+        AddIndexOnline(
             model_name='resident',
             index=models.Index(fields=['status', 'grid', 'gender', 'birth_date'], name='resident_status_grid_age_idx'),
         ),

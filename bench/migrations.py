@@ -1,0 +1,155 @@
+"""`linli bench --only migrations`: how long this release's migrations take on a populated database
+(issue #24, item 7), for the release notes in docs/deployment.md.
+
+The scratch database gets what a street has — residents, cases, volunteers with their service records, a
+survey's answer sheets and two years of audit log (by scale) — through the other workloads' builders. Then,
+for each app in RELEASE, its migrations back to the one before this release are unapplied (with whatever
+depends on them, untimed), and the migrations to the newest are applied again one by one through Django's
+migration executor, each timed. On PostgreSQL a second connection writes to the migrated app's big table
+every 50 ms meanwhile, as the running service would, and the longest such write is reported: an online
+migration keeps it short, one that locks the table makes it as long as the migration.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+
+def _touch(table: str) -> Callable[[], None]:
+    """A write the running service makes to `table`: one row's updated_at rewritten."""
+
+    def write() -> None:
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} SET updated_at = updated_at WHERE id = (SELECT min(id) FROM {table})"  # noqa: S608
+            )
+
+    return write
+
+
+def _audit() -> None:
+    from linli.core.audit import Action, audit_record
+
+    audit_record(actor=None, action=Action.UPDATE, object_type="bench.write", object_repr="服务写入")
+
+
+# (app, the last migration of the previous release, a write the running service makes meanwhile — None where
+# the release notes say to stop the service: a data migration that counts rows cannot count rows written
+# while it runs)
+RELEASE: list[tuple[str, str, Callable[[], None] | None]] = [
+    ("core", "0005_heartbeat", _audit),
+    ("cases", "0013_case_event_relocate", _touch("cases_case")),
+    ("registry", "0010_resident_merged_status_and_move_history", _touch("registry_resident")),
+    ("volunteers", "0002_default_skills", _touch("volunteers_volunteer")),
+    ("surveys", "0001_surveys", None),
+]
+AUDIT_ENTRIES = {"small": 200_000, "street": 2_000_000, "city": 2_000_000}
+
+
+class _Writer(threading.Thread):
+    """The running service: one small write every 50 ms to the table a migration works on."""
+
+    def __init__(self, write: Callable[[], None]) -> None:
+        super().__init__(daemon=True)
+        self.write = write
+        self.stop = threading.Event()
+        self.longest_ms = 0.0
+        self.writes = 0
+        self.error = ""
+
+    def run(self) -> None:
+        from django.db import connection
+
+        try:
+            while not self.stop.is_set():
+                started = time.perf_counter()
+                self.write()
+                self.longest_ms = max(self.longest_ms, (time.perf_counter() - started) * 1000)
+                self.writes += 1
+                self.stop.wait(0.05)
+        except Exception as exc:  # noqa: BLE001  (reported, the migration's timing still stands)
+            self.error = f"{type(exc).__name__}: {exc}"[:200]
+        finally:
+            connection.close()
+
+
+def _populate(
+    scale: str, seed: int, community: Any, timed: Callable[..., tuple[float, Any]]
+) -> dict[str, Any]:
+    from bench import audit
+    from bench.harness import build_survey, build_volunteers
+
+    built: dict[str, Any] = {}
+    s, counts = timed(lambda: build_volunteers(community, scale, seed))
+    built["volunteers"], built["service_records"], built["volunteers_build_s"] = (
+        counts[0],
+        counts[1],
+        round(s, 1),
+    )
+    s, _ = timed(lambda: build_survey(community, seed))
+    built["survey_build_s"] = round(s, 1)
+    n = AUDIT_ENTRIES[scale]
+    s, _ = timed(lambda: (audit.build_world(scale, community.parent), audit.load(n, seed)))
+    built["audit_entries"], built["audit_build_s"] = n, round(s, 1)
+    return built
+
+
+def _apply(app: str, target: str, write: Callable[[], None] | None) -> dict[str, Any]:
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+
+    # Back to the previous release (and whatever depends on it), untimed.
+    executor = MigrationExecutor(connection)
+    executor.migrate([(app, target)])
+    timings: list[dict[str, Any]] = []
+    started: dict[str, float] = {}
+
+    def progress(action: str, migration: Any = None, fake: bool = False) -> None:
+        if action == "apply_start":
+            started[migration.name] = time.perf_counter()
+        elif action == "apply_success":
+            name = f"{migration.app_label} {migration.name}"
+            timings.append({"migration": name, "s": round(time.perf_counter() - started[migration.name], 2)})
+
+    writer = _Writer(write) if write is not None else None
+    if writer:
+        writer.start()
+    executor = MigrationExecutor(connection, progress_callback=progress)
+    leaves = executor.loader.graph.leaf_nodes()
+    total = time.perf_counter()
+    executor.migrate(leaves)
+    total_s = time.perf_counter() - total
+    result: dict[str, Any] = {"app": app, "from": target, "total_s": round(total_s, 2), "migrations": timings}
+    if writer:
+        writer.stop.set()
+        writer.join()
+        result["longest_write_ms"] = round(writer.longest_ms, 1)
+        result["writes"] = writer.writes
+        if writer.error:
+            result["writer_error"] = writer.error
+    return result
+
+
+def workload(
+    scale: str, seed: int, community: Any, timed: Callable[[Callable[[], Any]], tuple[float, Any]]
+) -> dict[str, Any]:
+    from django.db import connection
+
+    from linli.core.db import refresh_statistics
+
+    result: dict[str, Any] = {"workload": "migrations", "scale": scale}
+    result.update(_populate(scale, seed, community, timed))
+    refresh_statistics()
+    with connection.cursor() as cursor:
+        for table in ("registry_resident", "cases_case", "core_auditentry", "volunteers_servicerecord"):
+            cursor.execute(f"SELECT count(*) FROM {table}")  # noqa: S608  (fixed names)
+            result[f"rows_{table}"] = cursor.fetchone()[0]
+    # On SQLite one writer holds the whole database during a migration: the notes say to stop the service.
+    online = connection.vendor == "postgresql"
+    result["apps"] = [_apply(app, target, write if online else None) for app, target, write in RELEASE]
+    return result
