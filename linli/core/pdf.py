@@ -70,8 +70,9 @@ def _parsed(path: Path) -> TTFFont:
         if font is None:
             holder = FPDF()
             holder.add_font("parsed", "", key)
-            font = holder.fonts["parsed"]
-            assert isinstance(font, TTFFont)  # noqa: S101  (add_font of a .ttf file)
+            added = holder.fonts["parsed"]
+            assert isinstance(added, TTFFont)  # noqa: S101  (add_font of a .ttf file)
+            font = added
             for tag in ("glyf", "hmtx", "cmap", *_COPIED_TABLES):
                 if tag in font.ttfont:
                     font.ttfont[tag]  # read now, not lazily by two documents at once
@@ -143,8 +144,9 @@ class Document(FPDF):
         from django.utils import timezone
 
         self.printed_at = timezone.localtime(printed_at or timezone.now())
-        # One style only: parsing the 4 MB Chinese font is most of a PDF's cost (~0.3 s each time it is added),
-        # so there is no bold; headings are larger type and table headers are shaded instead.
+        # One style only: each style is another font file to parse (the fonts are parsed once per process, see
+        # `_parsed`, and the first PDF of a process pays ~0.3 s for the Chinese one), so there is no bold;
+        # headings are larger type and table headers are shaded instead.
         self._add_parsed_font(FONT, FONT_PATH)
         self._add_parsed_font(CJK_FONT, CJK_FONT_PATH)
         self.set_fallback_fonts([CJK_FONT], exact_match=False)
@@ -291,7 +293,9 @@ class _Producer(OutputProducer):
 
     def bufferize(self) -> bytearray:
         for font in self.fpdf.fonts.values():
-            parsed = _PARSED.get(str(font.ttffile)) if isinstance(font, TTFFont) else None
+            if not isinstance(font, TTFFont):
+                continue
+            parsed = _PARSED.get(str(font.ttffile))
             if parsed is not None and font.ttfont is parsed.ttfont:
                 with _PARSED_LOCK:  # fontTools may decompile a shared glyph as it reads it
                     font.ttfont = _glyphs_font(parsed.ttfont, font.subset.get_all_glyph_names())
