@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Count, Sum
 from django.db.models.functions import TruncMonth
 
@@ -87,20 +87,21 @@ def mismatches(counted: dict[Key, Figures] | None = None) -> list[str]:
 
 
 def rebuild() -> int:
-    """Write the recount over the roll-up; returns how many cells differed. Call it in a transaction."""
-    if connection.vendor == "postgresql":
-        # Confirmations that would add to the roll-up between the recount and the rewrite wait (SQLite
-        # runs one writer at a time anyway).
-        with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {ServiceMonth._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
-    counted = recount()
-    differences = len(mismatches(counted))
-    ServiceMonth.objects.all().delete()
-    ServiceMonth.objects.bulk_create(
-        [
-            ServiceMonth(community_id=c, month=month, team=team, grid=grid, minutes=m, records=n)
-            for (c, month, team, grid), (m, n) in sorted(counted.items())
-        ],
-        batch_size=2000,
-    )
+    """Write the recount over the roll-up, in one transaction; returns how many cells differed."""
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # Confirmations that would add to the roll-up between the recount and the rewrite wait (SQLite
+            # runs one writer at a time anyway).
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {ServiceMonth._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+        counted = recount()
+        differences = len(mismatches(counted))
+        ServiceMonth.objects.all().delete()
+        ServiceMonth.objects.bulk_create(
+            [
+                ServiceMonth(community_id=c, month=month, team=team, grid=grid, minutes=m, records=n)
+                for (c, month, team, grid), (m, n) in sorted(counted.items())
+            ],
+            batch_size=2000,
+        )
     return differences
