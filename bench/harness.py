@@ -989,6 +989,10 @@ def build_volunteers(community: Any, scale: str, seed: int) -> tuple[int, int]:
         ],
         records(),
     )
+    # The statistics' monthly roll-up that `records_confirm` keeps, counted from the records inserted here.
+    from linli.volunteers import rollup
+
+    rollup.rebuild()
     return len(volunteers), ServiceRecord.objects.count()
 
 
@@ -1016,6 +1020,7 @@ def workload_volunteers(scale: str, community: Any, seed: int) -> dict[str, Any]
 
     build_s, (n_vol, n_rec) = timed(lambda: build_volunteers(community, scale, seed))
     refresh_statistics()
+    load_at_start = os.getloadavg()  # 1, 5, 15 minutes: reported with the 1, 5, 15 at the end
     settings.LINLI_DIGIT_SEARCHES_PER_HOUR = 10**9
     admin = User.objects.get(username="bench-admin")
     rng = random.Random(seed)
@@ -1187,12 +1192,25 @@ def workload_volunteers(scale: str, community: Any, seed: int) -> dict[str, Any]
         records=1,
         verify_token="bench-proof",  # noqa: S106  (a scratch database)
     )
-    pdfs = [
-        timed(lambda: proof_pdf.document(proof, verify_url="https://linli.example/v/proof/x/").bytes())[0]
-        * 1000
-        for _ in range(5)
-    ]
-    result["proof_pdf"] = {"p50_ms": round(pct(pdfs, 50), 1), "max_ms": round(max(pdfs), 1), "limit_ms": 1000}
+
+    def proof_bytes() -> None:
+        proof_pdf.document(proof, verify_url="https://linli.example/v/proof/x/").bytes()
+
+    # The first PDF of a process parses the fonts, kept for the next ones: reported on its own.
+    first_ms = clocked(proof_bytes)[0]
+    pdfs, pdfs_cpu = [], []
+    for _ in range(5):
+        wall, cpu = clocked(proof_bytes)
+        pdfs.append(wall)
+        pdfs_cpu.append(cpu)
+    result["proof_pdf"] = {
+        "p50_ms": round(pct(pdfs, 50), 1),
+        "max_ms": round(max(pdfs), 1),
+        "cpu_p50_ms": round(pct(pdfs_cpu, 50), 1),
+        "first_in_process_ms": round(first_ms, 1),
+        "limit_ms": 1000,
+    }
+    result["load_average"] = [round(x, 2) for x in (*load_at_start, *os.getloadavg())]
     result["limit"] = "the same page / aggregates as hand-written SQL (no scope, audit or ORM), same run"
     return result
 

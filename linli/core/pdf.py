@@ -17,16 +17,20 @@ Tests read a PDF back with `tests/pdfcheck.py` (rendered by PDFium to an image, 
 
 from __future__ import annotations
 
+import copy
 import io
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from fontTools.ttLib import TTFont, newTable
 from fpdf import FPDF
 from fpdf.enums import XPos, YPos
-from fpdf.fonts import FontFace
+from fpdf.fonts import FontFace, SubsetMap, TTFFont
+from fpdf.output import OutputProducer
 
 FONTS = Path(__file__).resolve().parent / "fonts"
 # DejaVu Sans for Latin letters, digits and punctuation; Droid Sans Fallback (no Latin glyphs) for Chinese.
@@ -42,6 +46,92 @@ def clean(value: Any) -> str:
     return _CONTROL.sub("", str(value).replace("\t", "    ").replace("\r\n", "\n"))
 
 
+# --- fonts parsed once per process ---------------------------------------------------------------
+#
+# fpdf2 parses a font file each time a document adds it and, when the document is written, cuts the glyphs
+# it used out of that parsed copy (in place). For the 4 MB Chinese font that was ~0.2 s of CPU per PDF
+# (its 50,000 outlines and widths), most of a one-page proof. Here each file is parsed once per process;
+# a document gets a copy of the parsed font's references with its own record of the glyphs it uses, and
+# when it is written, a small font holding just those glyphs (built from the parsed one, which is never
+# changed) is what fpdf2 subsets and embeds. The embedded subset is the same outlines and metrics.
+
+_PARSED: dict[str, TTFFont] = {}
+_PARSED_LOCK = threading.Lock()
+# What a document's font carries of its own (fpdf2 2.8's per-document state); the rest is shared read-only.
+_PER_DOCUMENT = ("i", "fontkey", "subset", "missing_glyphs", "biggest_size_pt", "_hbfont", "ttfont")
+# The tables a small font copies whole from the parsed one (all small); glyf, loca, hmtx and cmap are cut.
+_COPIED_TABLES = ("head", "hhea", "maxp", "OS/2", "name", "cvt ", "fpgm", "prep", "gasp")
+
+
+def _parsed(path: Path) -> TTFFont:
+    key = str(path)
+    with _PARSED_LOCK:
+        font = _PARSED.get(key)
+        if font is None:
+            holder = FPDF()
+            holder.add_font("parsed", "", key)
+            added = holder.fonts["parsed"]
+            assert isinstance(added, TTFFont)  # noqa: S101  (add_font of a .ttf file)
+            font = added
+            for tag in ("glyf", "hmtx", "cmap", *_COPIED_TABLES):
+                if tag in font.ttfont:
+                    font.ttfont[tag]  # read now, not lazily by two documents at once
+            _PARSED[key] = font
+    return font
+
+
+def _glyphs_font(parsed: TTFont, names: Iterable[str]) -> TTFont:
+    """A TrueType font holding only the glyphs `names` (with the components they are built from and the
+    first four glyphs, which every subset keeps), cut from `parsed` without changing it."""
+    glyf, order = parsed["glyf"], parsed.getGlyphOrder()
+    wanted = set(order[:4]) | {n for n in names if n in glyf}
+    todo = list(wanted)
+    while todo:
+        glyph = glyf[todo.pop()]
+        if glyph.isComposite():
+            for component in glyph.getComponentNames(glyf):
+                if component not in wanted:
+                    wanted.add(component)
+                    todo.append(component)
+    kept = sorted(wanted, key=parsed.getGlyphID)
+    font = TTFont(recalcTimestamp=False)
+    font.setGlyphOrder(kept)
+    for tag in _COPIED_TABLES:
+        if tag in parsed:
+            font[tag] = copy.deepcopy(parsed[tag])
+    post = newTable("post")
+    post.formatType = 3.0  # no glyph names: a PDF addresses glyphs by number
+    source = parsed["post"]
+    for attr in ("italicAngle", "underlinePosition", "underlineThickness", "isFixedPitch"):
+        setattr(post, attr, getattr(source, attr))
+    post.minMemType42 = post.maxMemType42 = post.minMemType1 = post.maxMemType1 = 0
+    font["post"] = post
+    new_glyf = newTable("glyf")
+    new_glyf.glyphs = {n: copy.deepcopy(glyf[n]) for n in kept}
+    new_glyf.glyphOrder = kept
+    font["glyf"] = new_glyf
+    font["loca"] = newTable("loca")
+    hmtx = newTable("hmtx")
+    hmtx.metrics = {n: parsed["hmtx"][n] for n in kept}
+    font["hmtx"] = hmtx
+    cmap = newTable("cmap")
+    cmap.tableVersion = 0
+    cmap.tables = []
+    keep = set(kept)
+    mapping = {code: name for code, name in parsed.getBestCmap().items() if name in keep}
+    from fontTools.ttLib.tables._c_m_a_p import CmapSubtable
+
+    for fmt, platform, encoding in ((4, 3, 1), (12, 3, 10)):
+        if fmt == 12 and all(code <= 0xFFFF for code in mapping):
+            continue
+        sub = CmapSubtable.newSubtable(fmt)
+        sub.platformID, sub.platEncID, sub.language = platform, encoding, 0
+        sub.cmap = {c: n for c, n in mapping.items() if fmt == 12 or c <= 0xFFFF}
+        cmap.tables.append(sub)
+    font["cmap"] = cmap
+    return font
+
+
 class Document(FPDF):
     """An A4 page set with Linli's header and footer. Sizes are millimetres."""
 
@@ -54,10 +144,11 @@ class Document(FPDF):
         from django.utils import timezone
 
         self.printed_at = timezone.localtime(printed_at or timezone.now())
-        # One style only: parsing the 4 MB Chinese font is most of a PDF's cost (~0.3 s each time it is added),
-        # so there is no bold; headings are larger type and table headers are shaded instead.
-        self.add_font(FONT, "", str(FONT_PATH))
-        self.add_font(CJK_FONT, "", str(CJK_FONT_PATH))
+        # One style only: each style is another font file to parse (the fonts are parsed once per process, see
+        # `_parsed`, and the first PDF of a process pays ~0.3 s for the Chinese one), so there is no bold;
+        # headings are larger type and table headers are shaded instead.
+        self._add_parsed_font(FONT, FONT_PATH)
+        self._add_parsed_font(CJK_FONT, CJK_FONT_PATH)
         self.set_fallback_fonts([CJK_FONT], exact_match=False)
         self.set_title(self.title_text)
         self.set_creator("Linli 邻里")
@@ -68,6 +159,25 @@ class Document(FPDF):
         self.multi_cell(0, 9, self.title_text, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.ln(2)
         self.set_font(FONT, size=10.5)
+
+    def _add_parsed_font(self, family: str, path: Path) -> None:
+        """`add_font(family, "", path)` from the font parsed once per process (see `_parsed`)."""
+        parsed = _parsed(path)
+        font = TTFFont.__new__(TTFFont)
+        for name in TTFFont.__slots__:
+            if name not in _PER_DOCUMENT and hasattr(parsed, name):
+                setattr(font, name, getattr(parsed, name))
+        font.i = len(self.fonts) + 1
+        font.fontkey = family
+        font.missing_glyphs = []
+        font.biggest_size_pt = 0
+        font._hbfont = None
+        font.ttfont = parsed.ttfont  # read only; replaced by the document's own glyphs before output
+        font.subset = SubsetMap(font)
+        self.fonts[family] = font
+
+    def output(self, *args: Any, **kwargs: Any) -> Any:
+        return super().output(*args, output_producer_class=_Producer, **kwargs)
 
     def set_font(self, family: str | None = None, style: Any = "", size: float = 0) -> None:
         """Set the font on the page at once. fpdf2 (2.8) defers it to the next text, and when that text
@@ -175,6 +285,21 @@ class Document(FPDF):
 
     def bytes(self) -> bytes:
         return bytes(self.output())
+
+
+class _Producer(OutputProducer):
+    """fpdf2 subsets each font in place while it writes the file (after the last page's footer): first give
+    every font of ours a small font of the glyphs its document used, so the parsed fonts are never cut."""
+
+    def bufferize(self) -> bytearray:
+        for font in self.fpdf.fonts.values():
+            if not isinstance(font, TTFFont):
+                continue
+            parsed = _PARSED.get(str(font.ttffile))
+            if parsed is not None and font.ttfont is parsed.ttfont:
+                with _PARSED_LOCK:  # fontTools may decompile a shared glyph as it reads it
+                    font.ttfont = _glyphs_font(parsed.ttfont, font.subset.get_all_glyph_names())
+        return super().bufferize()
 
 
 def response(doc: Document, filename: str, *, inline: bool = True) -> Any:

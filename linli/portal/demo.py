@@ -164,6 +164,7 @@ def _volunteering_for(agent: Resident, principal: Resident, rng: random.Random) 
     three months credited to the time bank, a proof for them, a booking for an activity of the coming days,
     and a help request of their elderly relative asked through them (代办)."""
     from linli.timebank import services as bank
+    from linli.volunteers import rollup
     from linli.volunteers import services as volunteering
     from linli.volunteers.models import (
         Activity,
@@ -228,6 +229,7 @@ def _volunteering_for(agent: Resident, principal: Resident, rng: random.Random) 
             minutes=volunteering.counted_minutes(a, signed_in, signed_out),
             confirmed_at=a.confirmed_at or a.ends_at,
         )
+        rollup.add([record])  # as `records_confirm` would have
         bank.service_credit(record=record)
     if taken:
         days = [timezone.localdate(a.starts_at) for a in taken]

@@ -1,3 +1,4 @@
+from collections.abc import Iterator
 from typing import Any
 
 from django.utils.translation import gettext_noop as _
@@ -29,6 +30,19 @@ class VolunteersConfig(ModuleConfig):
         section(r"^/api/v1/volunteer"),  # volunteers, volunteer-activities, volunteer-teams
         section(r"^/api/v1/service-records(/|$)"),
     )
+
+    def operator_checks(self) -> Iterator[tuple[bool, str]]:
+        from linli.volunteers.rollup import mismatches
+
+        wrong = mismatches()
+        if wrong:
+            yield (
+                False,
+                f"volunteer statistics: the monthly roll-up differs from a recount of the confirmed records in "
+                f"{len(wrong)} cells (e.g. {wrong[0]}) — run `linli volunteer recount`",
+            )
+        else:
+            yield True, "volunteer statistics: the monthly roll-up equals a recount of the confirmed records"
 
     def search(self, user: Any, query: str) -> list[Any]:
         from linli.volunteers.search_hits import hits

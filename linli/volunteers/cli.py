@@ -25,6 +25,9 @@ def register(cli: Commands) -> None:
     p.add_argument("code", help="e.g. sign_language")
     p.add_argument("name", help="e.g. 手语翻译")
     group.command("close-sign-outs", cmd_close, "sign out records whose activity ended (what tick does)")
+    group.command(
+        "recount", cmd_recount, "rebuild the statistics' monthly roll-up from the confirmed records (audited)"
+    )
 
     cli.sweep("volunteers (forgotten sign-outs)", volunteer_sweep)
 
@@ -86,3 +89,10 @@ def cmd_close(args: argparse.Namespace) -> None:
     from linli.volunteers.services import records_close_forgotten
 
     print(f"{records_close_forgotten()} forgotten sign-outs closed")
+
+
+def cmd_recount(args: argparse.Namespace) -> None:
+    from linli.volunteers.services import service_months_recount
+
+    differences = service_months_recount(actor=None)
+    print(f"volunteer statistics: {differences} cells differed from a recount; monthly roll-up rebuilt")

@@ -16,6 +16,7 @@ from linli.areas.models import Area
 from linli.core.demo import DemoContext
 from linli.registry import normalise
 from linli.registry.models import Resident, ResidentStatus, name_grams
+from linli.volunteers import rollup
 from linli.volunteers.models import (
     AVAILABILITY_CODES,
     Activity,
@@ -246,4 +247,6 @@ def _activities(
                     r.confirmed_at = a.confirmed_at
             records.append(r)
     ServiceRecord.objects.bulk_create(records, batch_size=2000)
+    # Confirmed as `records_confirm` would have: into the statistics' monthly roll-up too.
+    rollup.add(r for r in records if r.status == RecordStatus.CONFIRMED)
     return len(records)

@@ -535,6 +535,37 @@ class ServiceRecordChange(models.Model):
         return f"{self.record_id} {self.kind}"
 
 
+class ServiceMonth(models.Model):
+    """Confirmed service per community, team, grid and month: what the statistics page reads (hours per
+    month by team and by grid), so it costs the same at 5,000 or 500,000 records.
+
+    `records_confirm` adds the records it confirms in the same transaction (confirmed records never change
+    afterwards: corrections are refused once confirmed), so the figures are exact as of the last write;
+    `linli check` counts the records again and compares (`volunteers.rollup.mismatches`), and
+    `linli volunteer recount` rebuilds the rows from the records. The key's `team` and `grid` are plain ids
+    (0 = none) so the unique key has no NULLs, which both databases would treat as all different."""
+
+    # Indexed by the unique key, which begins with it.
+    community = models.ForeignKey("areas.Area", on_delete=models.PROTECT, related_name="+", db_index=False)
+    month = models.DateField()  # the first day of the records' month (ServiceRecord.day)
+    team = models.IntegerField(default=0)  # ServiceRecord.team_id, 0 when the community organised it
+    grid = models.IntegerField(default=0)  # ServiceRecord.grid_id, 0 when the volunteer has none
+    minutes = models.BigIntegerField(default=0)
+    records = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = "月度服务汇总"
+        verbose_name_plural = "月度服务汇总"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["community", "month", "team", "grid"], name="service_month_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.community_id}:{self.month:%Y-%m}:{self.team}:{self.grid}"
+
+
 class Proof(models.Model):
     """志愿服务证明: numbered, dated, issued by the community that keeps the records, with a place for its seal.
 

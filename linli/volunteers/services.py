@@ -28,6 +28,7 @@ from linli.core.scoping import PATH_SEPARATOR, path_in_scope
 from linli.core.validation import clean_text
 from linli.registry import idnumber, normalise
 from linli.registry.models import House, Resident, ResidentStatus, name_grams
+from linli.volunteers import rollup
 from linli.volunteers.models import (
     AVAILABILITY_CODES,
     HOLDING_STATUSES,
@@ -1273,6 +1274,8 @@ def records_confirm(
                 absent += 1
         if not confirmed and not absent:
             raise DomainError("没有待确认的服务记录。", code="nothing")
+        # The statistics' monthly roll-up, in this transaction: exact as of this confirmation.
+        rollup.add(confirmed)
         if not ServiceRecord.objects.filter(
             activity=a, status__in=(RecordStatus.BOOKED, RecordStatus.SIGNED_IN, RecordStatus.SIGNED_OUT)
         ).exists():
@@ -1280,6 +1283,21 @@ def records_confirm(
             a.save(update_fields=["status", "confirmed_at"])
         service_confirmed.send(sender=ServiceRecord, records=confirmed, actor=actor)
     return confirmed
+
+
+def service_months_recount(*, actor: User | None) -> int:
+    """Rebuild the statistics' monthly roll-up from the confirmed records (an operator's repair, when
+    `linli check` found them different). Returns how many cells differed; audited."""
+    with transaction.atomic():
+        differences = rollup.rebuild()
+        audit_record(
+            actor=actor,
+            action=Action.UPDATE,
+            object_type="volunteers.servicemonth",
+            object_repr="志愿服务月度汇总 · 重新统计",
+            changes={"cells_differing": [differences, 0]},
+        )
+    return differences
 
 
 # --- proofs and recognition ----------------------------------------------------------------------

@@ -74,3 +74,33 @@ def test_latin_text_after_a_chinese_label_prints_at_the_body_size_not_the_titles
     assert inked is not None
     width_pt = inked[2] - inked[0]
     assert 90 < width_pt < 120, width_pt  # ten W at 10.5 pt in DejaVu Sans ≈ 104 pt; at 16 pt ≈ 158
+
+
+def test_fonts_parsed_once_serve_every_document_and_each_embeds_only_its_own_glyphs():
+    """The fonts are parsed once per process and shared; each document embeds a subset of the glyphs it
+    used. A first document must not cut the shared font down to its glyphs (fpdf2 subsets in place)."""
+    from fontTools.ttLib import TTFont
+
+    first = pdf.Document("甲乙", scope="丙")
+    first.paragraph("陪同就医 ABC")
+    first_bytes = first.bytes()
+    parsed = pdf._parsed(pdf.CJK_FONT_PATH).ttfont
+    glyphs = len(parsed.getGlyphOrder())
+    assert glyphs > 30_000  # the whole Chinese font
+
+    second = pdf.Document("欧阳龘龘", scope="幸福街道")
+    second.paragraph("助老送餐 xyz 12.5")
+    pages = read(second.bytes())
+    assert "欧阳龘龘" in pages.text
+    assert "助老送餐 xyz 12.5" in pages.text
+    assert glyphs_drawn(pages)
+    assert len(parsed.getGlyphOrder()) == glyphs  # the shared font is whole
+    assert "陪同就医" in read(first_bytes).text
+    # Each PDF carries a few dozen glyphs, not the 4 MB font.
+    assert len(first_bytes) < 60_000
+    assert len(pages.texts) == 1
+    for doc in (first, second):
+        for font in doc.fonts.values():
+            assert isinstance(font.ttfont, TTFont)
+            assert font.ttfont is not parsed
+            assert len(font.ttfont.getGlyphOrder()) < 200
