@@ -14,7 +14,6 @@ from pydantic import BaseModel
 
 from linli.accounts.models import User
 from linli.api.schemas import ErrorOut, Id, PageNumber
-from linli.areas.models import Area
 from linli.areas.services import area_by_path
 from linli.cases import actions, selectors, services
 from linli.cases.export import period_bounds
@@ -219,11 +218,9 @@ def summaries(qs: QuerySet[Case]) -> list[dict[str, Any]]:
     labels = dict(Case.Status.choices)
     page = list(qs.values(*SUMMARY_COLUMNS))
     names = selectors.summary_names(page)
-    area_names = Area.qualified_names(names.areas.values())  # "锦绣社区 · 第一网格"
     rows = []
     for c in page:
-        area_path, _ = names.areas[c["area_id"]]
-        area_name = area_names[area_path]
+        area_path, area_name = names.areas[c["area_id"]]  # "锦绣社区 · 第一网格"
         category, category_name = names.categories[c["category_id"]]
         rows.append(
             {
