@@ -527,6 +527,44 @@ def dashboard_pages(admin: Any, *, limit_fns: tuple[Callable[[], Any], ...]) -> 
     return pages
 
 
+def process_tree_cpu(root: int) -> float:
+    """CPU seconds (user + system) spent so far by process `root` and every descendant still alive, from
+    /proc: the server's master, its workers and their threads."""
+    tick = os.sysconf("SC_CLK_TCK")
+    stats: dict[int, tuple[int, float]] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # After the command name: state, ppid, … utime (14th field of the line), stime (15th).
+        stats[int(entry.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / tick)
+    total, todo = 0.0, [root]
+    while todo:
+        pid = todo.pop()
+        total += stats.get(pid, (0, 0.0))[1]
+        todo += [child for child, (parent, _) in stats.items() if parent == pid]
+    return total
+
+
+def database_backends_cpu() -> float:
+    """CPU seconds of the PostgreSQL backends serving this benchmark's database (other than this process's
+    own), read from /proc: the database's share of a request's work. 0 on SQLite, where the queries run
+    in the server's own processes and are counted there."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return 0.0
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        )
+        pids = [row[0] for row in cursor.fetchall()]
+    return sum(process_tree_cpu(pid) for pid in pids)
+
+
 def workload_api_load(scale: str) -> dict[str, Any]:
     """`linli serve` (gunicorn) on loopback under LOAD_CLIENTS keep-alive clients for LOAD_SECONDS each:
     case listing and case creation vs a trivial endpoint on the same server (the framework ceiling)."""
@@ -601,18 +639,30 @@ def workload_api_load(scale: str) -> dict[str, Any]:
                     latencies.extend(mine)
 
             threads = [threading.Thread(target=client) for _ in range(LOAD_CLIENTS)]
+            server_cpu, database_cpu = process_tree_cpu(server.pid), database_backends_cpu()
+            clients_cpu = time.process_time()
             started = time.perf_counter()
             for t in threads:
                 t.start()
             for t in threads:
                 t.join()
             elapsed = time.perf_counter() - started
+            clients_cpu = time.process_time() - clients_cpu
+            server_cpu = process_tree_cpu(server.pid) - server_cpu
+            database_cpu = database_backends_cpu() - database_cpu
+            served = max(len(latencies) + failures[0], 1)
             return {
                 "requests": len(latencies),
                 "failures": failures[0],
                 "rps": round(len(latencies) / elapsed, 1),
                 "p50_ms": round(pct(latencies, 50), 1) if latencies else None,
                 "p99_ms": round(pct(latencies, 99), 1) if latencies else None,
+                # CPU per request, from /proc: the server (gunicorn master and workers), the PostgreSQL
+                # backends it talks to, and the 32 clients (this process), all on the same two cores.
+                "server_cpu_ms": round(server_cpu * 1000 / served, 2),
+                "database_cpu_ms": round(database_cpu * 1000 / served, 2),
+                "clients_cpu_ms": round(clients_cpu * 1000 / served, 2),
+                "load_average": [round(x, 2) for x in os.getloadavg()],
             }
 
         ceiling = run("GET", "/api/v1/health", None, 200)

@@ -4,22 +4,23 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from linli.accounts.models import User
 from linli.api.schemas import ErrorOut, Id, PageNumber
-from linli.areas.models import Area
 from linli.areas.services import area_by_path
 from linli.cases import actions, selectors, services
 from linli.cases.export import period_bounds
 from linli.cases.forms import leaf_categories
 from linli.cases.models import OPEN_STATUSES, Case, ExtensionRequest, Notification
+from linli.core.db import count_upto
 from linli.core.errors import DomainError, Forbidden
 from linli.core.http import acting_user
 from linli.registry.models import Building, House, Resident
@@ -190,6 +191,11 @@ class CaseSummaryOut(BaseModel):
 class CasePage(BaseModel):
     items: list[CaseSummaryOut]
     count: int
+    count_exact: bool = Field(
+        True,
+        description="false when more than 10,000 cases match: count is then 10,000 and means "
+        "'more than 10,000' (pages beyond it are still served)",
+    )
 
 
 # The list's own columns; names of the category, area, assignee and department are looked up after.
@@ -219,11 +225,9 @@ def summaries(qs: QuerySet[Case]) -> list[dict[str, Any]]:
     labels = dict(Case.Status.choices)
     page = list(qs.values(*SUMMARY_COLUMNS))
     names = selectors.summary_names(page)
-    area_names = Area.qualified_names(names.areas.values())  # "锦绣社区 · 第一网格"
     rows = []
     for c in page:
-        area_path, _ = names.areas[c["area_id"]]
-        area_name = area_names[area_path]
+        area_path, area_name = names.areas[c["area_id"]]  # "锦绣社区 · 第一网格"
         category, category_name = names.categories[c["category_id"]]
         rows.append(
             {
@@ -265,9 +269,15 @@ def list_cases(request: HttpRequest, filters: Query[CaseFilter]) -> dict[str, An
         end=filters.end,
     )
     start = (filters.page - 1) * PAGE_SIZE
+    # The count stops after LINLI_SEARCH_COUNT_CAP cases, as a resident search's does: an exact count
+    # reads every match (a street's 24,000 open cases: 2.1 ms of PostgreSQL's time, against 0.9 ms for
+    # 10,001), and no one pages through 200 pages of 50.
+    cap = settings.LINLI_SEARCH_COUNT_CAP
+    count = count_upto(qs, cap)
     return {
         "items": summaries(selectors.ordered(qs, filters.sort or "")[start : start + PAGE_SIZE]),
-        "count": qs.count(),
+        "count": min(count, cap),
+        "count_exact": count <= cap,
     }
 
 

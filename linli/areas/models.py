@@ -128,11 +128,18 @@ class Area(models.Model):
             if ancestors
             else {}
         )
-        labels = {}
-        for path, name in pairs.items():
-            community = next((communities[a] for a in _ancestor_paths(path) if a in communities), None)
-            labels[path] = f"{community}{QUALIFIER}{name}" if community else name
-        return labels
+        return {path: Area.label(path, name, communities) for path, name in pairs.items()}
+
+    @staticmethod
+    def label(path: str, name: str, communities: dict[str, str]) -> str:
+        """The qualified name of the area at `path` named `name`, given {path: name} of the communities
+        among its ancestors (more may be there; if its community is missing, it is named alone)."""
+        community = next((communities[a] for a in _ancestor_paths(path) if a in communities), None)
+        return f"{community}{QUALIFIER}{name}" if community else name
+
+    @staticmethod
+    def community_among_ancestors(path: str, communities: dict[str, str]) -> bool:
+        return any(a in communities for a in _ancestor_paths(path))
 
 
 # Between a community's name and its grid's: "锦绣社区 · 第一网格".

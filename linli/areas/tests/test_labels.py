@@ -76,3 +76,19 @@ def test_the_case_api_and_the_indicators_name_the_grid_with_its_community(world:
         Case.objects.all(), group="grid", start=now - timedelta(days=1), end=now + timedelta(days=1)
     )
     assert [(r.key, r.label) for r in rows] == [("S01/C01/G01", "锦绣社区 · 第一网格")]
+
+
+def test_the_case_api_names_a_grid_within_a_grid_with_its_community(world: World, client_for, bearer):
+    # The case list reads a grid's community as its parent in the names query; a grid within a grid has
+    # another grid as parent and is named by path instead, as everywhere else.
+    cw = build_case_world(world)
+    inner = area_create(actor=None, kind="grid", code="G01A", name="第一网格甲片", parent=world.c01_g01)
+    cases = [new_case(cw, house=None, area=area) for area in (inner, world.c01_g01, world.c01)]
+    body = client_for(world.street_admin).get("/api/v1/cases", **bearer(world.street_admin)).json()
+    names = {c["id"]: (c["area_path"], c["area_name"]) for c in body["items"]}
+    assert names == {
+        cases[0].pk: ("S01/C01/G01/G01A", "锦绣社区 · 第一网格甲片"),
+        cases[1].pk: ("S01/C01/G01", "锦绣社区 · 第一网格"),
+        cases[2].pk: ("S01/C01", "锦绣社区"),
+    }
+    assert names[cases[0].pk][1] == Area.objects.get(pk=inner.pk).qualified_name

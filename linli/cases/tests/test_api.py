@@ -189,3 +189,23 @@ def test_list_rows_name_their_category_area_assignee_and_department(
     assert items[waiting.pk]["area_path"] == "S01/C01"
     assert items[waiting.pk]["assignee"] is None
     assert items[waiting.pk]["department"] is None
+
+
+def test_the_list_counts_up_to_the_cap_and_then_says_more_than(
+    cw: CaseWorld, client: Client, bearer, settings
+) -> None:
+    # As a broad resident search does: past LINLI_SEARCH_COUNT_CAP the count is the cap, flagged inexact.
+    for _ in range(3):
+        new_case(cw)
+    settings.LINLI_SEARCH_COUNT_CAP = 2
+    body = client.get("/api/v1/cases", **bearer(cw.w.c01_worker)).json()
+    assert (len(body["items"]), body["count"], body["count_exact"]) == (3, 2, False)
+    settings.LINLI_SEARCH_COUNT_CAP = 3
+    body = client.get("/api/v1/cases?status=open", **bearer(cw.w.c01_worker)).json()
+    assert (body["count"], body["count_exact"]) == (3, True)
+    # A narrower filter is counted exactly under the cap; scope still bounds what is counted.
+    settings.LINLI_SEARCH_COUNT_CAP = 2
+    body = client.get("/api/v1/cases?status=closed", **bearer(cw.w.c01_worker)).json()
+    assert (body["count"], body["count_exact"]) == (0, True)
+    body = client.get("/api/v1/cases", **bearer(cw.w.other_street_admin)).json()
+    assert (body["items"], body["count"], body["count_exact"]) == ([], 0, True)
