@@ -448,11 +448,15 @@ def dashboard_users(admin: Any) -> dict[str, Any]:
     from linli.cases.models import Department
 
     community = Area.objects.get(path="B01/C01")
-    leader = User.objects.filter(username="bench-leader").first() or user_create(
-        actor=None, username="bench-leader", role="community_leader", areas=[community]
+    leader = (
+        User.objects.filter(username="bench-leader").first()
+        or user_create(actor=None, username="bench-leader", role="community_leader", areas=[community])[0]
     )
-    handler = User.objects.filter(username="bench-handler").first() or user_create(
-        actor=None, username="bench-handler", role="department_handler", areas=[community.parent]
+    handler = (
+        User.objects.filter(username="bench-handler").first()
+        or user_create(
+            actor=None, username="bench-handler", role="department_handler", areas=[community.parent]
+        )[0]
     )
     department = Department.objects.filter(code="DEMO-CG").first()  # cases.demo routes cases to it
     if department is not None:

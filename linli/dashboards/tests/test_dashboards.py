@@ -291,3 +291,50 @@ def test_the_kept_figures_follow_a_write_made_on_another_server(world, settings)
     cache._cache.clear()  # type: ignore[attr-defined]
     cache._cache.update(snapshot)  # type: ignore[attr-defined]  (the write reached only the database)
     assert figure(admin, "在册人口") == 1
+
+
+def chart(user, title: str):
+    found = [c for p in selectors.panels(user) for c in p.charts if c.title == title]
+    assert found, title
+    return found[0]
+
+
+def test_the_age_pyramid_and_the_case_trend_equal_a_direct_count(world):
+    """The pyramid's bars (a count per gender and band) and the trend's months (a count per month) against
+    the resident list's age filter and the cases received in that month, after writes."""
+    from datetime import date
+
+    from linli.cases.tests.conftest import run_to_handled
+    from linli.registry.forms import AGE_BANDS, _years_ago
+    from linli.registry.models import Gender
+
+    cw = build_case_world(world)
+    admin = world.street_admin
+    for seq, birth in enumerate(["19400101", "19600615", "19900301", "20150101", "19640229"]):
+        resident_create(
+            actor=None,
+            grid=world.c01_g01,
+            name=f"冯{seq}",
+            id_number=make_id_number(birth=birth, seq=90 + seq),
+        )
+    run_to_handled(cw, new_case(cw, title="垃圾清运"))
+    new_case(cw, title="占道经营")
+    today = date.today()  # noqa: DTZ011  (as the pyramid counts)
+    active = Resident.objects.visible_to(admin).filter(status=ResidentStatus.ACTIVE)
+    pyramid = chart(admin, "年龄结构")
+    for gender, label in Gender.choices:
+        bars = dict(pyramid.series)[label]
+        for i, (band, _) in enumerate(AGE_BANDS):
+            low, _, high = band.partition("-")
+            people = active.filter(gender=gender, birth_date__lte=_years_ago(today, int(low)))
+            if high:
+                people = people.filter(birth_date__gt=_years_ago(today, int(high) + 1))
+            assert bars[i] == people.count(), (label, band)
+    trend = chart(admin, "近 12 个月受理与结案")
+    received, closed = dict(trend.series)["受理"], dict(trend.series)["已结案"]
+    cases = Case.objects.visible_to(admin)
+    month = timezone.localtime().strftime("%Y-%m")
+    assert trend.labels[-1] == month
+    assert received[-1] == cases.count() == 2
+    assert closed[-1] == cases.filter(status="closed").count()
+    assert sum(received[:-1]) == 0
