@@ -279,17 +279,18 @@ def test_a_write_of_no_app_recounts_every_module(world):
     assert all(before[app] != after[app] for app in before)
 
 
-def test_the_kept_figures_follow_a_write_made_on_another_server(world, settings):
+def test_the_kept_figures_follow_a_write_made_on_another_server(world):
     """Figures are kept in the cache, but the stamp is read from the database on every request: a write by
     another server (which cannot touch this server's cache) still shows at once."""
     admin = world.street_admin
     assert figure(admin, "在册人口") == 0
     from django.core.cache import cache
 
-    snapshot = dict(cache._cache)  # type: ignore[attr-defined]  (this server's memory, as it is now)
+    # This server's memory as it is now; the write below reaches only the database.
+    snapshot = dict(cache._cache)  # type: ignore[attr-defined]
     resident_create(actor=None, grid=world.c01_g01, name="郑七", id_number=make_id_number(seq=82))
     cache._cache.clear()  # type: ignore[attr-defined]
-    cache._cache.update(snapshot)  # type: ignore[attr-defined]  (the write reached only the database)
+    cache._cache.update(snapshot)  # type: ignore[attr-defined]
     assert figure(admin, "在册人口") == 1
 
 
