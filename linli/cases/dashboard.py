@@ -11,8 +11,7 @@ from datetime import date, timedelta
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from django.db.models import Case as DbCase
-from django.db.models import Count, IntegerField, Value, When
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -48,36 +47,22 @@ def _scoped(user: User, area: str) -> Any:
 
 
 def trend(user: User, area: str, today: date) -> tuple[list[date], dict[str, list[int]]]:
-    """Cases received in each of the last 12 months, and how many of those are closed: one pass, grouped
-    by the month a CASE picks and by closed or not (24 groups). Counting 24 filtered aggregates instead
-    evaluated every filter on every row: 41 of the cold dashboard's 83 ms of SQL at 4,000 cases."""
+    """Cases received in each of the last 12 months, and how many of those are closed: one count per month
+    over that month's range of case_indicators_idx (received_at first, status in it), so each query reads
+    its month's index entries only and groups nothing. (One pass grouped by the month a CASE picked, as
+    before, sorted every case of the year in a temporary B-tree: a street's 100,000 cases on SQLite 88 ms
+    of CPU against 28 ms this way, measured in one process on the same data.)"""
     starts = [months_back(today, n) for n in range(11, -1, -1)]
-    bounds = [
-        period_bounds(
-            s, (starts[i + 1] if i + 1 < len(starts) else months_back(today, -1)) - timedelta(days=1)
+    ends = [*starts[1:], months_back(today, -1)]
+    cases = _scoped(user, area).order_by()
+    received, done = [], []
+    for first, after in zip(starts, ends, strict=True):
+        low, high = period_bounds(first, after - timedelta(days=1))
+        counts = cases.filter(received_at__gte=low, received_at__lt=high).aggregate(
+            n=Count("pk"), closed=Count("pk", filter=Q(status=Status.CLOSED))
         )
-        for i, s in enumerate(starts)
-    ]
-    month = DbCase(
-        *[When(received_at__lt=hi, then=Value(i)) for i, (_, hi) in enumerate(bounds)],
-        default=Value(-1),
-        output_field=IntegerField(),
-    )
-    closed = DbCase(When(status=Status.CLOSED, then=Value(1)), default=Value(0), output_field=IntegerField())
-    rows = (
-        _scoped(user, area)
-        .filter(received_at__gte=bounds[0][0], received_at__lt=bounds[-1][1])
-        .order_by()
-        .annotate(m=month, c=closed)
-        .values_list("m", "c")
-        .annotate(n=Count("*"))
-    )
-    received, done = [0] * 12, [0] * 12
-    for m, c, n in rows:
-        if 0 <= m < 12:
-            received[m] += n
-            if c:
-                done[m] += n
+        received.append(counts["n"])
+        done.append(counts["closed"])
     return starts, {"received": received, "closed": done}
 
 

@@ -12,7 +12,7 @@ from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from linli.core.context import current_origin
-from linli.core.models import AuditEntry, AuditQuerySet
+from linli.core.models import WRITE_ACTIONS, AuditEntry, AuditQuerySet
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import _User as User  # the configured user model (django-stubs)
@@ -59,6 +59,7 @@ def audit_record(
         changes=changes or {},
         ip=origin.ip,
         via=origin.via,
+        written_app=object_type.partition(".")[0] if action in WRITE_ACTIONS else None,
     )
 
 

@@ -40,6 +40,12 @@ class AuditAction(models.TextChoices):
     SEARCH_LIMITED = "search_limited", "号码查找超限"
 
 
+# The actions that change data: their entries carry `written_app`.
+WRITE_ACTIONS = frozenset(
+    {AuditAction.CREATE, AuditAction.UPDATE, AuditAction.DELETE, AuditAction.IMPORT, AuditAction.RESTORE}
+)
+
+
 class AuditEntry(models.Model):
     """One line of the append-only audit log.
 
@@ -64,6 +70,11 @@ class AuditEntry(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     ip = models.GenericIPAddressField(null=True, blank=True)
     via = models.CharField(max_length=10, default="system")
+    # The app whose data a write changed ("cases" for cases.case; "" for a write of no app, e.g. a
+    # restore); NULL for everything that is not a write (sign-ins, reveals, exports, searches). The
+    # dashboards keep each module's figures until a write of an app they read: the largest id per app
+    # is one look-up in audit_written_app_idx (dashboards.selectors.stamps).
+    written_app = models.CharField(max_length=40, null=True, blank=True)  # noqa: DJ001  (NULL: no write)
 
     objects: ClassVar[AuditQuerySet] = AuditQuerySet.as_manager()  # type: ignore[assignment]
 
@@ -89,6 +100,7 @@ class AuditEntry(models.Model):
                 fields=["area_path"], name="audit_area_path_prefix_idx", opclasses=["varchar_pattern_ops"]
             ),
             models.Index(fields=["ip"], name="audit_ip_idx", condition=models.Q(ip__isnull=False)),
+            models.Index(fields=["written_app", "id"], name="audit_written_app_idx"),
         ]
 
     def __str__(self) -> str:

@@ -176,14 +176,17 @@ class DashboardFigures:
     """What a module contributes to the dashboards, the map and the community profile (linli.dashboards).
 
     Each callable takes (user, area path or "" for the whole scope) and reads through `visible_to(user)`.
-    `stamp` names the module's tables ("cases.CaseEvent") whose largest id moves with every write of its
-    figures (with the audit log's, which every service write moves): the dashboards keep computed figures
-    until one of them moves, so a figure is exact as of the last write.
+    The dashboards keep a module's computed figures until a write that can change them, so a figure is
+    exact as of the last write: a service write of the module's own app or of an app in `reads` (every
+    service write leaves an audit entry naming its app, in its transaction), or a new row in one of the
+    `stamp` tables ("cases.CaseEvent": bulk loads and the deadline sweep add rows without audit entries).
+    A module whose figures count another app's rows names that app in `reads`.
     """
 
     panels: Callable[[Any, str], list[Panel]]
     capability: Capability | None = Capability.READ_SCOPE
     stamp: Sequence[str] = ()
+    reads: Sequence[str] = ("areas",)
     measures: Callable[[Any, str], list[AreaMeasure]] | None = None
     profile: Callable[[Any, str], list[Figure]] | None = None
     todo: Callable[[Any], list[Figure]] | None = None  # "my to-dos" first on a grid worker's phone

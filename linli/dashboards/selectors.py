@@ -1,13 +1,14 @@
 """What the dashboards, the map and the profile show, gathered from the modules' contributions
 (core.modules.DashboardFigures) and kept until the next write.
 
-Pre-aggregation by memo: a module's figures for (user, area) are computed once and kept in the cache under a
-*stamp* — the largest id of the audit log (every service write adds an entry, in its transaction) and of the
-module's own tables (bulk loads and the deadline sweep write rows, not audit entries) — and the minute. Any
-write moves the stamp, so the next read computes again: the figures are exact as of the last write, and a
-page read a hundred times between two writes costs the counting once (a street's case indicators are
-~170 ms on SQLite; see docs/dashboard.md). Figures that move with the clock alone are counted again every
-CLOCK_MINUTES.
+Pre-aggregation by memo: a module's figures for (user, area) are computed once and kept in the cache under
+the module's *stamp* — the largest audit entry id of a write of the module's app or of an app it `reads`
+(every service write adds an entry naming its app, in its transaction) and the largest id of the module's
+own `stamp` tables (bulk loads and the deadline sweep write rows, not audit entries) — and the clock bucket.
+A write that can change a module's figures moves its stamp, so the next read counts them again: the figures
+are exact as of the last write, across any number of servers sharing the database (the stamp is read from
+it on every request), and a note on a case recounts the cases' figures only, not the population. Figures
+that move with the clock alone are counted again every CLOCK_MINUTES.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from linli.areas.models import Area
+from linli.core.models import AuditEntry
 from linli.core.modules import (
     AreaMeasure,
     Chart,
@@ -48,21 +50,28 @@ CLOCK_MINUTES = 5
 
 
 def stamps(contributions: list[tuple[str, DashboardFigures]]) -> dict[str, str]:
-    """Each module's stamp: the largest id of the audit log and of each of its `stamp` tables, read for all
-    the modules in one statement of index look-ups."""
-    tables = sorted({"core.AuditEntry", *(label for _, c in contributions for label in c.stamp)})
-    parts = []
+    """Each module's stamp: the largest audit entry id of a write of its app, of each app it `reads` and of
+    no app ("": a restore), and the largest id of each of its `stamp` tables — all read in one statement
+    of index look-ups (audit_written_app_idx: the end of one app's range)."""
+    written = sorted({"", *(a for app, c in contributions for a in (app, *c.reads))})
+    tables = sorted({label for _, c in contributions for label in c.stamp})
+    audit = connection.ops.quote_name(AuditEntry._meta.db_table)
+    parts, params = [], []
+    for app in written:
+        parts.append(f"(SELECT MAX(id) FROM {audit} WHERE written_app = %s)")  # noqa: S608
+        params.append(app)
     for label in tables:
         model = apps.get_model(label)
         table = connection.ops.quote_name(model._meta.db_table)
         column = connection.ops.quote_name(model._meta.pk.column)
         parts.append(f"(SELECT MAX({column}) FROM {table})")  # noqa: S608  (names are the models')
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(parts)}")  # noqa: S608
-        row = cursor.fetchone()
-    found = dict(zip(tables, (str(v or 0) for v in row), strict=True))
+        cursor.execute(f"SELECT {', '.join(parts)}", params)  # noqa: S608
+        row = [str(v or 0) for v in cursor.fetchone()]
+    found = dict(zip([f"w:{a}" for a in written] + tables, row, strict=True))
     return {
-        app: ".".join(found[label] for label in ("core.AuditEntry", *c.stamp)) for app, c in contributions
+        app: ".".join(found[key] for key in (*(f"w:{a}" for a in sorted({"", app, *c.reads})), *c.stamp))
+        for app, c in contributions
     }
 
 

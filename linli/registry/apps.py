@@ -38,6 +38,7 @@ class RegistryConfig(ModuleConfig):
     dashboard = DashboardFigures(
         panels=lazy("linli.registry.dashboard:panels"),
         stamp=("registry.Resident", "registry.ResidentChange", "registry.House", "registry.Household"),
+        reads=("areas", "transfers"),  # an import's entry names the import job (transfers), not the residents
         measures=lazy("linli.registry.dashboard:measures"),
         profile=lazy("linli.registry.dashboard:profile"),
         order=20,

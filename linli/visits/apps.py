@@ -37,6 +37,7 @@ class VisitsConfig(ModuleConfig):
     dashboard = DashboardFigures(
         panels=lazy("linli.visits.dashboard:panels"),
         stamp=("visits.Visit", "visits.VisitTask", "visits.VisitTarget"),
+        reads=("areas", "registry", "transfers"),  # targets follow the register (tagged, moved, imported)
         measures=lazy("linli.visits.dashboard:measures"),
         profile=lazy("linli.visits.dashboard:profile"),
         todo=lazy("linli.visits.dashboard:todo_figures"),

@@ -181,3 +181,161 @@ def test_an_edit_without_a_new_row_still_moves_the_figures(world):
         actor=world.street_admin, resident=resident, effective_date=timezone.localdate(), destination="外区"
     )
     assert figure(world.street_admin, "在册人口") == 0
+
+
+def direct_population(user) -> dict[str, int]:
+    active = Resident.objects.visible_to(user).filter(status=ResidentStatus.ACTIVE)
+    counts = {"在册人口": active.count()}
+    for value, label in Resident.ResidenceType.choices:
+        counts[f"{label}人口"] = active.filter(residence_type=value).count()
+    return counts
+
+
+def test_the_figures_equal_a_direct_count_after_each_write_through_the_services(world):
+    """Population by residence type and the open and this month's cases, read from the dashboard (kept
+    between writes) against a direct count, after each of a run of writes of either module."""
+    from linli.cases.models import OPEN_STATUSES
+    from linli.cases.tests.conftest import run_to_handled
+    from linli.registry.services import resident_move_out, resident_update
+
+    cw = build_case_world(world)
+    admin = world.street_admin
+
+    def check() -> None:
+        for label, count in direct_population(admin).items():
+            assert figure(admin, label) == count, label
+        cases = Case.objects.visible_to(admin)
+        assert figure(admin, "未结案") == cases.filter(status__in=OPEN_STATUSES).count()
+        assert figure(admin, "本月受理") == cases.count()
+
+    check()
+    people = [
+        resident_create(actor=None, grid=world.c01_g01, name=f"孙{i}", id_number=make_id_number(seq=70 + i))
+        for i in range(3)
+    ]
+    check()
+    resident_update(actor=admin, resident=people[0], residence_type="floating")
+    check()
+    case = new_case(cw, title="路灯不亮")
+    check()
+    resident_update(actor=admin, resident=people[1], residence_type="lodging")
+    check()
+    run_to_handled(cw, case)
+    check()
+    from linli.cases import services as case_services
+
+    case_services.case_reject(actor=world.c01_worker, case=new_case(cw, title="重复提交"), reason="重复")
+    check()
+    resident_move_out(
+        actor=admin, resident=people[2], effective_date=timezone.localdate(), destination="外区"
+    )
+    check()
+
+
+def test_a_write_moves_the_stamps_of_the_modules_that_read_its_app_only(world):
+    """A note on a case recounts the cases' figures and keeps the population's; a resident's edit recounts
+    the population and the visits (they follow the register) and keeps the cases'."""
+    from linli.cases.services import case_comment
+    from linli.core.modules import dashboard_figures
+    from linli.registry.services import resident_update
+
+    cw = build_case_world(world)
+    admin = world.street_admin
+    contributions = dashboard_figures(admin)
+    case = new_case(cw, title="井盖缺失")
+    resident = resident_create(actor=None, grid=world.c01_g01, name="周五", id_number=make_id_number(seq=80))
+    before = selectors.stamps(contributions)
+    case_comment(actor=admin, case=case, note="已联系管道公司")
+    after_case = selectors.stamps(contributions)
+    assert {app for app in before if before[app] != after_case[app]} == {"cases"}
+    resident_update(actor=admin, resident=resident, residence_type="floating")
+    after_resident = selectors.stamps(contributions)
+    assert {app for app in before if after_case[app] != after_resident[app]} == {"registry", "visits"}
+
+
+def test_reading_and_exporting_move_no_stamp(world, client: Client):
+    """Only writes recount: a profile export, a sign-in and a reveal leave audit entries with no app."""
+    from linli.core.audit import audit_record
+    from linli.core.modules import dashboard_figures
+
+    resident = resident_create(actor=None, grid=world.c01_g01, name="吴六", id_number=make_id_number(seq=81))
+    contributions = dashboard_figures(world.street_admin)
+    before = selectors.stamps(contributions)
+    client.force_login(world.c01_leader)
+    assert client.get("/dashboard/profile/?format=xlsx").status_code == 200
+    audit_record(actor=world.street_admin, action="reveal", obj=resident, changes={"field": "id_number"})
+    assert selectors.stamps(contributions) == before
+
+
+def test_a_write_of_no_app_recounts_every_module(world):
+    """A write whose entry names no app (a restore) cannot say what it changed: every module counts again."""
+    from linli.core.audit import audit_record
+    from linli.core.modules import dashboard_figures
+
+    contributions = dashboard_figures(world.street_admin)
+    before = selectors.stamps(contributions)
+    audit_record(actor=None, action="restore", object_repr="备份恢复")
+    after = selectors.stamps(contributions)
+    assert all(before[app] != after[app] for app in before)
+
+
+def test_the_kept_figures_follow_a_write_made_on_another_server(world):
+    """Figures are kept in the cache, but the stamp is read from the database on every request: a write by
+    another server (which cannot touch this server's cache) still shows at once."""
+    admin = world.street_admin
+    assert figure(admin, "在册人口") == 0
+    from django.core.cache import cache
+
+    # This server's memory as it is now; the write below reaches only the database.
+    snapshot = dict(cache._cache)  # type: ignore[attr-defined]
+    resident_create(actor=None, grid=world.c01_g01, name="郑七", id_number=make_id_number(seq=82))
+    cache._cache.clear()  # type: ignore[attr-defined]
+    cache._cache.update(snapshot)  # type: ignore[attr-defined]
+    assert figure(admin, "在册人口") == 1
+
+
+def chart(user, title: str):
+    found = [c for p in selectors.panels(user) for c in p.charts if c.title == title]
+    assert found, title
+    return found[0]
+
+
+def test_the_age_pyramid_and_the_case_trend_equal_a_direct_count(world):
+    """The pyramid's bars (a count per gender and band) and the trend's months (a count per month) against
+    the resident list's age filter and the cases received in that month, after writes."""
+    from datetime import date
+
+    from linli.cases.tests.conftest import run_to_handled
+    from linli.registry.forms import AGE_BANDS, _years_ago
+    from linli.registry.models import Gender
+
+    cw = build_case_world(world)
+    admin = world.street_admin
+    for seq, birth in enumerate(["19400101", "19600615", "19900301", "20150101", "19640229"]):
+        resident_create(
+            actor=None,
+            grid=world.c01_g01,
+            name=f"冯{seq}",
+            id_number=make_id_number(birth=birth, seq=90 + seq),
+        )
+    run_to_handled(cw, new_case(cw, title="垃圾清运"))
+    new_case(cw, title="占道经营")
+    today = date.today()  # noqa: DTZ011  (as the pyramid counts)
+    active = Resident.objects.visible_to(admin).filter(status=ResidentStatus.ACTIVE)
+    pyramid = chart(admin, "年龄结构")
+    for gender, label in Gender.choices:
+        bars = dict(pyramid.series)[label]
+        for i, (band, _) in enumerate(AGE_BANDS):
+            low, _, high = band.partition("-")
+            people = active.filter(gender=gender, birth_date__lte=_years_ago(today, int(low)))
+            if high:
+                people = people.filter(birth_date__gt=_years_ago(today, int(high) + 1))
+            assert bars[i] == people.count(), (label, band)
+    trend = chart(admin, "近 12 个月受理与结案")
+    received, closed = dict(trend.series)["受理"], dict(trend.series)["已结案"]
+    cases = Case.objects.visible_to(admin)
+    month = timezone.localtime().strftime("%Y-%m")
+    assert trend.labels[-1] == month
+    assert received[-1] == cases.count() == 2
+    assert closed[-1] == cases.filter(status="closed").count()
+    assert sum(received[:-1]) == 0
