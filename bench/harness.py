@@ -1252,6 +1252,7 @@ def child(scale: str, seed: int, only: set[str]) -> None:
         "opinions",
         "volunteers",
         "party",
+        "assessment",
         "audit",
     ):
         if only and name not in only:
@@ -1276,6 +1277,10 @@ def child(scale: str, seed: int, only: set[str]) -> None:
             from linli.party.bench import workload as workload_party
 
             result = workload_party(scale, seed, community, timed)
+        elif name == "assessment":
+            from linli.assessment.bench import workload as workload_assessment
+
+            result = workload_assessment(scale, seed, community, timed)
         elif name == "audit":
             from bench.audit import workload as workload_audit
 
