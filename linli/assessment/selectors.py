@@ -185,6 +185,7 @@ class WorkerScore:
     peer_score: float | None = None
     combined: float | None = None
     parts: list[tuple[str, float]] = field(default_factory=list)  # (label, score) of rounds rolled up
+    member_id: int | None = None  # the RoundWorker row (for the street's and peers' scores form)
 
     def share(self, grade: str) -> float | None:
         return self.counts[grade] / self.valid if self.valid else None
@@ -246,6 +247,7 @@ def scores(round: Round) -> list[WorkerScore]:
             frame=m.frame_size,
             street_score=float(m.street_score) if m.street_score is not None else None,
             peer_score=float(m.peer_score) if m.peer_score is not None else None,
+            member_id=m.pk,
         )
         for m in members
     }
@@ -415,3 +417,14 @@ def department_results(user: User | None, round: Round | None = None) -> list[De
         for review in DepartmentReview.objects.filter(round=round, department_id__in=list(rows)):
             rows[review.department_id].grades[review.basis] = review.get_grade_display()
     return list(rows.values())
+
+
+def department_round_reviews(user: User | None, department_ids: list[int]) -> list[DepartmentReview]:
+    """The communities' ratings of these departments against the two lists and the agreements, in rounds
+    that have closed (the departments' side of 政社互动: they read how they were rated, not who is rating
+    while a round runs). The rater is the community, named by the round's area."""
+    return list(
+        DepartmentReview.objects.filter(department_id__in=department_ids, round__status=RoundStatus.CLOSED)
+        .select_related("department", "round", "round__area")
+        .order_by("-round__period_end", "department__name", "basis")[:200]
+    )

@@ -20,6 +20,7 @@ from linli.assessment.models import (
     Agreement,
     Duty,
     EntryState,
+    Grade,
     OneOffTask,
     Rating,
     Round,
@@ -89,7 +90,7 @@ def round_new(request: HttpRequest) -> HttpResponseBase:
     return render(
         request,
         "assessment/form.html",
-        {"form": form, "title": "新建考核", "multipart": False},
+        {"form": form, "title": "新建考核", "multipart": False, "back_url": "/assessment/"},
         status=400 if form.errors else 200,
     )
 
@@ -346,11 +347,10 @@ def ratings(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = acting_user(request)
     round_ = _round(user, pk)
     _require(user, Capability.ASSESS)
-    rows = list(
-        Rating.objects.filter(round=round_)
-        .select_related("worker", "recorded_by", "checked_by")
-        .order_by("worker__full_name", "pk")
-    )
+    rows = list(Rating.objects.filter(round=round_).select_related("worker", "recorded_by", "checked_by"))
+    # Not in arrival order: next to the sample's states that order would help tell who gave which.
+    grades = list(Grade.values)
+    rows.sort(key=lambda r: (r.worker.full_name, r.worker_id, grades.index(r.grade), r.reason, r.channel))
     context = {
         "round": round_,
         "valid": [r for r in rows if r.validity == Validity.VALID],
@@ -820,9 +820,11 @@ def mine(request: HttpRequest) -> HttpResponseBase:
     )
     rows = []
     for r in rounds[:12]:
-        score = next((s for s in selectors.scores(r) if s.worker_id == user.pk), None)
+        scores = selectors.scores(r)
+        score = next((s for s in scores if s.worker_id == user.pk), None)
         if score is not None:
-            rows.append((r, score))
+            award = next(a for a in selectors.pay_spread(r, scores).awards if a.worker_id == user.pk)
+            rows.append((r, score, award))
     return render(request, "assessment/mine.html", {"rows": rows})
 
 
@@ -830,4 +832,8 @@ def mine(request: HttpRequest) -> HttpResponseBase:
 def departments(request: HttpRequest) -> HttpResponseBase:
     user = acting_user(request)
     rows = selectors.department_results(user)
-    return render(request, "assessment/departments.html", {"rows": rows})
+    return render(
+        request,
+        "assessment/departments.html",
+        {"rows": rows, "reviews": selectors.department_round_reviews(user, [r.department_id for r in rows])},
+    )

@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from linli.assessment import services
 from linli.assessment.models import EntryState, Rating, SampleEntry
 from linli.core.models import AuditEntry
+from tests import pdfcheck
 
 
 def _token(outbox) -> str:
@@ -89,6 +90,12 @@ def test_resident_rates_through_the_link_once(aw, client_for, sms_outbox, django
     assert "/photo/" in page
     assert client.get(f"/rate/{token}/photo/").status_code == 200
     assert client.post(f"/rate/{token}/", {"grade": ""}).status_code == 400
+    # 优 without a reason: told it would be invalid, nothing stored; the rater may add one or confirm.
+    asked = client.post(f"/rate/{token}/", {"grade": "excellent", "reason": ""})
+    assert asked.status_code == 400
+    assert "否则本次评议无效" in asked.content.decode()
+    assert 'name="confirmed" value="1"' in asked.content.decode()
+    assert Rating.objects.count() == 0
     done = client.post(f"/rate/{token}/", {"grade": "good", "reason": ""})
     assert done.status_code == 200
     assert "感谢您的评议" in done.content.decode()
@@ -97,6 +104,23 @@ def test_resident_rates_through_the_link_once(aw, client_for, sms_outbox, django
     assert Rating.objects.count() == 1
     assert AuditEntry.objects.filter(changes__refused="token_used").exists()
     assert client.get("/rate/not-a-token/").status_code == 404
+
+
+def test_excellent_without_a_reason_confirmed_is_stored_invalid(
+    aw, sms_outbox, django_capture_on_commit_callbacks
+):
+    round_ = services.round_open(
+        actor=aw.w.street_admin, round=aw.new_round(min_sample=1, workers=[aw.worker])
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitations_send(actor=aw.w.street_admin, round=round_)
+    from django.test import Client
+
+    done = Client().post(
+        f"/rate/{_token(sms_outbox)}/", {"grade": "excellent", "reason": "", "confirmed": "1"}
+    )
+    assert done.status_code == 200
+    assert Rating.objects.get().validity == "no_reason"
 
 
 def test_results_page_and_exports(aw, client_for):
@@ -126,10 +150,19 @@ def test_results_page_and_exports(aw, client_for):
     pdf = admin.get(f"/assessment/{round_.pk}/results/?format=pdf")
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
+    # Rendered as a reader sees it: the worker's name, the seed and the spread line, glyphs drawn.
+    pages = pdfcheck.read(b"".join(pdf.streaming_content) if pdf.streaming else pdf.content)
+    assert pdfcheck.glyphs_drawn(pages)
+    assert aw.worker.full_name in pages.text
+    assert round_.seed in pages.text
+    assert "收入差距" in pages.text
+    assert pages.sizes_mm[0][0] > pages.sizes_mm[0][1]  # landscape
     assert AuditEntry.objects.filter(action="export", object_id=str(round_.pk)).count() == 2
     mine = client_for(aw.worker).get("/assessment/mine/").content.decode()
     assert round_.title in mine
     assert "1 / 1 / 1 / 0" in mine
+    assert "4/4（100%）" in mine  # response rate
+    assert "3 / 1" in mine  # valid / invalid (差 without a reason)
 
 
 def test_other_pages_render(aw, client_for):
@@ -179,9 +212,27 @@ def test_community_reviews_a_dispatched_case_from_the_rounds_department_page(aw,
     )
     assert response["Location"] == f"/assessment/{round_.pk}/departments/"
     assert case.number not in leader.get(f"/assessment/{round_.pk}/departments/").content.decode()
-    # The department reads its result.
-    mine = client_for(aw.w.department).get("/assessment/departments/").content.decode()
-    assert "城管执法中队" in mine
+    # The department reads its results: the case reviewed late and wrongly returned, and once the round
+    # closes, the community's rating against the list of duties by law with its reason.
+    services.department_review_save(
+        actor=aw.w.street_admin,
+        round=round_,
+        department=aw.cw.department,
+        basis="by_law",
+        grade="poor",
+        reason="占道经营派单三次退回社区",
+    )
+    dept = client_for(aw.w.department)
+    before = dept.get("/assessment/departments/").content.decode()
+    assert "占道经营派单三次退回社区" not in before  # not while the round runs
+    services.round_close(actor=aw.w.street_admin, round=round_)
+    page = dept.get("/assessment/departments/").content.decode()
+    assert (
+        '<td data-label="评价工单">1</td><td data-label="按时办结">0</td><td data-label="无理退单">1</td>'
+        in page
+    )
+    assert "占道经营派单三次退回社区" in page
+    assert "依法履职事项清单" in page
 
 
 def test_printed_invitations_carry_a_one_time_qr_code(aw, client_for):
