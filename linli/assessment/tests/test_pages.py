@@ -248,3 +248,30 @@ def test_printed_invitations_carry_a_one_time_qr_code(aw, client_for):
     # Printed once: nothing left to print.
     again = admin.post(f"/assessment/{round_.pk}/slips/")
     assert again.status_code == 302
+
+
+def test_the_published_duties_are_read_by_the_workers_assessed_by_them(aw, client_for):
+    # Item 1: the street publishes a grid worker's daily duty with its standard; the grid worker and the
+    # community leader below it read it; only `assess` publishes or edits.
+    services.duty_create(
+        actor=aw.w.street_admin,
+        area=aw.w.s01,
+        kind="routine",
+        role="grid_worker",
+        title="网格巡查",
+        standard="每个工作日巡查一遍网格，问题 24 小时内上报",
+    )
+    grid_worker = client_for(aw.other)
+    page = grid_worker.get("/assessment/duties/").content.decode()
+    assert "网格巡查" in page
+    assert "每个工作日巡查一遍网格" in page
+    assert "发布职责" not in page
+    refused = grid_worker.post(
+        "/assessment/duties/",
+        {"area": aw.w.c01.pk, "kind": "routine", "role": "grid_worker", "title": "x", "standard": "y"},
+    )
+    assert refused.status_code == 403
+    leader = client_for(aw.w.c01_leader).get("/assessment/duties/").content.decode()
+    assert "每个工作日巡查一遍网格" in leader
+    # Another street's list is not theirs.
+    assert "网格巡查" not in client_for(aw.w.other_street_admin).get("/assessment/duties/").content.decode()

@@ -7,7 +7,6 @@ import pytest
 
 from linli.assessment import selectors, services
 from linli.assessment.models import EntryState, Rating, RatingSeal, RoundStatus, SampleEntry, Validity
-from linli.core import sms
 from linli.core.errors import DomainError, Forbidden
 from linli.core.models import AuditEntry
 
@@ -332,13 +331,37 @@ def test_two_way_case_review_and_department_results(aw):
     ]
 
 
-def test_sms_channel_is_the_pluggable_core_one(aw, sms_outbox, django_capture_on_commit_callbacks):
-    round_ = services.round_open(actor=aw.w.street_admin, round=aw.new_round(min_sample=1))
+GATEWAY: list[tuple[str, str, str]] = []
+
+
+def _gateway(phone: str, text: str, purpose: str) -> None:
+    GATEWAY.append((phone, text, purpose))
+
+
+def test_sms_channel_is_the_pluggable_core_one(aw, settings, tmp_path, django_capture_on_commit_callbacks):
+    # Item 4: a district's gateway plugs in by dotted path; the console outbox is the default.
+    GATEWAY.clear()
+    settings.LINLI_SMS_BACKEND = "linli.assessment.tests.test_services._gateway"
+    round_ = services.round_open(actor=aw.w.street_admin, round=aw.new_round(min_sample=2))
     with django_capture_on_commit_callbacks(execute=True):
-        services.invitations_send(actor=aw.w.street_admin, round=round_)
-    assert sms.outbox is sms_outbox or sms_outbox == sms.outbox
-    # Sending twice does not text the same resident again.
+        assert services.invitations_send(actor=aw.w.street_admin, round=round_) == 2
+    phones = {e.resident.phone for e in SampleEntry.objects.filter(round=round_, state=EntryState.SENT)}
+    assert {p for p, _, _ in GATEWAY} == phones
+    assert all("/rate/" in t and purpose == "assessment_rating" for _, t, purpose in GATEWAY)
+    # Sending again does not text the same residents twice.
     assert services.invitations_send(actor=aw.w.street_admin, round=round_) == 0
+    # The default: the console outbox under the var directory.
+    settings.LINLI_SMS_BACKEND = "console"
+    settings.VAR_DIR = tmp_path
+    first = SampleEntry.objects.filter(round=round_, state=EntryState.SENT).order_by("rank")[0]
+    services.entry_no_response(actor=aw.w.street_admin, entry=first)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.invitations_send(actor=aw.w.street_admin, round=round_) == 1
+    lines = (tmp_path / "sms-outbox.log").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1
+    assert "\tassessment_rating\t" in lines[0]
+    assert "/rate/" in lines[0]
+    assert len(GATEWAY) == 2
 
 
 def test_case_handled_to_closure_puts_the_resident_in_the_handlers_frame(aw):
