@@ -96,10 +96,10 @@ def build(community: Any, scale: str, seed: int, today: date) -> dict[str, int]:
         now = timezone.now()
         visits = []
         for w in workers:
-            grid = rng.choice(grids)
-            for resident in rng.sample(ready[grid.pk], min(VISITS_PER_WORKER[scale], len(ready[grid.pk]))):
+            area = rng.choice(grids)
+            for resident in rng.sample(ready[area.pk], min(VISITS_PER_WORKER[scale], len(ready[area.pk]))):
                 day = start + timedelta(days=rng.randrange(90))
-                visits.append((resident, grid.pk, "in_person", day, w, "基准工作人员", "了解近况", "", now))
+                visits.append((resident, area.pk, "in_person", day, w, "基准工作人员", "了解近况", "", now))
         insert_rows(
             Visit,
             [
@@ -115,14 +115,14 @@ def build(community: Any, scale: str, seed: int, today: date) -> dict[str, int]:
             ],
             visits,
         )
-        targets = []
+        targets: list[tuple[Any, ...]] = []
         taken: set[int] = set()
         for w in workers:
-            grid = rng.choice(grids)
-            for resident in rng.sample(ready[grid.pk], TARGETS_PER_WORKER):
+            area = rng.choice(grids)
+            for resident in rng.sample(ready[area.pk], TARGETS_PER_WORKER):
                 if resident not in taken:
                     taken.add(resident)
-                    targets.append((resident, grid.pk, 30, [], w, start, start + timedelta(days=30)))
+                    targets.append((resident, area.pk, 30, [], w, start, start + timedelta(days=30)))
         insert_rows(
             VisitTarget,
             ["resident", "grid", "interval_days", "reasons", "visitor", "since", "due_on"],
@@ -315,7 +315,7 @@ def workload(
         def open_it(round_: Any = round_, seed: str = f"b{i}") -> Any:
             return services.round_open(actor=admin, round=round_, seed=seed)
 
-        wall, cpu = clocked(open_it)
+        opened.append(clocked(open_it))
         base_open.append(clocked(lambda: limit_open(scratch)))
         measured_round = round_
         frame_entries = SampleEntry.objects.filter(round=round_).count()

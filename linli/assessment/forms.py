@@ -120,7 +120,7 @@ class RatingForm(forms.Form):
     ask_confirm = False
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         # 优/差 without a reason is accepted but invalid (seed 004): say so and let the rater add one, or
         # submit again to keep it as it is — never store it invalid without them knowing.
         if (

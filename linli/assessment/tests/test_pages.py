@@ -62,6 +62,10 @@ def test_worker_in_an_open_round_cannot_see_the_sample(aw, client_for):
     )
     leader = client_for(aw.w.c01_leader)  # holds `assess`, but is under assessment in this round
     assert leader.get(f"/assessment/{round_.pk}/sample/").status_code == 403
+    # No link into the refusal: the round's page says when the sample can be seen.
+    detail = leader.get(f"/assessment/{round_.pk}/").content.decode()
+    assert f"/assessment/{round_.pk}/sample/" not in detail
+    assert "抽样名单（考核结束后可看）" in detail
     assert client_for(aw.worker).get(f"/assessment/{round_.pk}/sample/").status_code == 403  # no `assess`
     assert client_for(aw.worker).get("/assessment/mine/").status_code == 200
 
