@@ -14,10 +14,18 @@ from linli.cases.models import Department
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
+def _place(area: Area) -> str:
+    """A grid with its community (grids are named 第一网格 in every community)."""
+    node = area.parent
+    while node is not None and node.kind == Area.Kind.GRID:
+        node = node.parent
+    return f"{node.name}{area.name}" if area.kind == Area.Kind.GRID and node is not None else area.name
+
+
 class PersonChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         # Where they work, so that a street's list of namesakes and grids can be told apart.
-        places = "、".join(b.area.name for b in obj.bindings.all())
+        places = "、".join(_place(b.area) for b in obj.bindings.all())
         return f"{obj.display_name}（{obj.get_role_display()}{' · ' + places if places else ''}）"
 
 
@@ -71,7 +79,7 @@ class RoundForm(forms.Form):
         self.fields["workers"].queryset = (  # type: ignore[attr-defined]
             User.objects.visible_to(user)
             .filter(is_active=True, role__in=[r.value for r in WORKER_ROLES])
-            .prefetch_related("bindings__area")
+            .prefetch_related("bindings__area__parent__parent")
             .order_by("full_name", "username")
         )
         auditors = [
@@ -201,7 +209,7 @@ class TaskForm(forms.Form):
         self.fields["workers"].queryset = (  # type: ignore[attr-defined]
             User.objects.visible_to(user)
             .filter(is_active=True, role__in=[r.value for r in WORKER_ROLES])
-            .prefetch_related("bindings__area")
+            .prefetch_related("bindings__area__parent__parent")
             .order_by("full_name", "username")
         )
 

@@ -194,6 +194,9 @@ def test_other_pages_render(aw, client_for):
     )
     assert response.status_code == 302
     assert "网格巡查" in admin.get("/assessment/duties/").content.decode()
+    # The workers to choose are named with their role and place (grids repeat their names across communities).
+    new = admin.get("/assessment/new/").content.decode()
+    assert f"{aw.other.full_name}（网格员 · {aw.w.c01.name}{aw.w.c01_g01.name}）" in new
     # Out of scope: another street's admin gets 404 for this street's round.
     round_ = aw.new_round()
     assert client_for(aw.w.other_street_admin).get(f"/assessment/{round_.pk}/").status_code == 404
