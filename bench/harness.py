@@ -1396,6 +1396,7 @@ def child(scale: str, seed: int, only: set[str]) -> None:
         "opinions",
         "volunteers",
         "party",
+        "assessment",
         "audit",
         "migrations",
     ):
@@ -1422,6 +1423,10 @@ def child(scale: str, seed: int, only: set[str]) -> None:
             from linli.party.bench import workload as workload_party
 
             result = workload_party(scale, seed, community, timed)
+        elif name == "assessment":
+            from linli.assessment.bench import workload as workload_assessment
+
+            result = workload_assessment(scale, seed, community, timed)
         elif name == "audit":
             from bench.audit import workload as workload_audit
 

@@ -158,7 +158,7 @@ TABLE: list[Row] = [
         area="{grid}",
         address="幸福路 1 号",
     ),
-    # assessment (考核评议): its pages need `assess`; a worker's own results and the departments' page are
+    # assessment (考核评议): its pages need `assess`; a worker's own results, the departments' page and the published duties are
     # everyone's; the resident's rating page answers only a live one-time token (none here: 404 to all).
     page("assessment:rounds", "/assessment/", LEADERS),
     page("assessment:round_new", "/assessment/new/", LEADERS),
@@ -186,7 +186,7 @@ TABLE: list[Row] = [
         action="untrue",
         note="核查",
     ),
-    page("assessment:duties", "/assessment/duties/", LEADERS),
+    page("assessment:duties", "/assessment/duties/", ALL),  # published: read by everyone assessed by it
     page(
         "assessment:duty_edit", "/assessment/duties/{duty}/", SA
     ),  # the street's list: not a community's to edit

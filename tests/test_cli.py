@@ -288,3 +288,42 @@ def test_tags_are_configurable_from_the_console(db, capsys):
     code, out, _ = run(capsys, "tag", "list")
     assert "听障人士 (sensitive)" in out
     assert AuditEntry.objects.filter(object_type="registry.tag").count() == 2
+
+
+def test_demo_assessment_has_a_closed_unsaturated_quarter_and_an_open_round(db, capsys):
+    """Issue #21 item 10: last quarter closed with realistic results (not the ~100 % of indiscriminate
+    invitations), this quarter open with part of the answers in and the rest invited by text message."""
+    from linli.assessment import selectors
+    from linli.assessment.models import CaseReview, Rating, Round, SampleEntry
+
+    code, out, _ = run(capsys, "demo", "--seed", "7", "--residents", "1500", "--cases", "200")
+    assert code == 0
+    closed = Round.objects.get(status="closed", kind="quarter")
+    current = Round.objects.get(status="open", kind="quarter")
+    assert closed.period_end < current.period_start
+    assert closed.seed
+    assert current.seed
+    scores = selectors.scores(closed)
+    rated = [s for s in scores if s.valid]
+    assert len(rated) == len(scores) >= 5, "every worker of the community has residents' ratings"
+    good = sum(s.counts["excellent"] + s.counts["good"] for s in rated)
+    assert 0.6 < good / sum(s.valid for s in rated) < 0.92, "not saturated"
+    shares = [s.good_share or 0 for s in rated]
+    assert max(shares) - min(shares) > 0.05, "workers differ"
+    assert all(s.ci is not None and s.ci[1] - s.ci[0] > 0.15 for s in rated), "intervals, not bare shares"
+    invited = sum(s.invited for s in scores)
+    responded = sum(s.responded for s in scores)
+    assert 0.5 < responded / invited < 0.95
+    assert SampleEntry.objects.filter(round=closed, replaces__isnull=False).exists(), (
+        "non-respondents replaced"
+    )
+    ratings = Rating.objects.filter(round=closed)
+    assert ratings.filter(validity="no_reason").exists()
+    assert ratings.filter(validity="untrue").exists()
+    pay = selectors.pay_spread(closed, scores)
+    assert pay.spread_percent is not None
+    assert 5 < pay.spread_percent < 35
+    # This quarter: some answered, the others invited with a one-time link.
+    assert SampleEntry.objects.filter(round=current, state="responded").exists()
+    assert SampleEntry.objects.filter(round=current, state="sent").exists()
+    assert CaseReview.objects.exists(), "departments have case-level reviews to read"

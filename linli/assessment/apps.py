@@ -32,6 +32,7 @@ class AssessmentConfig(ModuleConfig):
         ),
     )
     access_sections = (
-        section(r"^/assessment/(?!mine/|departments/)", Capability.ASSESS),
+        # The published duties and their standards are read by everyone assessed by them (publishing: `assess`).
+        section(r"^/assessment/(?!mine/|departments/|duties/$)", Capability.ASSESS),
         section(r"^/api/v1/assessment-rounds", Capability.ASSESS),
     )

@@ -39,11 +39,12 @@ def cmd_draw(args: argparse.Namespace) -> None:
     if round_ is None:
         raise CliError(f"no assessment round {args.round} (see 'linli assessment list')")
     order = sample_redraw(actor=None, round=round_, seed=args.seed)
-    names = dict(User.objects.filter(pk__in={w for w, _, _ in order}).values_list("pk", "username"))
+    names = {u.pk: u.display_name for u in User.objects.filter(pk__in={w for w, _, _ in order})}
     print(f"round {round_.pk} seed {args.seed} min_sample {round_.min_sample}")
-    print(f"{'worker':<16} {'rank':>5}  {'drawn':<8} {'grid':<16} resident")
+    print(f"{'worker':>6}  {'name':<8} {'rank':>5}  {'drawn':<8} {'grid':<16} resident")
     for worker, unit, drawn in order:
         state = "sample" if drawn.in_sample else "reserve"
         print(
-            f"{names.get(worker, worker)!s:<16} {drawn.rank:>5}  {state:<8} {unit.stratum:<16} {unit.resident_id}"
+            f"{worker:>6}  {names.get(worker, '')!s:<8} {drawn.rank:>5}  {state:<8} {unit.stratum:<16} "
+            f"{unit.resident_id}"
         )

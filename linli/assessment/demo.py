@@ -93,6 +93,37 @@ def _answer(
             return
 
 
+def _office_service(
+    rng: random.Random, community: Area, workers: list[User], quarters: list[tuple[date, date]]
+) -> None:
+    """The community's office staff serve residents too — callers they ring back, people they see at home —
+    so they have a frame like the grid workers; without one they would be scored on the street's and peers'
+    marks alone, the "did nothing, scored best" failure the seed warns of."""
+    from linli.registry.models import Resident
+    from linli.visits.services import visit_create
+
+    office = [w for w in workers if w.role != "grid_worker"]
+    reachable = list(
+        Resident.objects.filter(grid__path__startswith=community.path + "/", status="active")
+        .exclude(phone="")
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    if not office or not reachable:
+        return
+    for start, end in quarters:
+        days = (end - start).days + 1
+        for worker in office:
+            for pk in rng.sample(reachable, min(36, len(reachable))):
+                visit_create(
+                    actor=worker,
+                    mode=rng.choice(["phone", "phone", "in_person"]),
+                    observations=rng.choice(["回访诉求办理情况", "了解家中近况", "告知补贴申请进度"]),
+                    resident=Resident.objects.get(pk=pk),
+                    visited_on=start + timedelta(days=rng.randrange(days)),
+                )
+
+
 def demo_build(ctx: DemoContext) -> None:
     ctx.counts["assessment ratings"] = build_demo_assessment(street=ctx.street, seed=ctx.seed)
 
@@ -153,6 +184,7 @@ def build_demo_assessment(*, street: Area, seed: int, today: date | None = None)
 
     this_start, this_end = _quarter(today)
     last_start, last_end = _quarter(this_start - timedelta(days=1))
+    _office_service(rng, community, workers, [(last_start, last_end), (this_start, min(this_end, today))])
     last = services.round_create(
         actor=None,
         area=community,

@@ -42,9 +42,9 @@ def _pct(v: float | None) -> str:
     return "" if v is None else f"{100 * v:.1f}%"
 
 
-def rows(round: Round) -> list[list[Any]]:
+def rows(round: Round, scores: list[selectors.WorkerScore] | None = None) -> list[list[Any]]:
     out = []
-    for s in selectors.scores(round):
+    for s in scores if scores is not None else selectors.scores(round):
         ci = f"{_pct(s.ci[0])}–{_pct(s.ci[1])}" if s.ci else ""
         out.append(
             [
@@ -81,7 +81,8 @@ def results_xlsx(*, actor: User | None, round: Round, target: IO[bytes] | Any) -
     from linli.core.xlsx import open_workbook
 
     _check(actor, round, "xlsx")
-    data = rows(round)
+    scores = selectors.scores(round)
+    data = rows(round, scores)
     book = open_workbook(target)
     sheet = book.add_worksheet("考核结果")
     sheet.write_row(
@@ -90,7 +91,7 @@ def results_xlsx(*, actor: User | None, round: Round, target: IO[bytes] | Any) -
     sheet.write_row(1, 0, HEADERS)
     for i, row in enumerate(data, start=2):
         sheet.write_row(i, 0, ["" if v is None else v for v in row])
-    pay = selectors.pay_spread(round)
+    pay = selectors.pay_spread(round, scores)
     sheet2 = book.add_worksheet("收入差距")
     sheet2.write_row(0, 0, ["姓名", "综合得分", "年收入基数", "挂钩部分", "考核奖", "年收入"])
     for i, a in enumerate(pay.awards, start=1):
@@ -123,10 +124,12 @@ def results_pdf(*, actor: User | None, round: Round) -> Any:
     )
     doc.heading("居民评议与综合得分")
     cols = [0, 3, 4, 5, 6, 7, 8, 9, 12, 13, 18]
+    scores = selectors.scores(round)
     doc.table_rows(
-        [HEADERS[c] for c in cols], [[("" if r[c] is None else str(r[c])) for c in cols] for r in rows(round)]
+        [HEADERS[c] for c in cols],
+        [[("" if r[c] is None else str(r[c])) for c in cols] for r in rows(round, scores)],
     )
-    pay = selectors.pay_spread(round)
+    pay = selectors.pay_spread(round, scores)
     doc.heading("考核奖与收入差距")
     doc.table_rows(
         ["姓名", "综合得分", "考核奖", "年收入"],

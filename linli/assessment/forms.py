@@ -7,16 +7,26 @@ from django import forms
 from linli.accounts.models import User
 from linli.areas.forms import AreaChoiceField
 from linli.areas.models import Area
-from linli.assessment.models import DEFAULT_MIN_SAMPLE, Basis, DutyKind, Grade, RoundKind
+from linli.assessment.models import DEFAULT_MIN_SAMPLE, REASON_REQUIRED, Basis, DutyKind, Grade, RoundKind
 from linli.assessment.services import WORKER_ROLES
 from linli.cases.models import Department
 
 DATE = forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"})
 
 
+def _place(area: Area) -> str:
+    """A grid with its community (grids are named 第一网格 in every community)."""
+    node = area.parent
+    while node is not None and node.kind == Area.Kind.GRID:
+        node = node.parent
+    return f"{node.name}{area.name}" if area.kind == Area.Kind.GRID and node is not None else area.name
+
+
 class PersonChoiceField(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.display_name}（{obj.get_role_display()}）"
+        # Where they work, so that a street's list of namesakes and grids can be told apart.
+        places = "、".join(_place(b.area) for b in obj.bindings.all())
+        return f"{obj.display_name}（{obj.get_role_display()}{' · ' + places if places else ''}）"
 
 
 class AuditorChoiceField(forms.ModelChoiceField):
@@ -69,6 +79,7 @@ class RoundForm(forms.Form):
         self.fields["workers"].queryset = (  # type: ignore[attr-defined]
             User.objects.visible_to(user)
             .filter(is_active=True, role__in=[r.value for r in WORKER_ROLES])
+            .prefetch_related("bindings__area__parent__parent")
             .order_by("full_name", "username")
         )
         auditors = [
@@ -114,6 +125,24 @@ class RatingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="评“优”或“差”须写明理由，否则为无效评议。",
     )
+    ask_confirm = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        # 优/差 without a reason is accepted but invalid (seed 004): say so and let the rater add one, or
+        # submit again to keep it as it is — never store it invalid without them knowing.
+        if (
+            data.get("grade") in REASON_REQUIRED
+            and not (data.get("reason") or "").strip()
+            and self.data.get("confirmed") != "1"
+        ):
+            self.ask_confirm = True
+            self.add_error(
+                "reason",
+                "评“优”或“差”须写明理由，否则本次评议无效。请补写理由；"
+                "如不写理由，再点一次“提交评议”即按无效评议提交。",
+            )
+        return data
 
 
 class CheckForm(forms.Form):
@@ -180,6 +209,7 @@ class TaskForm(forms.Form):
         self.fields["workers"].queryset = (  # type: ignore[attr-defined]
             User.objects.visible_to(user)
             .filter(is_active=True, role__in=[r.value for r in WORKER_ROLES])
+            .prefetch_related("bindings__area__parent__parent")
             .order_by("full_name", "username")
         )
 

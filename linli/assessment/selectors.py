@@ -15,6 +15,7 @@ from linli.assessment.models import (
     GRADE_POINTS,
     CaseReview,
     DepartmentReview,
+    Duty,
     EntryState,
     Grade,
     Rating,
@@ -64,14 +65,17 @@ class Progress:
         return self.responded / asked if asked else None
 
 
-def progress(round: Round) -> list[Progress]:
+def progress(round: Round, worker_id: int | None = None) -> list[Progress]:
+    only = {} if worker_id is None else {"worker_id": worker_id}
     members = (
-        RoundWorker.objects.filter(round=round)
+        RoundWorker.objects.filter(round=round, **only)
         .select_related("worker")
         .order_by("worker__full_name", "worker_id")
     )
     rows = {m.worker_id: Progress(m.worker_id, m.worker.display_name, frame=m.frame_size) for m in members}
-    for item in SampleEntry.objects.filter(round=round).values("worker_id", "state").annotate(n=Count("pk")):
+    for item in (
+        SampleEntry.objects.filter(round=round, **only).values("worker_id", "state").annotate(n=Count("pk"))
+    ):
         row = rows.get(item["worker_id"])
         if row is None:
             continue
@@ -185,6 +189,7 @@ class WorkerScore:
     peer_score: float | None = None
     combined: float | None = None
     parts: list[tuple[str, float]] = field(default_factory=list)  # (label, score) of rounds rolled up
+    member_id: int | None = None  # the RoundWorker row (for the street's and peers' scores form)
 
     def share(self, grade: str) -> float | None:
         return self.counts[grade] / self.valid if self.valid else None
@@ -227,15 +232,17 @@ def combine(score: WorkerScore, weighting: Weighting) -> float | None:
     return round(sum(w * v for w, v in present) / total, 1)
 
 
-def scores(round: Round) -> list[WorkerScore]:
+def scores(round: Round, worker_id: int | None = None) -> list[WorkerScore]:
     """Per worker of the round: counts and shares of valid ratings, invalid ones apart, response rate,
     Wilson 95% interval for 优+良, the residents' score, the measured indicators and the combined score.
-    A year round adds the closed quarters and one-off tasks of its year (see `year_parts`)."""
+    A year round adds the closed quarters and one-off tasks of its year (see `year_parts`). `worker_id`: that
+    worker's row alone (their own page), without computing everyone's."""
     from linli.assessment.services import weighting_for
 
     weighting = weighting_for(round.area)
+    only = {} if worker_id is None else {"worker_id": worker_id}
     members = list(
-        RoundWorker.objects.filter(round=round)
+        RoundWorker.objects.filter(round=round, **only)
         .select_related("worker")
         .order_by("worker__full_name", "worker_id")
     )
@@ -246,11 +253,14 @@ def scores(round: Round) -> list[WorkerScore]:
             frame=m.frame_size,
             street_score=float(m.street_score) if m.street_score is not None else None,
             peer_score=float(m.peer_score) if m.peer_score is not None else None,
+            member_id=m.pk,
         )
         for m in members
     }
     for item in (
-        Rating.objects.filter(round=round).values("worker_id", "grade", "validity").annotate(n=Count("pk"))
+        Rating.objects.filter(round=round, **only)
+        .values("worker_id", "grade", "validity")
+        .annotate(n=Count("pk"))
     ):
         s = out.get(item["worker_id"])
         if s is None:
@@ -262,7 +272,7 @@ def scores(round: Round) -> list[WorkerScore]:
             s.invalid_no_reason += item["n"]
         else:
             s.invalid_untrue += item["n"]
-    for p in progress(round):
+    for p in progress(round, worker_id):
         if p.worker_id in out:
             out[p.worker_id].invited, out[p.worker_id].responded = p.invited, p.responded
     indicators = measured(round, list(out))
@@ -276,7 +286,7 @@ def scores(round: Round) -> list[WorkerScore]:
         s.indicator_score = s.indicators.score()
         s.combined = combine(s, weighting)
     if round.kind == RoundKind.YEAR:
-        for worker, parts in year_parts(round).items():
+        for worker, parts in year_parts(round, worker_id).items():
             s = out.get(worker)
             if s is None:
                 continue
@@ -286,7 +296,7 @@ def scores(round: Round) -> list[WorkerScore]:
     return list(out.values())
 
 
-def year_parts(round: Round) -> dict[int, list[tuple[str, float]]]:
+def year_parts(round: Round, worker_id: int | None = None) -> dict[int, list[tuple[str, float]]]:
     """The closed quarter and one-off-task rounds of the same area ending in the year round's period:
     each worker's combined score in each ("季度考核和年度考核相结合"; one-off tasks "列入年度考核")."""
     parts: dict[int, list[tuple[str, float]]] = {}
@@ -298,7 +308,7 @@ def year_parts(round: Round) -> dict[int, list[tuple[str, float]]]:
         period_end__lte=round.period_end,
     ).order_by("period_end", "pk")
     for r in rounds:
-        for s in scores(r):
+        for s in scores(r, worker_id):
             if s.combined is not None:
                 parts.setdefault(s.worker_id, []).append((r.title, s.combined))
     return parts
@@ -415,3 +425,29 @@ def department_results(user: User | None, round: Round | None = None) -> list[De
         for review in DepartmentReview.objects.filter(round=round, department_id__in=list(rows)):
             rows[review.department_id].grades[review.basis] = review.get_grade_display()
     return list(rows.values())
+
+
+def department_round_reviews(user: User | None, department_ids: list[int]) -> list[DepartmentReview]:
+    """The communities' ratings of these departments against the two lists and the agreements, in rounds
+    that have closed (the departments' side of 政社互动: they read how they were rated, not who is rating
+    while a round runs). The rater is the community, named by the round's area."""
+    return list(
+        DepartmentReview.objects.filter(department_id__in=department_ids, round__status=RoundStatus.CLOSED)
+        .select_related("department", "round", "round__area")
+        .order_by("-round__period_end", "department__name", "basis")[:200]
+    )
+
+
+def published_duties(user: User) -> list[Duty]:
+    """The lists that apply to the user: those published by the areas above them (the street's list binds
+    its communities' and grids' workers) and within their scope. Everyone assessed may read the standard
+    they are assessed by; editing stays with `assess` over the publishing area."""
+    paths = user.scope_paths()
+    if not paths:
+        return []
+    above = {"/".join(p.split("/")[: i + 1]) for p in paths for i in range(p.count("/") + 1)}
+    return list(
+        Duty.objects.filter(Q(area__path__in=above) | subtree_q(paths, "area__path"))
+        .select_related("area", "department")
+        .order_by("kind", "role", "pk")
+    )

@@ -20,6 +20,7 @@ from linli.assessment.models import (
     Agreement,
     Duty,
     EntryState,
+    Grade,
     OneOffTask,
     Rating,
     Round,
@@ -31,8 +32,9 @@ from linli.assessment.models import (
 )
 from linli.core.errors import DomainError
 from linli.core.forms import add_domain_error
-from linli.core.http import HttpRequest, acting_user
+from linli.core.http import HttpRequest, acting_user, paginate
 
+SAMPLE_PAGE = 100  # a street's sample is thousands of residents: a page of them, and a worker filter
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -89,7 +91,7 @@ def round_new(request: HttpRequest) -> HttpResponseBase:
     return render(
         request,
         "assessment/form.html",
-        {"form": form, "title": "新建考核", "multipart": False},
+        {"form": form, "title": "新建考核", "multipart": False, "back_url": "/assessment/"},
         status=400 if form.errors else 200,
     )
 
@@ -240,9 +242,12 @@ def sample(request: HttpRequest, pk: int) -> HttpResponseBase:
     worker = request.GET.get("worker", "")
     if worker.isdigit():
         entries = entries.filter(worker_id=int(worker))
+    page, querystring = paginate(request, entries, SAMPLE_PAGE)
     context = {
         "round": round_,
-        "entries": list(entries[:1000]),
+        "entries": page,
+        "page": page,
+        "querystring": querystring,
         "members": round_.members.select_related("worker").order_by("worker__full_name"),
         "worker": worker,
         "reserves": SampleEntry.objects.filter(round=round_, state=EntryState.RESERVE).count(),
@@ -346,11 +351,10 @@ def ratings(request: HttpRequest, pk: int) -> HttpResponseBase:
     user = acting_user(request)
     round_ = _round(user, pk)
     _require(user, Capability.ASSESS)
-    rows = list(
-        Rating.objects.filter(round=round_)
-        .select_related("worker", "recorded_by", "checked_by")
-        .order_by("worker__full_name", "pk")
-    )
+    rows = list(Rating.objects.filter(round=round_).select_related("worker", "recorded_by", "checked_by"))
+    # Not in arrival order: next to the sample's states that order would help tell who gave which.
+    grades = list(Grade.values)
+    rows.sort(key=lambda r: (r.worker.full_name, r.worker_id, grades.index(r.grade), r.reason, r.channel))
     context = {
         "round": round_,
         "valid": [r for r in rows if r.validity == Validity.VALID],
@@ -493,14 +497,23 @@ def duties(request: HttpRequest) -> HttpResponseBase:
             else:
                 messages.success(request, "已发布。")
                 return redirect("assessment:duties")
-    rows = list(Duty.objects.visible_to(user).select_related("area", "department"))
+    rows = selectors.published_duties(user)
     from linli.accounts.roles import Role
 
     roles = dict(Role.choices)
+    editable = (
+        set(Duty.objects.visible_to(user).values_list("pk", flat=True))
+        if user.can(Capability.ASSESS)
+        else set()
+    )
     for duty in rows:
         duty.role_label = roles.get(duty.role, "")  # type: ignore[attr-defined]
+        duty.editable = duty.pk in editable  # type: ignore[attr-defined]
     return render(
-        request, "assessment/duties.html", {"form": form, "duties": rows}, status=400 if form.errors else 200
+        request,
+        "assessment/duties.html",
+        {"form": form, "duties": rows, "can_assess": user.can(Capability.ASSESS)},
+        status=400 if form.errors else 200,
     )
 
 
@@ -820,9 +833,9 @@ def mine(request: HttpRequest) -> HttpResponseBase:
     )
     rows = []
     for r in rounds[:12]:
-        score = next((s for s in selectors.scores(r) if s.worker_id == user.pk), None)
-        if score is not None:
-            rows.append((r, score))
+        own = selectors.scores(r, user.pk)
+        if own:
+            rows.append((r, own[0], selectors.pay_spread(r, own).awards[0]))
     return render(request, "assessment/mine.html", {"rows": rows})
 
 
@@ -830,4 +843,8 @@ def mine(request: HttpRequest) -> HttpResponseBase:
 def departments(request: HttpRequest) -> HttpResponseBase:
     user = acting_user(request)
     rows = selectors.department_results(user)
-    return render(request, "assessment/departments.html", {"rows": rows})
+    return render(
+        request,
+        "assessment/departments.html",
+        {"rows": rows, "reviews": selectors.department_round_reviews(user, [r.department_id for r in rows])},
+    )

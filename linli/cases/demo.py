@@ -98,10 +98,12 @@ def build_demo_cases(*, street: Area, count: int, seed: int, now: datetime | Non
     grids = list(
         Area.objects.filter(path__startswith=street.path + "/", kind=Area.Kind.GRID, children__isnull=True)
     )
+    # The department first: it routes its categories to itself, and the categories read below must see that
+    # (read before, no demo case ever went to a department).
+    department = _demo_department(street)
     categories = list(Category.objects.filter(active=True, children__isnull=True, parent__isnull=False))
     if not grids or not categories:
         return 0
-    department = _demo_department(street)
     staff = _staff(grids)
     community_staff = {
         path: u

@@ -442,7 +442,7 @@ def build_parser() -> Parser:
     p.add_argument("--json", help="also write the results to this file")
     p.add_argument(
         "--only",
-        help="comma-separated: search,dashboard,api_load,export,import_csv,import_xlsx,surveys,opinions,volunteers,party,audit"
+        help="comma-separated: search,dashboard,api_load,export,import_csv,import_xlsx,surveys,opinions,volunteers,party,assessment,audit"
         " (and migrations, run only when named: this release's migrations timed on the populated database)",
     )
     return parser

@@ -77,3 +77,53 @@ def test_a_resident_rates_on_a_phone_and_staff_read_progress_and_results(live_ro
     assert_fits_screen(small)
     assert_rows_are_cards(small)
     shot(small, "assessment-results-375")
+
+
+def test_after_close_the_worker_reads_their_own_page_and_the_department_its_ratings_on_a_phone(
+    live_round, page_factory
+):
+    base, aw, round_ = live_round
+    tokens = [m.text.rsplit("/rate/", 1)[1].strip("/") for m in sms.outbox if aw.worker.full_name in m.text]
+    phone = page_factory(375, 760)
+    # 优 without a reason: the resident is told once that it would not count, and may still send it.
+    phone.goto(f"{base}/rate/{tokens[0]}/")
+    phone.get_by_label("优").check()
+    phone.get_by_role("button", name="提交评议").click()
+    expect(phone.get_by_text("否则本次评议无效")).to_be_visible()
+    assert Rating.objects.count() == 0
+    phone.get_by_role("button", name="提交评议").click()
+    expect(phone.get_by_test_id("done")).to_have_text("感谢您的评议")
+    phone.goto(f"{base}/rate/{tokens[1]}/")
+    phone.get_by_label("良").check()
+    phone.get_by_role("button", name="提交评议").click()
+    expect(phone.get_by_test_id("done")).to_have_text("感谢您的评议")
+    services.department_review_save(
+        actor=aw.w.street_admin,
+        round=round_,
+        department=aw.cw.department,
+        basis="by_law",
+        grade="poor",
+        reason="占道经营派单三次退回社区",
+    )
+    services.round_close(actor=aw.w.street_admin, round=round_)
+
+    worker = page_factory(375, 760)
+    sign_in(worker, base, aw.worker.username)
+    worker.goto(f"{base}/assessment/mine/")
+    mine = worker.get_by_test_id("mine")
+    expect(mine).to_contain_text(round_.title)
+    expect(mine).to_contain_text("0 / 1 / 0 / 0")  # the reasonless 优 is not counted
+    expect(mine).to_contain_text("1 / 1")  # valid / invalid
+    assert_fits_screen(worker)
+    assert_rows_are_cards(worker)
+    shot(worker, "assessment-mine-375")
+
+    department = page_factory(375, 760)
+    sign_in(department, base, aw.w.department.username)
+    department.goto(f"{base}/assessment/departments/")
+    reviews = department.get_by_test_id("department-reviews")
+    expect(reviews).to_contain_text("依法履职事项清单")
+    expect(reviews).to_contain_text("占道经营派单三次退回社区")
+    assert_fits_screen(department)
+    assert_rows_are_cards(department)
+    shot(department, "assessment-departments-375")

@@ -25,3 +25,19 @@ def test_rounds_sample_and_results_over_the_api(aw, client_for):
         == 404
     )
     assert client_for(aw.worker).get("/api/v1/assessment-rounds").status_code == 403
+
+
+def test_a_worker_of_an_open_round_cannot_read_its_sample_over_the_api_until_it_closes(aw, client_for):
+    # The community leader holds `assess` but is under assessment in this round.
+    round_ = services.round_open(
+        actor=aw.w.street_admin, round=aw.new_round(workers=[aw.worker, aw.w.c01_leader], min_sample=3)
+    )
+    leader = client_for(aw.w.c01_leader)
+    refused = leader.get(f"/api/v1/assessment-rounds/{round_.pk}/sample")
+    assert refused.status_code == 403
+    assert "resident_id" not in refused.content.decode()
+    assert leader.get(f"/assessment/{round_.pk}/sample/").status_code == 403
+    services.round_close(actor=aw.w.street_admin, round=round_)
+    after = leader.get(f"/api/v1/assessment-rounds/{round_.pk}/sample").json()
+    assert {e["worker_id"] for e in after["entries"]} == {aw.worker.pk}
+    assert leader.get(f"/assessment/{round_.pk}/sample/").status_code == 200

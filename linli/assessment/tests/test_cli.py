@@ -29,6 +29,13 @@ def test_draw_prints_the_same_sample_every_time(aw, capsys):
     assert code == 0
     assert preview.count(" sample ") == 5
     assert preview.count(" reserve ") == 19
+    lines = preview.splitlines()
+    assert lines[0] == f"round {round_.pk} seed s1 min_sample 5"
+    # One resident a line: worker id, the worker's name (never the login), rank, sample|reserve, grid, id.
+    worker, name, rank, drawn, grid, resident = lines[2].split()
+    assert (worker, name, rank, drawn) == (str(aw.worker.pk), aw.worker.full_name, "1", "sample")
+    assert grid.startswith(aw.w.c01.path + "/")
+    assert int(resident) in {r.pk for r in aw.g01_residents + aw.g02_residents}
     assert run(capsys, "assessment", "draw", str(round_.pk), "--seed", "s1")[1] == preview
     assert run(capsys, "assessment", "draw", str(round_.pk), "--seed", "s2")[1] != preview
     services.round_open(actor=aw.w.street_admin, round=round_, seed="s1")
@@ -42,10 +49,11 @@ def test_draw_with_another_seed_after_publication_is_refused_and_audited(aw, cap
     assert code == 1
     assert "pub" in err
     assert out == ""
-    assert (
-        AuditEntry.objects.filter(changes__refused="seed_changed", via="cli").exists()
-        or AuditEntry.objects.filter(changes__refused="seed_changed").exists()
-    )
+    refusal = AuditEntry.objects.get(changes__refused="seed_changed")
+    assert refusal.object_id == str(round_.pk)
+    assert refusal.changes["seed"] == ["pub", "mine"]
+    # The published seed is still accepted after the refusal, and nothing was written by it.
+    assert run(capsys, "assessment", "draw", str(round_.pk), "--seed", "pub")[0] == 0
     code, _, err = run(capsys, "assessment", "draw", "999", "--seed", "x")
     assert code == 1
     assert "no assessment round 999" in err

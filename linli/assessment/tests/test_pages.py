@@ -9,6 +9,7 @@ from openpyxl import load_workbook
 from linli.assessment import services
 from linli.assessment.models import EntryState, Rating, SampleEntry
 from linli.core.models import AuditEntry
+from tests import pdfcheck
 
 
 def _token(outbox) -> str:
@@ -61,6 +62,10 @@ def test_worker_in_an_open_round_cannot_see_the_sample(aw, client_for):
     )
     leader = client_for(aw.w.c01_leader)  # holds `assess`, but is under assessment in this round
     assert leader.get(f"/assessment/{round_.pk}/sample/").status_code == 403
+    # No link into the refusal: the round's page says when the sample can be seen.
+    detail = leader.get(f"/assessment/{round_.pk}/").content.decode()
+    assert f"/assessment/{round_.pk}/sample/" not in detail
+    assert "抽样名单（考核结束后可看）" in detail
     assert client_for(aw.worker).get(f"/assessment/{round_.pk}/sample/").status_code == 403  # no `assess`
     assert client_for(aw.worker).get("/assessment/mine/").status_code == 200
 
@@ -89,6 +94,12 @@ def test_resident_rates_through_the_link_once(aw, client_for, sms_outbox, django
     assert "/photo/" in page
     assert client.get(f"/rate/{token}/photo/").status_code == 200
     assert client.post(f"/rate/{token}/", {"grade": ""}).status_code == 400
+    # 优 without a reason: told it would be invalid, nothing stored; the rater may add one or confirm.
+    asked = client.post(f"/rate/{token}/", {"grade": "excellent", "reason": ""})
+    assert asked.status_code == 400
+    assert "否则本次评议无效" in asked.content.decode()
+    assert 'name="confirmed" value="1"' in asked.content.decode()
+    assert Rating.objects.count() == 0
     done = client.post(f"/rate/{token}/", {"grade": "good", "reason": ""})
     assert done.status_code == 200
     assert "感谢您的评议" in done.content.decode()
@@ -97,6 +108,23 @@ def test_resident_rates_through_the_link_once(aw, client_for, sms_outbox, django
     assert Rating.objects.count() == 1
     assert AuditEntry.objects.filter(changes__refused="token_used").exists()
     assert client.get("/rate/not-a-token/").status_code == 404
+
+
+def test_excellent_without_a_reason_confirmed_is_stored_invalid(
+    aw, sms_outbox, django_capture_on_commit_callbacks
+):
+    round_ = services.round_open(
+        actor=aw.w.street_admin, round=aw.new_round(min_sample=1, workers=[aw.worker])
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invitations_send(actor=aw.w.street_admin, round=round_)
+    from django.test import Client
+
+    done = Client().post(
+        f"/rate/{_token(sms_outbox)}/", {"grade": "excellent", "reason": "", "confirmed": "1"}
+    )
+    assert done.status_code == 200
+    assert Rating.objects.get().validity == "no_reason"
 
 
 def test_results_page_and_exports(aw, client_for):
@@ -126,10 +154,19 @@ def test_results_page_and_exports(aw, client_for):
     pdf = admin.get(f"/assessment/{round_.pk}/results/?format=pdf")
     assert pdf.status_code == 200
     assert pdf["Content-Type"] == "application/pdf"
+    # Rendered as a reader sees it: the worker's name, the seed and the spread line, glyphs drawn.
+    pages = pdfcheck.read(b"".join(pdf.streaming_content) if pdf.streaming else pdf.content)
+    assert pdfcheck.glyphs_drawn(pages)
+    assert aw.worker.full_name in pages.text
+    assert round_.seed in pages.text
+    assert "收入差距" in pages.text
+    assert pages.sizes_mm[0][0] > pages.sizes_mm[0][1]  # landscape
     assert AuditEntry.objects.filter(action="export", object_id=str(round_.pk)).count() == 2
     mine = client_for(aw.worker).get("/assessment/mine/").content.decode()
     assert round_.title in mine
     assert "1 / 1 / 1 / 0" in mine
+    assert "4/4（100%）" in mine  # response rate
+    assert "3 / 1" in mine  # valid / invalid (差 without a reason)
 
 
 def test_other_pages_render(aw, client_for):
@@ -157,6 +194,9 @@ def test_other_pages_render(aw, client_for):
     )
     assert response.status_code == 302
     assert "网格巡查" in admin.get("/assessment/duties/").content.decode()
+    # The workers to choose are named with their role and place (grids repeat their names across communities).
+    new = admin.get("/assessment/new/").content.decode()
+    assert f"{aw.other.full_name}（网格员 · {aw.w.c01.name}{aw.w.c01_g01.name}）" in new
     # Out of scope: another street's admin gets 404 for this street's round.
     round_ = aw.new_round()
     assert client_for(aw.w.other_street_admin).get(f"/assessment/{round_.pk}/").status_code == 404
@@ -179,9 +219,27 @@ def test_community_reviews_a_dispatched_case_from_the_rounds_department_page(aw,
     )
     assert response["Location"] == f"/assessment/{round_.pk}/departments/"
     assert case.number not in leader.get(f"/assessment/{round_.pk}/departments/").content.decode()
-    # The department reads its result.
-    mine = client_for(aw.w.department).get("/assessment/departments/").content.decode()
-    assert "城管执法中队" in mine
+    # The department reads its results: the case reviewed late and wrongly returned, and once the round
+    # closes, the community's rating against the list of duties by law with its reason.
+    services.department_review_save(
+        actor=aw.w.street_admin,
+        round=round_,
+        department=aw.cw.department,
+        basis="by_law",
+        grade="poor",
+        reason="占道经营派单三次退回社区",
+    )
+    dept = client_for(aw.w.department)
+    before = dept.get("/assessment/departments/").content.decode()
+    assert "占道经营派单三次退回社区" not in before  # not while the round runs
+    services.round_close(actor=aw.w.street_admin, round=round_)
+    page = dept.get("/assessment/departments/").content.decode()
+    assert (
+        '<td data-label="评价工单">1</td><td data-label="按时办结">0</td><td data-label="无理退单">1</td>'
+        in page
+    )
+    assert "占道经营派单三次退回社区" in page
+    assert "依法履职事项清单" in page
 
 
 def test_printed_invitations_carry_a_one_time_qr_code(aw, client_for):
@@ -197,3 +255,30 @@ def test_printed_invitations_carry_a_one_time_qr_code(aw, client_for):
     # Printed once: nothing left to print.
     again = admin.post(f"/assessment/{round_.pk}/slips/")
     assert again.status_code == 302
+
+
+def test_the_published_duties_are_read_by_the_workers_assessed_by_them(aw, client_for):
+    # Item 1: the street publishes a grid worker's daily duty with its standard; the grid worker and the
+    # community leader below it read it; only `assess` publishes or edits.
+    services.duty_create(
+        actor=aw.w.street_admin,
+        area=aw.w.s01,
+        kind="routine",
+        role="grid_worker",
+        title="网格巡查",
+        standard="每个工作日巡查一遍网格，问题 24 小时内上报",
+    )
+    grid_worker = client_for(aw.other)
+    page = grid_worker.get("/assessment/duties/").content.decode()
+    assert "网格巡查" in page
+    assert "每个工作日巡查一遍网格" in page
+    assert "发布职责" not in page
+    refused = grid_worker.post(
+        "/assessment/duties/",
+        {"area": aw.w.c01.pk, "kind": "routine", "role": "grid_worker", "title": "x", "standard": "y"},
+    )
+    assert refused.status_code == 403
+    leader = client_for(aw.w.c01_leader).get("/assessment/duties/").content.decode()
+    assert "每个工作日巡查一遍网格" in leader
+    # Another street's list is not theirs.
+    assert "网格巡查" not in client_for(aw.w.other_street_admin).get("/assessment/duties/").content.decode()

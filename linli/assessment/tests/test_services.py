@@ -7,7 +7,6 @@ import pytest
 
 from linli.assessment import selectors, services
 from linli.assessment.models import EntryState, Rating, RatingSeal, RoundStatus, SampleEntry, Validity
-from linli.core import sms
 from linli.core.errors import DomainError, Forbidden
 from linli.core.models import AuditEntry
 
@@ -332,10 +331,227 @@ def test_two_way_case_review_and_department_results(aw):
     ]
 
 
-def test_sms_channel_is_the_pluggable_core_one(aw, sms_outbox, django_capture_on_commit_callbacks):
-    round_ = services.round_open(actor=aw.w.street_admin, round=aw.new_round(min_sample=1))
+GATEWAY: list[tuple[str, str, str]] = []
+
+
+def _gateway(phone: str, text: str, purpose: str) -> None:
+    GATEWAY.append((phone, text, purpose))
+
+
+def test_sms_channel_is_the_pluggable_core_one(aw, settings, tmp_path, django_capture_on_commit_callbacks):
+    # Item 4: a district's gateway plugs in by dotted path; the console outbox is the default.
+    GATEWAY.clear()
+    settings.LINLI_SMS_BACKEND = "linli.assessment.tests.test_services._gateway"
+    round_ = services.round_open(actor=aw.w.street_admin, round=aw.new_round(min_sample=2))
     with django_capture_on_commit_callbacks(execute=True):
-        services.invitations_send(actor=aw.w.street_admin, round=round_)
-    assert sms.outbox is sms_outbox or sms_outbox == sms.outbox
-    # Sending twice does not text the same resident again.
+        assert services.invitations_send(actor=aw.w.street_admin, round=round_) == 2
+    phones = {e.resident.phone for e in SampleEntry.objects.filter(round=round_, state=EntryState.SENT)}
+    assert {p for p, _, _ in GATEWAY} == phones
+    assert all("/rate/" in t and purpose == "assessment_rating" for _, t, purpose in GATEWAY)
+    # Sending again does not text the same residents twice.
     assert services.invitations_send(actor=aw.w.street_admin, round=round_) == 0
+    # The default: the console outbox under the var directory.
+    settings.LINLI_SMS_BACKEND = "console"
+    settings.VAR_DIR = tmp_path
+    first = SampleEntry.objects.filter(round=round_, state=EntryState.SENT).order_by("rank")[0]
+    services.entry_no_response(actor=aw.w.street_admin, entry=first)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.invitations_send(actor=aw.w.street_admin, round=round_) == 1
+    lines = (tmp_path / "sms-outbox.log").read_text(encoding="utf-8").splitlines()
+    assert len(lines) == 1
+    assert "\tassessment_rating\t" in lines[0]
+    assert "/rate/" in lines[0]
+    assert len(GATEWAY) == 2
+
+
+def test_case_handled_to_closure_puts_the_resident_in_the_handlers_frame(aw):
+    # Item 3: "cases they received or handled to closure": the grid worker who handled it (not the receiver)
+    # gets the resident in their frame, with the day it closed and what was done.
+    from linli.cases import services as cases
+    from linli.cases.tests.conftest import new_case, run_to_handled
+
+    r = aw.g01_residents[3]
+    case = run_to_handled(aw.cw, new_case(aw.cw, title="楼道堆物清理", resident=r))
+    case = cases.case_verify(actor=aw.w.c01_worker, case=case)
+    case = cases.case_pass(actor=aw.w.c01_worker, case=case)
+    assert case.status == "closed"
+    frames = services.build_frame(aw.new_round(workers=[aw.worker, aw.other]))
+    assert [(u.resident_id, u.service_text) for u in frames[aw.other.pk]] == [
+        (r.pk, "2026-12-01 为您办理：楼道堆物清理")
+    ]
+    # A case handled but not closed in the period does not count for its handler.
+    open_case = run_to_handled(aw.cw, new_case(aw.cw, title="路灯不亮", resident=aw.g01_residents[4]))
+    assert open_case.status != "closed"
+    assert {u.resident_id for u in services.build_frame(aw.new_round())[aw.other.pk]} == {r.pk}
+
+
+def test_default_minimum_sample_is_30_and_the_frame_freezes_when_the_round_opens(aw):
+    round_ = services.round_create(
+        actor=aw.w.street_admin,
+        area=aw.w.c01,
+        kind="quarter",
+        title="默认样本",
+        period_start=date(2026, 10, 1),
+        period_end=date(2026, 12, 31),
+        workers=[aw.worker],
+        auditor=aw.w.street_admin,
+    )
+    assert round_.min_sample == 30
+    round_ = services.round_open(actor=aw.w.street_admin, round=round_, seed="frozen")
+    before = services.sample_redraw(actor=None, round=round_, seed="frozen")
+    # Someone served after the seed was published changes nothing: the draw re-runs on the frozen frame.
+    from linli.assessment.tests.conftest import _resident
+
+    newcomer = _resident(aw.w.c01_g02, 60)
+    from linli.visits.services import visit_create
+
+    visit_create(
+        actor=aw.worker, mode="phone", observations="问询", resident=newcomer, visited_on=date(2026, 11, 9)
+    )
+    assert services.sample_redraw(actor=None, round=round_, seed="frozen") == before
+    assert len(before) == 24  # everyone of a frame smaller than 30
+
+
+def test_a_round_is_per_community_or_street_and_takes_only_workers_bound_inside_it(aw):
+    # Item 2: a street round reaches the workers of all its communities; a grid is not a unit of assessment;
+    # a worker of another street is refused.
+    street_round = aw.new_round(area=aw.w.s01, workers=services.eligible_workers(aw.w.s01))
+    names = {m.worker_id for m in street_round.members.all()}
+    assert {aw.worker.pk, aw.other.pk} <= names
+    with pytest.raises(DomainError, match="社区或街道"):
+        aw.new_round(area=aw.w.c01_g01)
+    with pytest.raises(DomainError, match="不在该区域"):
+        aw.new_round(workers=[aw.worker, aw.w.grid_worker_c02_g01])
+    with pytest.raises(DomainError, match="最少抽样数"):
+        aw.new_round(min_sample=0)
+
+
+def test_someone_else_holding_audit_ratings_is_not_the_rounds_auditor(aw):
+    from linli.accounts.services import user_create
+
+    second, _ = user_create(
+        actor=None, username="admin-b", role="street_admin", areas=[aw.w.s01], password="Pass-2026-linli"
+    )
+    round_ = services.round_open(actor=aw.w.street_admin, round=aw.new_round(min_sample=2))
+    entry = SampleEntry.objects.filter(round=round_, worker=aw.worker, state=EntryState.INVITED)[0]
+    services.rating_record_by_phone(actor=second, entry=entry, grade="good")
+    with pytest.raises(Forbidden, match="评议审核人"):
+        services.rating_seals(actor=second, round=round_)
+    assert not AuditEntry.objects.filter(action="reveal", object_id=str(round_.pk)).exists()
+
+
+def test_measured_indicators_enter_the_combined_score_by_the_streets_weight(aw):
+    # Item 6: on-time closure and rework of the cases assigned to the worker, visit coverage of their
+    # targets and 八必访 done by the deadline, averaged into the indicator score and weighted by the street.
+    from datetime import datetime, timedelta
+
+    from linli.assessment.tests.conftest import SHANGHAI
+    from linli.cases import services as cases
+    from linli.cases.models import Case
+    from linli.cases.tests.conftest import new_case, run_to_handled
+    from linli.visits.models import VisitTarget, VisitTask
+
+    grid_worker = aw.other
+    case = run_to_handled(aw.cw, new_case(aw.cw, title="楼道堆物清理", resident=aw.g01_residents[0]))
+    cases.case_verify(actor=aw.w.c01_worker, case=case)
+    cases.case_pass(actor=aw.w.c01_worker, case=case)
+    late = run_to_handled(aw.cw, new_case(aw.cw, title="路灯不亮", resident=aw.g01_residents[1]))
+    Case.objects.filter(pk=late.pk).update(
+        close_due_at=datetime(2026, 11, 1, 12, 0, tzinfo=SHANGHAI), rework_count=1
+    )
+    cases.case_verify(actor=aw.w.c01_worker, case=late)
+    cases.case_pass(actor=aw.w.c01_worker, case=late)
+    for r in aw.g01_residents[:4]:
+        VisitTarget.objects.create(
+            resident=r,
+            grid=aw.w.c01_g01,
+            interval_days=30,
+            visitor=grid_worker,
+            since=date(2026, 10, 1),
+            due_on=date(2026, 11, 1),
+        )
+    from linli.visits.services import visit_create
+
+    visit_create(
+        actor=grid_worker,
+        mode="in_person",
+        observations="了解近况",
+        resident=aw.g01_residents[0],
+        visited_on=date(2026, 11, 20),
+    )
+    due = datetime(2026, 11, 10, 18, 0, tzinfo=SHANGHAI)
+    for done_at in (due - timedelta(days=1), due + timedelta(days=2)):
+        VisitTask.objects.create(
+            resident=aw.g01_residents[2],
+            grid=aw.w.c01_g01,
+            trigger=VisitTask.Trigger.values[0],
+            note="住院",
+            assignee=grid_worker,
+            due_at=due,
+            status="done",
+            done_at=done_at,
+        )
+    round_ = aw.new_round()
+    m = selectors.measured(round_, [grid_worker.pk])[grid_worker.pk]
+    assert (m.on_time_rate, m.rework_rate, m.visit_coverage, m.mandatory_on_time) == (0.5, 0.5, 0.25, 0.5)
+    assert m.score() == round(100 * (0.5 + 0.5 + 0.25 + 0.5) / 4, 1)
+    services.weighting_set(
+        actor=aw.w.street_admin,
+        street=aw.w.s01,
+        residents=50,
+        indicators=20,
+        street_weight=30,
+        peers=0,
+        assessed_share=30,
+        floor_score=60,
+    )
+    services.scores_set(
+        actor=aw.w.street_admin,
+        member=round_.members.get(worker=grid_worker),
+        street_score=Decimal(90),
+        peer_score=None,
+    )
+    s = {x.worker_id: x for x in selectors.scores(round_)}[grid_worker.pk]
+    assert s.indicator_score == 43.8
+    # No resident ratings: indicators 20 and street 30 share the weight.
+    assert s.combined == round((20 * 43.8 + 30 * 90) / 50, 1)
+
+
+def test_pay_spread_is_computed_from_base_pay_share_and_floor_against_the_target(aw):
+    # Item 7: two workers with combined scores 79.4 and 66.2, base 45,000 each.
+    round_ = aw.new_round()
+    for worker, street, peer in ((aw.worker, 79.4, 79.4), (aw.other, 66.2, 66.2)):
+        services.scores_set(
+            actor=aw.w.street_admin,
+            member=round_.members.get(worker=worker),
+            street_score=Decimal(str(street)),
+            peer_score=Decimal(str(peer)),
+        )
+        services.profile_update(actor=None, user=worker, resident_id=None, base_annual_pay=Decimal(45000))
+
+    def weigh(share: int, floor: int) -> selectors.PaySpread:
+        services.weighting_set(
+            actor=aw.w.street_admin,
+            street=aw.w.s01,
+            residents=60,
+            indicators=0,
+            street_weight=30,
+            peers=10,
+            assessed_share=share,
+            floor_score=floor,
+        )
+        return selectors.pay_spread(round_)
+
+    # 30 % tied, award from 0 at 60 to all of it at 100: 13,500 × 0.485 and × 0.155.
+    pay = weigh(30, 60)
+    awards = {a.worker_id: (a.assessed_part, a.award, a.income) for a in pay.awards}
+    assert awards[aw.worker.pk] == (Decimal(13500), Decimal(6548), Decimal(38048))
+    assert awards[aw.other.pk] == (Decimal(13500), Decimal(2093), Decimal(33593))
+    assert pay.spread == Decimal(4455)
+    assert pay.spread_percent == 12.4  # 4,455 of the mean income 35,820.5
+    assert pay.on_target is False
+    # Half tied and a floor of 70 reach the target: 22,500 × 0.3133 against nothing.
+    pay = weigh(50, 70)
+    assert pay.spread == Decimal(7050)
+    assert pay.spread_percent == 27.1
+    assert pay.on_target is True
