@@ -3,7 +3,7 @@
 
 The scratch database gets what a street has — residents, cases, volunteers with their service records, a
 survey's answer sheets and two years of audit log (by scale) — through the other workloads' builders. Then,
-for each app in RELEASE, its migrations back to the one before this release are unapplied (with whatever
+for each app in linli.core.release.PREVIOUS_RELEASE, its migrations back to the one before this release are unapplied (with whatever
 depends on them, untimed), and the migrations to the newest are applied again one by one through Django's
 migration executor, each timed. On PostgreSQL a second connection writes to the migrated app's big table
 every 50 ms meanwhile, as the running service would, and the longest such write is reported: an online
@@ -38,16 +38,16 @@ def _audit() -> None:
     audit_record(actor=None, action=Action.UPDATE, object_type="bench.write", object_repr="服务写入")
 
 
-# (app, the last migration of the previous release, a write the running service makes meanwhile — None where
-# the release notes say to stop the service: a data migration that counts rows cannot count rows written
-# while it runs)
-RELEASE: list[tuple[str, str, Callable[[], None] | None]] = [
-    ("core", "0005_heartbeat", _audit),
-    ("cases", "0013_case_event_relocate", _touch("cases_case")),
-    ("registry", "0010_resident_merged_status_and_move_history", _touch("registry_resident")),
-    ("volunteers", "0002_default_skills", _touch("volunteers_volunteer")),
-    ("surveys", "0001_surveys", None),
-]
+# A write the running service makes to each app's big table while its migrations run — None where the
+# release notes say the service may not write meanwhile (a data migration that counts rows cannot count rows
+# written while it runs). Where the release begins: linli.core.release.PREVIOUS_RELEASE.
+WRITES: dict[str, Callable[[], None] | None] = {
+    "core": _audit,
+    "cases": _touch("cases_case"),
+    "registry": _touch("registry_resident"),
+    "volunteers": _touch("volunteers_volunteer"),
+    "surveys": None,
+}
 AUDIT_ENTRIES = {"small": 200_000, "street": 2_000_000, "city": 2_000_000}
 
 
@@ -109,7 +109,7 @@ def _apply(app: str, target: str, write: Callable[[], None] | None) -> dict[str,
     timings: list[dict[str, Any]] = []
     started: dict[str, float] = {}
 
-    def progress(action: str, migration: Any = None, fake: bool = False) -> None:
+    def progress(action: str, migration: Any = None, fake: bool = False) -> None:  # noqa: FBT001, FBT002
         if action == "apply_start":
             started[migration.name] = time.perf_counter()
         elif action == "apply_success":
@@ -119,7 +119,7 @@ def _apply(app: str, target: str, write: Callable[[], None] | None) -> dict[str,
     writer = _Writer(write) if write is not None else None
     if writer:
         writer.start()
-    executor = MigrationExecutor(connection, progress_callback=progress)
+    executor = MigrationExecutor(connection, progress_callback=progress)  # type: ignore[arg-type]
     leaves = executor.loader.graph.leaf_nodes()
     total = time.perf_counter()
     executor.migrate(leaves)
@@ -141,6 +141,7 @@ def workload(
     from django.db import connection
 
     from linli.core.db import refresh_statistics
+    from linli.core.release import PREVIOUS_RELEASE
 
     result: dict[str, Any] = {"workload": "migrations", "scale": scale}
     result.update(_populate(scale, seed, community, timed))
@@ -151,5 +152,7 @@ def workload(
             result[f"rows_{table}"] = cursor.fetchone()[0]
     # On SQLite one writer holds the whole database during a migration: the notes say to stop the service.
     online = connection.vendor == "postgresql"
-    result["apps"] = [_apply(app, target, write if online else None) for app, target, write in RELEASE]
+    result["apps"] = [
+        _apply(app, target, WRITES.get(app) if online else None) for app, target in PREVIOUS_RELEASE.items()
+    ]
     return result
