@@ -152,6 +152,21 @@ def test_volunteering_pages_and_the_map_pick_on_a_desk(live_portal, page_factory
         assert_fits_screen(desk)
         assert_rows_are_table_rows(desk)
     shot(desk, "portal-help-1366")
+    # Her own request's page, with the form to withdraw it.
+    from linli.timebank import services as bank
+
+    mine = bank.help_request_ask(
+        resident=pw.fang,
+        label="居民 王芳",
+        need="shopping",
+        title="周末帮忙买米",
+        wanted_at=timezone.now() + timedelta(days=2),
+        estimated_minutes=60,
+    )
+    desk.goto(f"{base}/portal/time-bank/help/{mine.pk}/")
+    expect(desk.get_by_test_id("withdraw")).to_be_visible()
+    assert_fits_screen(desk)
+    shot(desk, "portal-help-detail-1366")
     desk.goto(f"{base}/portal/volunteer/")
     shot(desk, "portal-volunteer-1366")
 
