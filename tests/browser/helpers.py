@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from playwright.sync_api import Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 # Boxes that stick out of the screen, or scroll sideways inside it. An element cut off by an ancestor that
 # clips it (overflow hidden, e.g. "…" ellipsis or a visually hidden table header) does not count; a hidden
@@ -38,17 +39,28 @@ _OVERFLOWING = """() => {
 }"""
 
 
-def assert_fits_screen(page: Page) -> None:
+def assert_fits_screen(page: Page, *, settle_ms: int = 5000) -> None:
     """Nothing on `page` is wider than the screen: the page does not scroll sideways, no box sticks out,
-    and no table or box scrolls sideways inside it. Waits for the page (and its fonts) to have loaded."""
+    and no table or box scrolls sideways inside it. Waits for the page (and its fonts) to have loaded, and
+    for its layout to settle: after a viewport change the window's resize event reaches the page's scripts
+    later (a chart keeps its old width until ECharts resizes it), so an overflow is only a failure if it is
+    still there after `settle_ms`."""
     # Call it after waiting for something of the page it measures (a heading, a URL): right after a click
     # that navigates, the old document may still be the loaded one. `wait_for_function` is run again in the
     # new document when a navigation is under way, so it never reads a document that has no root yet.
     page.wait_for_load_state("load")
-    found = page.wait_for_function(
-        f"""() => document.readyState === "complete" && document.body && document.fonts.status === "loaded"
-            ? {{width: document.documentElement.clientWidth, overflowing: ({_OVERFLOWING})()}} : null"""
-    ).json_value()
+    ready = 'document.readyState === "complete" && document.body && document.fonts.status === "loaded"'
+    measure = f"""() => {ready}
+        ? {{width: document.documentElement.clientWidth, overflowing: ({_OVERFLOWING})()}} : null"""
+    try:
+        page.wait_for_function(
+            f"() => {{ const m = ({measure})(); return m && m.overflowing.length === 0 ? m : null; }}",
+            polling="raf",
+            timeout=settle_ms,
+        )
+        return
+    except PlaywrightTimeoutError:
+        found = page.wait_for_function(measure).json_value()
     assert not found["overflowing"], (
         f"{page.url} is wider than the {found['width']}px screen: {found['overflowing']}"
     )
