@@ -603,7 +603,7 @@ def _lock_request(request: HelpRequest) -> HelpRequest:
     )
 
 
-def _move(actor: User | None, request: HelpRequest, to: str, note: str = "") -> str:
+def _move(actor: User | None, request: HelpRequest, to: str, note: str = "", *, label: str = "") -> str:
     before = request.status
     if to not in HELP_TRANSITIONS[before]:
         raise DomainError(
@@ -612,7 +612,7 @@ def _move(actor: User | None, request: HelpRequest, to: str, note: str = "") -> 
         )
     request.status = to
     request.updated_at = timezone.now()
-    _event(request, actor, before, to, note)
+    _event(request, actor, before, to, note, label=label)
     return before
 
 
@@ -1039,10 +1039,8 @@ def help_request_withdraw(
                 code="invalid_transition",
             )
         volunteer = locked.volunteer
-        before = locked.status
-        locked.status, locked.updated_at = HelpStatus.CANCELLED, timezone.now()
         locked.cancel_reason = f"居民撤回：{reason}"
-        _event(locked, None, before, HelpStatus.CANCELLED, locked.cancel_reason, label=label)
+        _move(None, locked, HelpStatus.CANCELLED, locked.cancel_reason, label=label)
         locked.save()
         audit_record(
             actor=None,
