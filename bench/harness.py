@@ -8,7 +8,6 @@ object per workload. These are measurements, not tests: nothing here asserts a s
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import os
 import platform
@@ -27,19 +26,6 @@ CASES = {"small": 4_000, "street": 100_000, "city": 400_000}
 LOAD_CLIENTS = 32
 LOAD_SECONDS = 8.0
 QUERIES_PER_TYPE = 200
-# The columns the import limit writes into its plain table (the ones the registry keeps as values).
-LIMIT_COLUMNS = (
-    "name",
-    "id_number",
-    "gender",
-    "birth_date",
-    "phone",
-    "residence_type",
-    "building",
-    "entrance",
-    "room",
-    "grid",
-)
 
 
 def machine() -> dict[str, Any]:
@@ -73,14 +59,18 @@ def run_measured(command: list[str]) -> tuple[str, int]:
         peak = [0]
 
         def sample() -> None:
-            status = Path(f"/proc/{proc.pid}/status")
+            # The command's own peak and those of the processes it starts (the import parses in a
+            # second process): their sum, an upper bound of what they held at once.
+            peaks: dict[int, int] = {}
             while proc.poll() is None:
-                try:
-                    for line in status.read_text().splitlines():
-                        if line.startswith("VmHWM:"):
-                            peak[0] = max(peak[0], int(line.split()[1]))
-                except (OSError, ValueError):
-                    break
+                for pid in _tree(proc.pid):
+                    try:
+                        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                            if line.startswith("VmHWM:"):
+                                peaks[pid] = max(peaks.get(pid, 0), int(line.split()[1]))
+                    except (OSError, ValueError):
+                        continue
+                peak[0] = max(peak[0], sum(peaks.values()))
                 time.sleep(0.02)
 
         sampler = threading.Thread(target=sample)
@@ -91,6 +81,19 @@ def run_measured(command: list[str]) -> tuple[str, int]:
             err.seek(0)
             raise RuntimeError(f"{command[3:5]} failed: {err.read().decode(errors='replace')[-2000:]}")
     return out.decode(), peak[0]
+
+
+def _tree(root: int) -> list[int]:
+    """`root` and every process under it."""
+    pids, i = [root], 0
+    while i < len(pids):
+        try:
+            for task in Path(f"/proc/{pids[i]}/task").iterdir():
+                pids += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError):
+            pass
+        i += 1
+    return pids
 
 
 def pct(values: list[float], p: float) -> float:
@@ -169,83 +172,6 @@ def wipe_registry() -> None:
 
 
 # --- workloads ------------------------------------------------------------------------------
-
-
-def workload_import(scale: str, community: Any, rows: list[list[str]], fmt: str) -> dict[str, Any]:
-    """The import pipeline vs the same clean rows inserted into one plain table (executemany / COPY)."""
-    from django.db import connection, transaction
-
-    tmp = Path(tempfile.mkdtemp(prefix="linli-bench-"))
-    path = tmp / f"ledger.{fmt}"
-    if fmt == "csv":
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(header())
-            writer.writerows(rows)
-    else:
-        import xlsxwriter
-
-        wb = xlsxwriter.Workbook(str(path), {"constant_memory": True})
-        ws = wb.add_worksheet()
-        for i, row in enumerate([header(), *rows]):
-            for j, value in enumerate(row):
-                ws.write_string(i, j, value)
-        wb.close()
-    wipe_registry()
-    # The real command in a child process: wall time as an operator sees it, and its own peak memory.
-    command = [
-        sys.executable,
-        "-m",
-        "linli.core.cli",
-        "import",
-        "residents",
-        str(path),
-        "--community",
-        community.path,
-        "--json",
-    ]
-    seconds, (stdout, peak_kb) = timed(lambda: run_measured(command))
-    peak_mb = peak_kb / 1024
-    summary = json.loads(stdout)
-    assert summary["created"] == len(rows), summary  # noqa: S101  (a wrong import is not a benchmark)
-
-    from linli.transfers.export import COLUMNS
-
-    at = [COLUMNS.index(k) for k in LIMIT_COLUMNS]
-    clean = [tuple(r[i] for i in at) for r in rows]
-    with connection.cursor() as cursor:
-        cursor.execute("DROP TABLE IF EXISTS bench_limit")
-        cursor.execute(
-            "CREATE TABLE bench_limit (name varchar(50), id_number varchar(18), gender varchar(6), birth_date date,"
-            " phone varchar(20), residence_type varchar(12), building varchar(20), entrance varchar(20),"
-            " room varchar(20), grid varchar(32))"
-        )
-
-    def limit() -> None:
-        with transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                with cursor.connection.cursor().copy("COPY bench_limit FROM STDIN") as copy:
-                    for row in clean:
-                        copy.write_row(row)
-            else:
-                cursor.executemany(
-                    "INSERT INTO bench_limit VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)", clean
-                )
-
-    limit_s, _ = timed(limit)
-    return {
-        "workload": f"import_{fmt}",
-        "scale": scale,
-        "rows": len(rows),
-        "linli_s": round(seconds, 3),
-        "limit_s": round(limit_s, 3),
-        "ratio": round(seconds / limit_s, 2),
-        "rows_per_s": int(len(rows) / seconds),
-        "peak_rss_mb": round(peak_mb, 1),
-        "limit": "PostgreSQL COPY"
-        if connection.vendor == "postgresql"
-        else "SQLite executemany, one transaction",
-    }
 
 
 def workload_search(scale: str, seed: int) -> dict[str, Any]:
@@ -1436,7 +1362,18 @@ def child(scale: str, seed: int, only: set[str]) -> None:
 
             result = workload_migrations(scale, seed, community, timed)
         else:
-            result = workload_import(scale, community, rows, name.split("_")[1])
+            from bench.imports import workload as workload_import
+
+            result = workload_import(
+                scale,
+                community,
+                rows,
+                header(),
+                name.split("_")[1],
+                wipe=wipe_registry,
+                run_measured=run_measured,
+                timed=timed,
+            )
         result["db"] = connection.vendor
         print(json.dumps(result, ensure_ascii=False), flush=True)
 

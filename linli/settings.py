@@ -255,6 +255,9 @@ LINLI_IMPORT_MAX_ROWS = int(os.environ.get("LINLI_IMPORT_MAX_ROWS", "1000000"))
 LINLI_IMPORT_MAX_SECONDS = int(os.environ.get("LINLI_IMPORT_MAX_SECONDS", "3600"))
 LINLI_IMPORT_MAX_UNZIPPED_MB = int(os.environ.get("LINLI_IMPORT_MAX_UNZIPPED_MB", "2048"))
 LINLI_IMPORT_MAX_RATIO = int(os.environ.get("LINLI_IMPORT_MAX_RATIO", "200"))
+# A file at least this large is read and checked in a second process while the first writes (both cores
+# work; transfers/planner.py); -1 never does.
+LINLI_IMPORT_PARALLEL_BYTES = int(os.environ.get("LINLI_IMPORT_PARALLEL_BYTES", str(1 << 20)))
 # Background-job worker processes `linli serve` starts (and restarts if one dies): more than one, so one
 # long import does not hold up everyone else's.
 # Text messages (one-time codes, rating links): "console" writes them to var/sms-outbox.log, "memory" keeps

@@ -133,6 +133,20 @@ def test_three_workers_run_each_queued_import_once(world, tmp_path):
     assert runs == Counter({str(job.pk): 1 for job in jobs})
 
 
+def readers(var_dir: str) -> list[int]:
+    """The import reading processes of the servers using `var_dir` (not another test run's)."""
+    found = []
+    for proc in Path("/proc").iterdir():
+        try:
+            if b"linli.transfers.planner_child" not in (proc / "cmdline").read_bytes():
+                continue
+            if f"LINLI_VAR_DIR={var_dir}".encode() in (proc / "environ").read_bytes().split(b"\0"):
+                found.append(int(proc.name))
+        except (OSError, ValueError):
+            continue
+    return found
+
+
 def test_a_server_killed_mid_import_leaves_a_job_another_server_resumes(world, tmp_path):
     rows = 6000
     job = import_job_create(
@@ -140,7 +154,8 @@ def test_a_server_killed_mid_import_leaves_a_job_another_server_resumes(world, t
     )
     run_import.enqueue(job.pk, world.c01_worker.pk)
     env = server_env(tmp_path)
-    first = linli("worker", "--interval", "0.2", env=env)
+    # The first server reads the file in a second process (transfers/planner.py), as a large file is.
+    first = linli("worker", "--interval", "0.2", env={**env, "LINLI_IMPORT_PARALLEL_BYTES": "0"})
     try:
         deadline = time.monotonic() + 240
         while time.monotonic() < deadline:
@@ -154,6 +169,11 @@ def test_a_server_killed_mid_import_leaves_a_job_another_server_resumes(world, t
     finally:
         first.send_signal(signal.SIGKILL)  # the machine died: no cleanup, no final heartbeat
         first.wait(30)
+    # Its reading process ends with it (the pipe it writes to is gone), rather than living on.
+    deadline = time.monotonic() + 30
+    while readers(env["LINLI_VAR_DIR"]) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not readers(env["LINLI_VAR_DIR"])
     job.refresh_from_db()
     assert job.status == "running"
     written = Resident.objects.count()

@@ -34,6 +34,13 @@ def count_upto(qs: Any, cap: int) -> int:
     return int(qs.order_by()[: cap + 1].count())
 
 
+class JsonText(str):
+    """A JSONField's value already written out as JSON text (worked out ahead, e.g. in a second process):
+    `insert_rows` passes it through as it is."""
+
+    __slots__ = ()
+
+
 def _adapter(field: Any) -> Callable[[Any], Any] | None:
     """How a Python value of this field becomes a query parameter; None = as it is (text, numbers, ids)."""
     from django.db import models
@@ -97,6 +104,9 @@ def _adapted(rows: Iterable[Sequence[Any]], adapters: list[Callable[[Any], Any] 
         for i, adapt in columns:
             v = values[i]
             if v is None:
+                continue
+            if isinstance(v, JsonText):
+                values[i] = str(v)
                 continue
             if isinstance(v, dict | list):
                 values[i] = adapt(v)

@@ -34,6 +34,12 @@ class RowPlan:
     grid: Area | None = None
     place: tuple[str, str, str] | None = None  # (building, entrance, room)
     tags: list[Tag] = field(default_factory=list)
+    # Worked out ahead of writing (transfers/planner.py): the name's pinyin and initials, its grams, and
+    # the row as the report keeps it, as JSON text.
+    keys: tuple[str, str] = ("", "")
+    grams: list[str] = field(default_factory=list)
+    original_json: str = ""
+    snapshot_json: str = ""  # a new resident's first history entry
 
 
 class RowContext:
@@ -54,6 +60,18 @@ class RowContext:
                     self.tags.setdefault(alias, tag)
         self.may_set_sensitive = may_set_sensitive
         self.seen_ids: dict[str, int] = {}
+
+
+def plain(value: Any) -> Any:
+    """A value as history keeps it (JSON): dates as YYYY-MM-DD."""
+    return value.isoformat() if isinstance(value, date) else value
+
+
+def snapshot(plan: RowPlan) -> dict[str, Any]:
+    """What a new resident's first history entry holds: the values given, and the grid."""
+    return {k: plain(v) for k, v in plan.values.items() if v not in ("", None)} | {
+        "grid": plan.grid.path if plan.grid else None
+    }
 
 
 def _parse_date(text: str) -> date | None:

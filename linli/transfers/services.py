@@ -19,7 +19,6 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterable
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -31,7 +30,7 @@ from linli.accounts.roles import Capability
 from linli.areas.models import Area
 from linli.core.audit import Action, audit_record
 from linli.core.context import current_origin
-from linli.core.db import insert_objects, insert_rows, is_busy, refresh_statistics
+from linli.core.db import JsonText, insert_rows, is_busy, refresh_statistics
 from linli.core.errors import DomainError
 from linli.core.permissions import require, require_path_in_scope
 from linli.core.scoping import path_in_scope
@@ -40,14 +39,17 @@ from linli.registry.models import (
     Entrance,
     House,
     Household,
+    HouseUse,
+    NameGram,
     Resident,
     ResidentChange,
     ResidentTag,
 )
-from linli.registry.services import bulk_create_residents, index_names, refresh_search_keys
+from linli.registry.services import index_names, refresh_search_keys
 from linli.transfers import ledger
 from linli.transfers.models import ImportJob, ImportRow, RowOutcome
-from linli.transfers.resident_rows import RowContext, RowPlan, plan_row
+from linli.transfers.planner import Plans, read_plans
+from linli.transfers.resident_rows import RowContext, RowPlan, plain
 
 if TYPE_CHECKING:
     from linli.accounts.models import User
@@ -125,27 +127,29 @@ def import_job_run(
     beat = _Heartbeat(job)
     bounds = ledger.Bounds.from_settings(tick=beat)
     counts = {"rows": 0, "created": 0, "updated": 0, "unchanged": 0, "errors": 0, "warnings": 0}
+    plans: Plans | None = None
     try:
-        sheet = ledger.read_ledger(Path(job.stored_file), bounds)
-        job.rows_total = sheet.total_hint
-        ImportJob.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
         may_sensitive = actor is None or actor.can(Capability.VIEW_SENSITIVE)
         ctx = RowContext(job.community, may_set_sensitive=may_sensitive)
-        # Rows are read, checked and written a batch at a time: a large ledger is never all in memory.
-        plans: Iterable[RowPlan] = (
-            plan_row(n, values, original, ctx) for n, values, original in ledger.records(sheet)
-        )
-        _write_all(actor, job, plans, counts, progress, bounds)
+        # Rows are read, checked and written a batch at a time: a large ledger is never all in memory
+        # (and a large file is read in a second process while this one writes: transfers/planner.py).
+        plans = read_plans(Path(job.stored_file), bounds, ctx, BATCH_SIZE)
+        job.rows_total = plans.total_hint
+        ImportJob.objects.filter(pk=job.pk).update(rows_total=job.rows_total)
+        _write_all(actor, job, plans.batches, counts, progress, bounds)
     except _Superseded:
         return {"skipped": True, "job": job.pk, "status": "resumed elsewhere"}
     except Exception as exc:
         reason = exc.message if isinstance(exc, DomainError) else f"{type(exc).__name__}: {exc}"
         _fail(actor, job, reason, counts)
         raise
+    finally:
+        if plans is not None:
+            plans.close()
     summary = {
         **counts,
-        "blank_rows": sheet.blank_rows,
-        "unknown_columns": sheet.unknown_columns,
+        "blank_rows": plans.blank_rows(),
+        "unknown_columns": plans.unknown_columns,
         "dry_run": job.dry_run,
         "job": job.pk,
     }
@@ -259,15 +263,14 @@ def _retrying(write: Callable[[], Any]) -> Any:
 def _write_all(
     actor: User | None,
     job: ImportJob,
-    plans: Iterable[RowPlan],
+    batches: Iterable[list[RowPlan]],
     counts: dict[str, int],
     progress: Callable[[int, int], None] | None,
     bounds: ledger.Bounds,
 ) -> None:
     places = _PlaceCache(job.community)
-    rows = iter(plans)
     done = 0
-    while batch := list(itertools.islice(rows, BATCH_SIZE)):
+    for batch in batches:
         bounds.check_time()
 
         def write(batch: list[RowPlan] = batch) -> dict[int, tuple[str, int | None]]:
@@ -335,7 +338,8 @@ def _row_records(
     records = []
     for plan in plans:
         outcome, resident_id = outcomes.get(plan.number, (RowOutcome.ERROR, None))
-        records.append((job.pk, plan.number, outcome, plan.errors, plan.warnings, plan.original, resident_id))
+        original = JsonText(plan.original_json) if plan.original_json else plan.original
+        records.append((job.pk, plan.number, outcome, plan.errors, plan.warnings, original, resident_id))
     return records
 
 
@@ -392,66 +396,105 @@ class _PlaceCache:
 
     def prepare(self, plans: list[RowPlan]) -> None:
         # Each new place is built once, not once per resident who names it (a house has ~3).
-        wanted = {(p.grid, *p.place) for p in plans if p.place and p.grid is not None and not p.errors}
-        new_buildings: dict[Any, Building] = {}
+        wanted = {(p.grid.pk, *p.place) for p in plans if p.place and p.grid is not None and not p.errors}
+        new: dict[Any, tuple[Any, ...]] = {}
         for g, b, _, _ in wanted:
-            if (g.pk, b) not in self.buildings and (g.pk, b) not in new_buildings:
-                new_buildings[(g.pk, b)] = Building(grid=g, number=b)
-        self._store(Building, new_buildings, self.buildings)
-        new_entrances: dict[Any, Entrance] = {}
+            if (g, b) not in self.buildings:
+                new[(g, b)] = (g, b, "", "")
+        self._store(Building, new, self.buildings)
+        new = {}
         for g, b, e, _ in wanted:
-            building = self.buildings[(g.pk, b)]
-            if e and (building, e) not in self.entrances and (building, e) not in new_entrances:
-                new_entrances[(building, e)] = Entrance(building_id=building, number=e)
-        self._store(Entrance, new_entrances, self.entrances)
+            building = self.buildings[(g, b)]
+            if e and (building, e) not in self.entrances:
+                new[(building, e)] = (building, e)
+        self._store(Entrance, new, self.entrances)
         keys = {self._house_key(g, b, e, r) for g, b, e, r in wanted}
-        new_houses = {
-            key: House(building_id=key[0], entrance_id=key[1], room_number=key[2])
-            for key in keys
-            if key not in self.houses
-        }
-        self._store(House, new_houses, self.houses)
-        new_households = {
-            house: Household(house_id=house)
-            for house in {self.houses[key] for key in keys}
-            if house not in self.households
-        }
-        self._store(Household, new_households, self.households)
+        new = {key: (*key, HouseUse.OWNER_OCCUPIED, None, "") for key in keys if key not in self.houses}
+        self._store(House, new, self.houses)
+        new = {}
+        for house in {self.houses[key] for key in keys}:
+            if house not in self.households:
+                new[house] = (house, "", None)
+        self._store(Household, new, self.households)
 
-    def _house_key(self, grid: Area, building: str, entrance: str, room: str) -> tuple[int, int | None, str]:
-        b = self.buildings[(grid.pk, building)]
+    def _house_key(self, grid: int, building: str, entrance: str, room: str) -> tuple[int, int | None, str]:
+        b = self.buildings[(grid, building)]
         return (b, self.entrances[(b, entrance)] if entrance else None, room)
 
-    # Each level's natural key: how a just-inserted row is found again to learn its id.
-    KEYS: ClassVar[dict[Any, tuple[str, ...]]] = {
-        Building: ("grid_id", "number"),
-        Entrance: ("building_id", "number"),
-        House: ("building_id", "entrance_id", "room_number"),
-        Household: ("house_id",),
+    # Each level's columns as written, the natural key first (how a just-inserted row is found again).
+    COLUMNS: ClassVar[dict[Any, tuple[tuple[str, ...], int]]] = {
+        Building: (("grid", "number", "name", "address"), 2),
+        Entrance: (("building", "number"), 2),
+        House: (("building", "entrance", "room_number", "use", "area_m2", "notes"), 3),
+        Household: (("house", "number", "head"), 1),
     }
 
     @classmethod
-    def _store(cls, model: Any, new: dict[Any, Any], cache: dict[Any, int]) -> None:
+    def _store(cls, model: Any, new: dict[Any, tuple[Any, ...]], cache: dict[Any, int]) -> None:
+        """Insert the new rows (plain tuples, COLUMNS order), then learn their ids by natural key."""
         if not new:
             return
-        # Plain inserts, then the ids by natural key: bulk_create compiled SQL for every value (a sixth
-        # of an import's time went into creating its places).
-        objects = list(new.values())
-        insert_objects(model, objects)
-        key = cls.KEYS[model]
-        found = model._base_manager.filter(**{f"{key[0]}__in": {getattr(o, key[0]) for o in objects}})
-        # Households have no unique key: the house's oldest one (ordered last) is the one cached.
-        ids = {tuple(k): pk for *k, pk in found.order_by("-pk").values_list(*key, "pk")}
-        for cache_key, obj in new.items():
-            cache[cache_key] = ids[tuple(getattr(obj, f) for f in key)]
+        fields, width = cls.COLUMNS[model]
+        insert_rows(model, fields, new.values())
+        meta = model._meta
+        columns = [meta.get_field(f).column for f in fields[:width]]
+        firsts = list({row[0] for row in new.values()})
+        marks = ", ".join(["%s"] * len(firsts))
+        # Households have no unique key: the house's oldest one (read last) is the one cached.
+        sql = (
+            f"SELECT {', '.join(columns)}, id FROM {meta.db_table}"  # noqa: S608  (our own names)
+            f" WHERE {columns[0]} IN ({marks}) ORDER BY id DESC"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, firsts)
+            ids = {tuple(k): pk for *k, pk in cursor.fetchall()}
+        for cache_key, row in new.items():
+            cache[cache_key] = ids[row[:width]]
 
     def house(self, grid: Area, building_no: str, entrance_no: str, room: str) -> int:
         """The house's id."""
-        return self.houses[self._house_key(grid, building_no, entrance_no, room)]
+        return self.houses[self._house_key(grid.pk, building_no, entrance_no, room)]
 
     def household(self, house: int) -> int:
         """The id of the house's household."""
         return self.households[house]
+
+
+# The columns a new resident is written with (the rest are empty: status_since, merged_into).
+_NEW_RESIDENT = [
+    "name",
+    "id_number",
+    "gender",
+    "birth_date",
+    "phone",
+    "residence_type",
+    "ethnicity",
+    "education",
+    "political_status",
+    "relation_to_head",
+    "notes",
+    "grid",
+    "house",
+    "household",
+    "status",
+    "created_at",
+    "updated_at",
+    "name_pinyin",
+    "name_initials",
+    "id_reversed",
+    "phone_reversed",
+]
+_CHANGE = ["resident_id", "at", "actor_id", "actor_label", "kind", "effective_date", "changes"]
+
+
+def _ids_by_number(numbers: list[str]) -> dict[str, int]:
+    """Residents' ids by ID number (a plain query: the ORM compiled a parameter per number)."""
+    if not numbers:
+        return {}
+    marks = ", ".join(["%s"] * len(numbers))
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT id_number, id FROM registry_resident WHERE id_number IN ({marks})", numbers)  # noqa: S608
+        return dict(cursor.fetchall())
 
 
 def _write_batch(
@@ -460,12 +503,12 @@ def _write_batch(
     label = job.created_by_label
     now = timezone.now()
     valid = [p for p in batch if not p.errors]
-    existing = {
-        r.id_number: r
-        for r in Resident.objects.select_related("grid").filter(
-            id_number__in=[p.values["id_number"] for p in valid]
-        )
-    }
+    known = _ids_by_number([p.values["id_number"] for p in valid])
+    existing = (
+        {r.id_number: r for r in Resident.objects.select_related("grid").filter(pk__in=known.values())}
+        if known
+        else {}
+    )
     foreign = {
         number for number, r in existing.items() if not path_in_scope(r.grid.path, [job.community.path])
     }
@@ -475,18 +518,13 @@ def _write_batch(
         for link in ResidentTag.objects.filter(resident__in=existing.values()):
             tags_of.setdefault(link.resident_id, set()).add(link.tag_id)
     outcomes: dict[int, tuple[str, int | None]] = {}
-    new: list[tuple[RowPlan, Resident]] = []
-    changes: list[list[Any]] = []
+    new: list[tuple[RowPlan, tuple[Any, ...]]] = []
+    changes: list[tuple[Any, ...]] = []
     updated: list[Resident] = []
-    new_links: list[ResidentTag] = []
+    new_links: list[tuple[Any, int]] = []  # (resident or a new row's plan, tag id)
     heads: list[tuple[int, RowPlan]] = []  # (household id, the row naming its head)
     renamed: set[int] = set()
-
     actor_id = actor.pk if actor is not None and actor.pk else None
-
-    def history(resident: Resident, kind: str, delta: dict[str, Any]) -> list[Any]:
-        # The resident's id is filled in after new residents are inserted (see below).
-        return [resident, now, actor_id, label, kind, None, delta]
 
     for plan in batch:
         if plan.errors:
@@ -505,16 +543,24 @@ def _write_batch(
         if plan.warnings:
             counts["warnings"] += 1
         if current is None:
-            resident = Resident(
-                grid=plan.grid,
-                house_id=house,
-                household_id=household,
-                created_at=now,
-                updated_at=now,
-                **plan.values,
+            v = plan.values
+            new.append(
+                (
+                    plan,
+                    (
+                        *(v[f] for f in _NEW_RESIDENT[:11]),
+                        plan.grid.pk,
+                        house,
+                        household,
+                        Resident.Status.ACTIVE,
+                        now,
+                        now,
+                        *plan.keys,
+                        v["id_number"][::-1],
+                        v["phone"][::-1],
+                    ),
+                )
             )
-            refresh_search_keys(resident)
-            new.append((plan, resident))
             continue
         before = {f: getattr(current, f) for f in COMPARED} | {
             "grid": current.grid.path,
@@ -529,18 +575,18 @@ def _write_batch(
             "grid": current.grid.path,
             "house": current.house_id,
         }
-        delta = {k: [_plain(before[k]), _plain(after[k])] for k in after if before[k] != after[k]}
+        delta = {k: [plain(before[k]), plain(after[k])] for k in after if before[k] != after[k]}
         added = [t for t in plan.tags if t.pk not in tags_of.get(current.pk, set())]
         if added:
             delta["tags_added"] = [t.name for t in added]
-            new_links += [ResidentTag(resident=current, tag=t) for t in added]
+            new_links += [(current.pk, t.pk) for t in added]
         if "name" in delta or "grid" in delta:
             renamed.add(current.pk)
         if delta:
             current.updated_at = now
             refresh_search_keys(current)
             updated.append(current)
-            changes.append(history(current, ResidentChange.Kind.IMPORT, delta))
+            changes.append((current.pk, now, actor_id, label, ResidentChange.Kind.IMPORT, None, delta))
             outcomes[plan.number] = (RowOutcome.UPDATED, current.pk)
             counts["updated"] += 1
         else:
@@ -560,28 +606,30 @@ def _write_batch(
                 "phone_reversed",
             ],
         )
+    grams: list[tuple[int, int, str]] = []
     if new:
-        bulk_create_residents([r for _, r in new])
-        for plan, resident in new:
-            outcomes[plan.number] = (RowOutcome.CREATED, resident.pk)
-            new_links += [ResidentTag(resident=resident, tag=t) for t in plan.tags]
-            snapshot = {k: _plain(v) for k, v in plan.values.items() if v not in ("", None)} | {
-                "grid": plan.grid.path if plan.grid else None
-            }
-            changes.append(history(resident, ResidentChange.Kind.CREATE, snapshot))
+        insert_rows(Resident, _NEW_RESIDENT, [row for _, row in new])
+        ids = _ids_by_number([plan.values["id_number"] for plan, _ in new])
+        for plan, _ in new:
+            assert plan.grid is not None  # noqa: S101  (checked above)
+            pk = ids[plan.values["id_number"]]
+            outcomes[plan.number] = (RowOutcome.CREATED, pk)
+            new_links += [(pk, t.pk) for t in plan.tags]
+            changes.append(
+                (pk, now, actor_id, label, ResidentChange.Kind.CREATE, None, JsonText(plan.snapshot_json))
+            )
+            grams += [(pk, plan.grid.pk, g) for g in plan.grams]
         counts["created"] += len(new)
-    insert_rows(
-        ResidentTag,
-        ["resident_id", "tag_id", "since"],
-        [(link.resident.pk, link.tag_id, link.since) for link in new_links],
-        ignore_conflicts=True,
-    )
-    insert_rows(
-        ResidentChange,
-        ["resident_id", "at", "actor_id", "actor_label", "kind", "effective_date", "changes"],
-        [(c[0].pk, *c[1:]) for c in changes],
-    )
-    index_names([r for _, r in new], fresh=True)
+    if new_links:
+        since = timezone.localdate()
+        insert_rows(
+            ResidentTag,
+            ["resident_id", "tag_id", "since"],
+            [(pk, tag, since) for pk, tag in new_links],
+            ignore_conflicts=True,
+        )
+    insert_rows(ResidentChange, _CHANGE, changes)
+    insert_rows(NameGram, ["resident_id", "grid_id", "gram"], grams)
     index_names([r for r in updated if r.pk in renamed])
     first_heads = []
     for household, plan in heads:
@@ -597,7 +645,3 @@ def _write_batch(
                 first_heads,
             )
     return outcomes
-
-
-def _plain(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, date) else value

@@ -30,3 +30,11 @@ def sample_community(world):
     area_create(actor=None, kind="grid", code="G03", name="第三网格", parent=world.c01)
     area_create(actor=None, kind="grid", code="G04", name="第四网格", parent=world.c01)
     return world.c01
+
+
+@pytest.fixture(params=["in this process", "in a second process"])
+def reading(request, settings):
+    """Run the test twice: the ledger read and checked in the writing process, and in a second one
+    (transfers/planner.py; a large file goes there)."""
+    settings.LINLI_IMPORT_PARALLEL_BYTES = -1 if request.param == "in this process" else 0
+    return request.param

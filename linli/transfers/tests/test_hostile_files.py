@@ -225,6 +225,7 @@ def csv_ledger(path: Path, count: int) -> Path:
     return path
 
 
+@pytest.mark.usefixtures("reading")
 def test_a_file_over_the_row_limit_fails_its_job_and_keeps_whole_batches(
     world, tmp_path, settings, monkeypatch
 ):
@@ -242,6 +243,7 @@ def test_a_file_over_the_row_limit_fails_its_job_and_keeps_whole_batches(
     assert "超过 3 行的上限" in entry.changes["error"]
 
 
+@pytest.mark.usefixtures("reading")
 def test_a_file_over_the_time_limit_fails_its_job(world, tmp_path, settings):
     settings.LINLI_IMPORT_MAX_SECONDS = 0
     for path in (csv_ledger(tmp_path / "slow.csv", 300), book(tmp_path / "slow.xlsx")):
@@ -252,6 +254,7 @@ def test_a_file_over_the_time_limit_fails_its_job(world, tmp_path, settings):
         assert job.status == "failed"
 
 
+@pytest.mark.usefixtures("reading")
 def test_a_csv_cell_over_the_field_limit_fails_the_job_with_a_message(world, tmp_path, capsys):
     path = tmp_path / "huge.csv"
     path.write_text(

@@ -36,6 +36,7 @@ def workbook(path: Path, rows: Sequence[Sequence[Any]], merges: Sequence[str] = 
     return path
 
 
+@pytest.mark.usefixtures("reading")
 def test_the_sample_ledger_gives_the_expected_outcome(sample_community, sample_ledger, expected):
     summary = run_import(sample_community, sample_ledger)
     assert summary["rows"] == expected["rows"]
@@ -49,6 +50,7 @@ def test_the_sample_ledger_gives_the_expected_outcome(sample_community, sample_l
     assert AuditEntry.objects.filter(action="import", object_id=str(job.pk)).exists()
 
 
+@pytest.mark.usefixtures("reading")
 def test_importing_the_same_file_twice_changes_nothing(sample_community, sample_ledger, expected):
     run_import(sample_community, sample_ledger)
     before = (Resident.objects.count(), ResidentChange.objects.count(), House.objects.count())
@@ -58,6 +60,7 @@ def test_importing_the_same_file_twice_changes_nothing(sample_community, sample_
     assert (Resident.objects.count(), ResidentChange.objects.count(), House.objects.count()) == before
 
 
+@pytest.mark.usefixtures("reading")
 def test_a_dry_run_saves_no_resident_but_keeps_the_preview(sample_community, sample_ledger, expected):
     summary = run_import(sample_community, sample_ledger, dry_run=True)
     assert summary["created"] == expected["created"]
@@ -75,6 +78,7 @@ def test_places_are_created_under_the_rows_grid_and_heads_set(sample_community, 
     assert resident.house.building.grid == resident.grid
 
 
+@pytest.mark.usefixtures("reading")
 def test_report_lists_problem_rows_with_their_original_values(
     sample_community, tmp_path, capsys, sample_ledger, expected
 ):
@@ -105,6 +109,7 @@ def test_report_lists_problem_rows_with_their_original_values(
     assert all(isinstance(r[id_col], str) for r in rows[1:])  # identity numbers stay text
 
 
+@pytest.mark.usefixtures("reading")
 def test_a_changed_row_updates_the_resident_and_records_old_and_new(world, tmp_path):
     number = make_id_number("19700101", 41)
     header = ["姓名", "身份证号", "联系电话", "网格", "楼栋", "单元", "房号", "重点人群"]
@@ -155,6 +160,7 @@ def test_gbk_csv_ledgers_are_read(world, tmp_path):
     assert Resident.objects.get().residence_type == "floating"
 
 
+@pytest.mark.usefixtures("reading")
 def test_a_file_without_the_required_columns_fails_with_a_reason(world, tmp_path, client_for):
     path = workbook(tmp_path / "bad.xlsx", [["序号", "名称"], [1, "x"]])
     with pytest.raises(DomainError, match="找不到表头"):
@@ -211,6 +217,7 @@ def test_grid_workers_import_only_into_their_scope_and_not_sensitive_tags(world,
     assert sorted(Resident.objects.get().tags.values_list("name", flat=True)) == ["低保", "独居老人"]
 
 
+@pytest.mark.usefixtures("reading")
 def test_a_crash_mid_import_leaves_whole_batches_and_a_rerun_resumes(
     world, tmp_path, monkeypatch, client_for
 ):
@@ -273,6 +280,7 @@ def test_a_bulk_import_refreshes_the_planner_statistics(world, tmp_path):
             assert cursor.fetchone()[0] >= 5
 
 
+@pytest.mark.usefixtures("reading")
 def test_rows_are_read_and_written_a_batch_at_a_time(world, tmp_path, monkeypatch):
     monkeypatch.setattr(services, "BATCH_SIZE", 2)
     path = tmp_path / "five.csv"
