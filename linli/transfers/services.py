@@ -30,7 +30,7 @@ from linli.accounts.roles import Capability
 from linli.areas.models import Area
 from linli.core.audit import Action, audit_record
 from linli.core.context import current_origin
-from linli.core.db import JsonText, insert_rows, is_busy, refresh_statistics
+from linli.core.db import JsonText, insert_rows, is_busy, one_of, refresh_statistics
 from linli.core.errors import DomainError
 from linli.core.permissions import require, require_path_in_scope
 from linli.core.scoping import path_in_scope
@@ -156,7 +156,7 @@ def import_job_run(
     job.summary = summary
     _finish(job, ImportJob.Status.DONE)
     if not job.dry_run and counts["created"] + counts["updated"]:
-        refresh_statistics()
+        refresh_statistics(*WRITTEN_TABLES)
     with transaction.atomic():
         audit_record(actor=actor, action=Action.IMPORT, obj=job, changes=summary)
     return summary
@@ -328,6 +328,22 @@ def _commit_batch(
         raise
 
 
+_EMPTY = JsonText("[]")
+# What an import writes: the tables whose statistics it refreshes when it is done.
+WRITTEN_TABLES = tuple(
+    m._meta.db_table
+    for m in (
+        Building,
+        Entrance,
+        House,
+        Household,
+        Resident,
+        NameGram,
+        ResidentChange,
+        ResidentTag,
+        ImportRow,
+    )
+)
 ROW_FIELDS = ["job_id", "row_number", "outcome", "errors", "warnings", "values", "resident_id"]
 
 
@@ -339,7 +355,8 @@ def _row_records(
     for plan in plans:
         outcome, resident_id = outcomes.get(plan.number, (RowOutcome.ERROR, None))
         original = JsonText(plan.original_json) if plan.original_json else plan.original
-        records.append((job.pk, plan.number, outcome, plan.errors, plan.warnings, original, resident_id))
+        errors, warnings = plan.errors or _EMPTY, plan.warnings or _EMPTY
+        records.append((job.pk, plan.number, outcome, errors, warnings, original, resident_id))
     return records
 
 
@@ -438,15 +455,14 @@ class _PlaceCache:
         insert_rows(model, fields, new.values())
         meta = model._meta
         columns = [meta.get_field(f).column for f in fields[:width]]
-        firsts = list({row[0] for row in new.values()})
-        marks = ", ".join(["%s"] * len(firsts))
+        where, params = one_of(columns[0], list({row[0] for row in new.values()}))
         # Households have no unique key: the house's oldest one (read last) is the one cached.
         sql = (
             f"SELECT {', '.join(columns)}, id FROM {meta.db_table}"  # noqa: S608  (our own names)
-            f" WHERE {columns[0]} IN ({marks}) ORDER BY id DESC"
+            f" WHERE {where} ORDER BY id DESC"
         )
         with connection.cursor() as cursor:
-            cursor.execute(sql, firsts)
+            cursor.execute(sql, params)
             ids = {tuple(k): pk for *k, pk in cursor.fetchall()}
         for cache_key, row in new.items():
             cache[cache_key] = ids[row[:width]]
@@ -491,9 +507,9 @@ def _ids_by_number(numbers: list[str]) -> dict[str, int]:
     """Residents' ids by ID number (a plain query: the ORM compiled a parameter per number)."""
     if not numbers:
         return {}
-    marks = ", ".join(["%s"] * len(numbers))
+    where, params = one_of("id_number", numbers)
     with connection.cursor() as cursor:
-        cursor.execute(f"SELECT id_number, id FROM registry_resident WHERE id_number IN ({marks})", numbers)  # noqa: S608
+        cursor.execute(f"SELECT id_number, id FROM registry_resident WHERE {where}", params)  # noqa: S608
         return dict(cursor.fetchall())
 
 
@@ -640,8 +656,17 @@ def _write_batch(
     if first_heads:
         # One statement for the batch; "still headless" keeps a head set meanwhile by someone else.
         with connection.cursor() as cursor:
-            cursor.executemany(
-                "UPDATE registry_household SET head_id = %s WHERE id = %s AND head_id IS NULL",
-                first_heads,
-            )
+            if connection.vendor == "postgresql":
+                # One statement, not one per household: executemany sends each row on its own.
+                cursor.execute(
+                    "UPDATE registry_household h SET head_id = v.head"
+                    " FROM unnest(%s::bigint[], %s::bigint[]) AS v(head, id)"
+                    " WHERE h.id = v.id AND h.head_id IS NULL",
+                    [[head for head, _ in first_heads], [household for _, household in first_heads]],
+                )
+            else:
+                cursor.executemany(
+                    "UPDATE registry_household SET head_id = %s WHERE id = %s AND head_id IS NULL",
+                    first_heads,
+                )
     return outcomes
