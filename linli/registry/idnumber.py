@@ -104,14 +104,15 @@ def parse(raw: object, *, today: date | None = None) -> IdNumber:
             "本系统不能据此登记。请按持证人的 2023 版永居证号码（以 9 开头的 18 位）登记。"
         )
     if len(value) == 15:
-        if not value.isdigit():
+        if not (value.isascii() and value.isdigit()):
             raise InvalidIdNumber("15 位身份证号只能由数字组成。")
         body = value[:6] + "19" + value[6:]
         value = body + check_char(body)
         legacy = True
     elif len(value) != 18:
         raise InvalidIdNumber(f"身份证号应为 18 位（或旧式 15 位），实际 {len(value)} 位。")
-    if not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    # ASCII digits only: str.isdigit() also accepts digits of other scripts (𐩀, ١), which int() refuses.
+    if not value.isascii() or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
         raise InvalidIdNumber("身份证号只能由数字组成，最后一位可以是 X。")
     kind = Kind.CITIZEN
     if value[0] == "9" and not legacy:

@@ -7,8 +7,6 @@ import re
 import unicodedata
 from datetime import date, datetime
 
-from pypinyin import lazy_pinyin
-
 from linli.core.validation import xml_safe
 
 MOBILE_RE = re.compile(r"^1[3-9]\d{9}$")
@@ -68,6 +66,10 @@ def name_keys(name: str) -> tuple[str, str]:
     Cached: names repeat (a street of 260,000 has far fewer distinct names), and pinyin conversion is the
     import's largest single cost per row.
     """
+    # Imported when first needed: its dictionaries are ~56 MB, which a process that never converts a
+    # name (an import's writing process, a worker running sweeps) need not hold.
+    from pypinyin import lazy_pinyin
+
     # One conversion: the initials are the syllables' first letters (what Style.FIRST_LETTER gives, at
     # half the cost of asking pypinyin twice).
     syllables = [s.lower() for s in lazy_pinyin(name, errors="ignore") if s.isascii() and s]

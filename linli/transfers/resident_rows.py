@@ -59,7 +59,9 @@ class RowContext:
                 if alias:
                     self.tags.setdefault(alias, tag)
         self.may_set_sensitive = may_set_sensitive
-        self.seen_ids: dict[str, int] = {}
+        # The file's ID numbers so far → the row that had each first. Keyed by the first 17 digits as a
+        # number (a valid number's check character follows from them): 35 MB less at 1,000,000 rows.
+        self.seen_ids: dict[int, int] = {}
 
 
 def plain(value: Any) -> Any:
@@ -107,10 +109,11 @@ def plan_row(number: int, values: dict[str, str], original: dict[str, str], ctx:
         except idnumber.InvalidIdNumber as exc:
             plan.errors.append(str(exc).rstrip("。"))
     if parsed is not None:
-        if (first := ctx.seen_ids.get(parsed.value)) is not None:
+        key = int(parsed.value[:17])
+        if (first := ctx.seen_ids.get(key)) is not None:
             plan.errors.append(f"身份证号与第 {first} 行重复")
         else:
-            ctx.seen_ids[parsed.value] = number
+            ctx.seen_ids[key] = number
         if parsed.converted_from_legacy:
             plan.warnings.append("15 位旧身份证号已转换为 18 位")
         gender = GENDERS.get(values.get("gender", "").lower())
