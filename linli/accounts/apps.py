@@ -2,6 +2,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from linli.core.modules import HomeCard, ModuleConfig
+from linli.core.validation import parse_id
 
 
 def _actors(ids: Iterable[str]) -> dict[str, str]:
@@ -10,7 +11,7 @@ def _actors(ids: Iterable[str]) -> dict[str, str]:
     from linli.accounts.roles import Role
 
     roles = dict(Role.choices)
-    pks = [int(i) for i in ids if i.isdigit()]
+    pks = [pk for i in ids if (pk := parse_id(i)) is not None]
     return {
         str(pk): f"{full_name or username}（{roles.get(role, role)}）"
         for pk, full_name, username, role in User.objects.filter(pk__in=pks).values_list(
@@ -22,7 +23,7 @@ def _actors(ids: Iterable[str]) -> dict[str, str]:
 def _users(ids: Iterable[str]) -> dict[str, str]:
     from linli.accounts.models import User
 
-    pks = [int(i) for i in ids if i.isdigit()]
+    pks = [pk for i in ids if (pk := parse_id(i)) is not None]
     return {
         str(pk): full or name
         for pk, full, name in User.objects.filter(pk__in=pks).values_list("pk", "full_name", "username")

@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from linli.core.cli import CliError, Commands
+from linli.core.validation import parse_id
 
 
 def register(cli: Commands) -> None:
@@ -139,8 +140,8 @@ def cmd_token_revoke(args: argparse.Namespace) -> None:
     from linli.accounts.services import token_revoke
 
     ident = args.token.strip()
-    if ident.isdigit():
-        matches = list(ApiToken.objects.filter(pk=int(ident)))
+    if (token_id := parse_id(ident)) is not None:
+        matches = list(ApiToken.objects.filter(pk=token_id))
     elif ident.startswith(ApiToken.PREFIX) and len(ident) > 16:
         matches = list(ApiToken.objects.filter(key_hash=ApiToken.hash_key(ident)))
     else:

@@ -33,6 +33,7 @@ from linli.assessment.models import (
 from linli.core.errors import DomainError
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate
+from linli.core.validation import parse_id
 
 SAMPLE_PAGE = 100  # a street's sample is thousands of residents: a page of them, and a worker filter
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -239,9 +240,8 @@ def sample(request: HttpRequest, pk: int) -> HttpResponseBase:
         .select_related("worker", "resident")
         .order_by("worker__full_name", "worker_id", "rank")
     )
-    worker = request.GET.get("worker", "")
-    if worker.isdigit():
-        entries = entries.filter(worker_id=int(worker))
+    if (worker := parse_id(request.GET.get("worker"))) is not None:
+        entries = entries.filter(worker_id=worker)
     page, querystring = paginate(request, entries, SAMPLE_PAGE)
     context = {
         "round": round_,
@@ -807,10 +807,10 @@ def case_review(request: HttpRequest, case_pk: int) -> HttpResponseBase:
             add_domain_error(form, exc)
         else:
             messages.success(request, "已评价部门办理情况。")
-            back = request.GET.get("round", "")
+            back = parse_id(request.GET.get("round"))
             return (
-                redirect("assessment:round_departments", int(back))
-                if back.isdigit()
+                redirect("assessment:round_departments", back)
+                if back is not None
                 else redirect("cases:detail", case.pk)
             )
     intro = f"工单 {case.number}「{case.title}」，派遣部门：{case.department.name if case.department else '（未派遣）'}"

@@ -10,6 +10,7 @@ from typing import Any
 
 from linli.accounts.cli import user_by_name
 from linli.core.cli import CliError, Commands, parse_date, xlsx_output
+from linli.core.validation import parse_id
 
 
 def register(cli: Commands) -> None:
@@ -103,9 +104,9 @@ def _limit(text: str) -> tuple[str, int, str]:
     """'handle=3d' → ('handle', 3, 'days'); 'register=2h' → ('register', 2, 'hours')."""
     stage, _, value = text.partition("=")
     unit = {"h": "hours", "d": "days"}.get(value[-1:].lower())
-    if not stage or unit is None or not value[:-1].isdigit():
+    if not stage or unit is None or (amount := parse_id(value[:-1])) is None:
         raise CliError(f"limit '{text}' should look like handle=3d or register=2h")
-    return stage.strip(), int(value[:-1]), unit
+    return stage.strip(), amount, unit
 
 
 def _questions(path: str | None) -> list[dict[str, Any]] | None:

@@ -32,7 +32,7 @@ from linli.cases.forms import leaf_categories
 from linli.cases.models import OPEN_STATUSES, Case, Category, Channel
 from linli.core.errors import DomainError, NotFound
 from linli.core.middleware import xml_safe_query
-from linli.core.validation import clean_text, xml_safe
+from linli.core.validation import clean_text, parse_id, xml_safe
 from linli.registry.models import Building
 
 SPEC = "http://wiki.open311.org/GeoReport_v2"
@@ -290,9 +290,9 @@ def _submit(request: HttpRequest, fmt: str) -> HttpResponse:
         raise Open311Error(400, "a location is required: lat and long, address_string or address_id")
     building = None
     if address_id:
-        if not address_id.isdigit():
+        if (building_id := parse_id(address_id)) is None:
             raise Open311Error(400, "address_id must be a building id")
-        building = Building.objects.visible_to(user).filter(pk=int(address_id)).first()
+        building = Building.objects.visible_to(user).filter(pk=building_id).first()
         if building is None:
             raise Open311Error(404, f"address_id {address_id} not found")
     area = _jurisdiction(request, required=building is None)

@@ -26,6 +26,7 @@ from linli.core.context import current_origin
 from linli.core.errors import DomainError
 from linli.core.forms import add_domain_error
 from linli.core.models import AuditEntry
+from linli.core.validation import parse_id
 
 SESSION_KEY = "linli_tracked_cases"
 # Moves whose note is written for the resident (reasons and results); other notes stay internal.
@@ -122,7 +123,7 @@ def submit(request: HttpRequest) -> HttpResponseBase:
     form = PublicCaseForm(request.POST or None)
     chosen = request.POST.get("category", "")
     categories = form.fields["category"].queryset  # type: ignore[attr-defined]
-    category = categories.filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    category = categories.filter(pk=pk).first() if (pk := parse_id(chosen)) is not None else None
     for q in category.questions if category else []:
         form.fields[f"attribute[{q['code']}]"] = question_field(q)
     if request.method == "POST" and form.is_valid():

@@ -37,6 +37,7 @@ from linli.core.errors import DomainError
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate, photo_response
 from linli.core.modules import linked_from, record_actions
+from linli.core.validation import parse_id
 from linli.registry.models import Building, Resident
 from linli.visits.models import Visit
 
@@ -84,8 +85,8 @@ def _case_workbook(user: User, qs: QuerySet[Case], filters: str) -> HttpResponse
 
 def _linked_resident(request: HttpRequest, user: User) -> Resident | None:
     """The resident the case is raised for, when started from their page (?resident=ID)."""
-    rid = request.GET.get("resident", "")
-    if not rid.isdigit():
+    rid = parse_id(request.GET.get("resident"))
+    if rid is None:
         return None
     return Resident.objects.visible_to(user).select_related("grid", "house__building").filter(pk=rid).first()
 
@@ -441,7 +442,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def inbox_read(request: HttpRequest) -> HttpResponseBase:
     user = acting_user(request)
-    ids = [int(i) for i in request.POST.getlist("id") if i.isdigit()] or None
+    ids = [pk for i in request.POST.getlist("id") if (pk := parse_id(i)) is not None] or None
     services.mark_read(user=user, ids=ids)
     return redirect("cases:inbox")
 

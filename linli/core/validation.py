@@ -26,6 +26,18 @@ PHOTO_SIGNATURES = {b"\xff\xd8\xff": "image/jpeg", b"\x89PNG\r\n\x1a\n": "image/
 XML_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
+def parse_id(raw: object) -> int | None:
+    """A whole number as a query string, form or command line gives it (a record's id, a year), or None.
+
+    `str.isdigit()` is not the test: it accepts digits of other scripts (𐩀, ١), which `int()` refuses, and
+    any length, which the database refuses. ASCII digits, at most 18 of them (within a 64-bit integer).
+    """
+    text = raw if isinstance(raw, str) else "" if raw is None else str(raw)
+    if not text or len(text) > 18 or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)
+
+
 def xml_safe(value: str) -> str:
     """`value` without the characters XML 1.0 cannot carry."""
     # isprintable() is one C loop and false for every character XML_ILLEGAL matches: most text skips the regex.

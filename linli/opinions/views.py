@@ -21,6 +21,7 @@ from linli.core.errors import DomainError
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate
 from linli.core.scoping import subtree_q
+from linli.core.validation import parse_id
 from linli.opinions import selectors, services
 from linli.opinions.export import export_ledger, export_report
 from linli.opinions.forms import (
@@ -123,7 +124,7 @@ def opinion_new(request: HttpRequest) -> HttpResponseBase:
     user = acting_user(request)
     _require(user, Capability.WRITE)
     resident = None
-    if (rid := request.GET.get("resident", "")).isdigit():
+    if (rid := parse_id(request.GET.get("resident"))) is not None:
         resident = get_object_or_404(Resident.objects.visible_to(user).select_related("grid"), pk=rid)
     initial = {"area": resident.grid if resident else _initial_area(user)}
     form = OpinionForm(request.POST or None, user=user, initial=initial)

@@ -18,6 +18,7 @@ from linli.areas.models import Area
 from linli.core.errors import DomainError
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate
+from linli.core.validation import parse_id
 from linli.partners import services
 from linli.partners.export import export_year_report
 from linli.partners.forms import (
@@ -355,11 +356,7 @@ def need_act(request: HttpRequest, pk: int) -> HttpResponse:
             services.need_close(actor=user, need=need, note=request.POST.get("note", ""))
         else:
             unit_id = request.POST.get("unit", "")
-            unit = (
-                PartnerUnit.objects.visible_to(user)
-                .filter(pk=int(unit_id) if unit_id.isdigit() else 0)
-                .first()
-            )
+            unit = PartnerUnit.objects.visible_to(user).filter(pk=parse_id(unit_id) or 0).first()
             if unit is None:
                 raise DomainError("请选择认领的单位。")
             services.need_meet(actor=user, need=need, unit=unit, note=request.POST.get("note", ""))
@@ -417,8 +414,9 @@ def activity_delete(request: HttpRequest, pk: int) -> HttpResponse:
 def unit_report(request: HttpRequest, pk: int) -> HttpResponse:
     user = acting_user(request)
     unit = _unit(user, pk)
-    raw = request.GET.get("year", "")
-    year = int(raw) if raw.isdigit() and 2000 <= int(raw) <= 2100 else timezone.localdate().year
+    year = parse_id(request.GET.get("year"))
+    if year is None or not 2000 <= year <= 2100:
+        year = timezone.localdate().year
     if request.GET.get("format") == "xlsx":
         if not user.can(Capability.EXPORT):
             raise PermissionDenied

@@ -19,6 +19,7 @@ from linli.core.audit import Action, audit_record
 from linli.core.errors import DomainError
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate, photo_response
+from linli.core.validation import parse_id
 from linli.party import access, export, forms, rules, selectors, services
 from linli.party.models import (
     Applicant,
@@ -66,16 +67,16 @@ def _xlsx(write: Any, filename: str) -> FileResponse:
 
 
 def _year(request: HttpRequest) -> int:
-    raw = request.GET.get("year", "")
+    year = parse_id(request.GET.get("year"))
     today = timezone.localdate()
-    return int(raw) if raw.isdigit() and 2000 <= int(raw) <= today.year + 1 else today.year
+    return year if year is not None and 2000 <= year <= today.year + 1 else today.year
 
 
 def _org_param(user: User, request: HttpRequest) -> PartyOrganisation | None:
-    raw = request.GET.get("organisation", "")
-    if not raw.isdigit():
+    pk = parse_id(request.GET.get("organisation"))
+    if pk is None:
         return None
-    return get_object_or_404(PartyOrganisation.objects.visible_to(user), pk=raw)
+    return get_object_or_404(PartyOrganisation.objects.visible_to(user), pk=pk)
 
 
 def _tree(user: User) -> list[tuple[int, PartyOrganisation]]:
@@ -622,9 +623,9 @@ def meeting(request: HttpRequest, pk: int) -> HttpResponseBase:
         try:
             if action == "roll":
                 statuses = {
-                    int(key[7:]): str(value)
+                    member: str(value)
                     for key, value in request.POST.items()
-                    if key.startswith("member_") and key[7:].isdigit() and value
+                    if key.startswith("member_") and (member := parse_id(key[7:])) is not None and value
                 }
                 services.attendance_roll_call(actor=user, meeting=m, statuses=statuses)
                 messages.success(request, "已保存出席情况。")
@@ -836,9 +837,8 @@ def cards(request: HttpRequest) -> HttpResponseBase:
     qs = MemberCard.objects.visible_to(user).select_related("member__organisation", "resident")
     if org is not None:
         qs = qs.filter(member__organisation__in=[org, *org.children.all()])
-    member_id = request.GET.get("member", "")
-    if member_id.isdigit():
-        qs = qs.filter(member_id=int(member_id))
+    if (member_id := parse_id(request.GET.get("member"))) is not None:
+        qs = qs.filter(member_id=member_id)
     kind = request.GET.get("kind", "")
     if kind in CardKind.values:
         qs = qs.filter(kind=kind)

@@ -9,6 +9,7 @@ from django.utils import timezone
 from linli.areas.models import Area
 from linli.cases.forms import leaf_categories
 from linli.cases.models import Category
+from linli.core.validation import parse_id
 from linli.portal.models import CorrectionRequest
 from linli.timebank.models import NeedKind, PayFrom
 from linli.volunteers.models import AVAILABILITY_CHOICES, Skill
@@ -76,7 +77,7 @@ class CaseForm(forms.Form):
         from linli.cases.forms import question_field
 
         chosen = str(self.data.get("category", "")) if self.is_bound else ""
-        category = leaf_categories().filter(pk=int(chosen)).first() if chosen.isdigit() else None
+        category = leaf_categories().filter(pk=pk).first() if (pk := parse_id(chosen)) is not None else None
         added = []
         for q in category.questions if category else []:
             name = f"attribute[{q['code']}]"

@@ -22,6 +22,7 @@ from linli.core.errors import DomainError, NotFound
 from linli.core.forms import add_domain_error
 from linli.core.http import photo_response
 from linli.core.modules import portal_cards
+from linli.core.validation import parse_id
 from linli.portal import selectors, services
 from linli.portal.auth import clear_cookie, current_session, resident_required, set_cookie
 from linli.portal.forms import CaseForm, CodeForm, CorrectionForm, LinkForm, SignInForm
@@ -427,8 +428,8 @@ def act_for(request: HttpRequest, session: PortalSession) -> HttpResponseBase:
     """Switch whose affairs the portal shows: a linked relative (by link id) or oneself."""
     chosen = request.POST.get("link", "")
     principal = None
-    if chosen.isdigit():
-        link = _own_link(session, int(chosen))
+    if (link_id := parse_id(chosen)) is not None:
+        link = _own_link(session, link_id)
         if link.agent_id != session.resident_id or link.status != LinkStatus.APPROVED:
             raise Http404
         principal = link.principal

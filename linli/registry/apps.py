@@ -6,13 +6,14 @@ from django.utils.translation import gettext_noop as _
 from linli.core.modules import DashboardFigures, ModuleConfig, lazy, section
 from linli.core.navigation import NavItem
 from linli.core.permissions import Capability
+from linli.core.validation import parse_id
 
 
 def _residents(ids: Iterable[str]) -> dict[str, str]:
     """A resident as the audit page names them: "王芳（3栋2单元501）"."""
     from linli.registry.models import Resident
 
-    pks = [int(i) for i in ids if i.isdigit()]
+    pks = [pk for i in ids if (pk := parse_id(i)) is not None]
     found = Resident.objects.filter(pk__in=pks).select_related("house__building", "house__entrance")
     return {str(r.pk): f"{r.name}（{_place(r.house)}）" if r.house else r.name for r in found}
 

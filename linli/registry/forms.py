@@ -12,6 +12,7 @@ from linli.accounts.roles import Capability
 from linli.areas.forms import AreaChoiceField
 from linli.areas.models import Area
 from linli.core.errors import DomainError
+from linli.core.validation import parse_id
 from linli.registry.models import (
     Building,
     House,
@@ -250,7 +251,7 @@ class PlaceForm(forms.Form):
         raw = self.data.get(name) if self.is_bound else self.initial.get(name)
         if raw in (None, ""):
             return None
-        return qs.filter(pk=raw).first() if str(raw).isdigit() else None
+        return qs.filter(pk=pk).first() if (pk := parse_id(raw)) is not None else None
 
     def _pick(self, name: str, rows: list[Any], *, default_new: bool) -> Any:
         """The row chosen for `name` among `rows`, NEW, or None; NEW by default when there are none."""
@@ -287,16 +288,16 @@ class PlaceForm(forms.Form):
                 entrance=data.get("entrance") or "",
                 use=data.get("use") or HouseUse.OWNER_OCCUPIED,
             )
-        elif (raw := data.get("house")) and str(raw).isdigit():
-            house = House.objects.visible_to(self.user).filter(pk=raw, building__grid=grid).first()
+        elif (house_id := parse_id(data.get("house"))) is not None:
+            house = House.objects.visible_to(self.user).filter(pk=house_id, building__grid=grid).first()
             if house is None:
                 raise DomainError("请选择房屋。", field="house")
         household: Household | str | None = None
         raw_household = data.get("household") or ""
         if raw_household == NEW:
             household = NEW_HOUSEHOLD
-        elif str(raw_household).isdigit() and isinstance(house, House):
-            household = Household.objects.filter(pk=raw_household, house=house).first()
+        elif (household_id := parse_id(raw_household)) is not None and isinstance(house, House):
+            household = Household.objects.filter(pk=household_id, house=house).first()
         return grid, house, household
 
 

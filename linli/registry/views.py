@@ -24,6 +24,7 @@ from linli.cases.models import Case
 from linli.core.errors import DomainError, Forbidden, RateLimited
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate
+from linli.core.validation import parse_id
 from linli.registry import services
 from linli.registry.forms import (
     ALL_STATUSES,
@@ -384,7 +385,7 @@ def resident_new(request: HttpRequest) -> HttpResponseBase:
 
 
 def _place_initial(request: HttpRequest) -> dict[str, str]:
-    return {k: v for k in ("grid", "building", "house") if (v := request.GET.get(k, "")).isdigit()}
+    return {k: v for k in ("grid", "building", "house") if parse_id(v := request.GET.get(k, "")) is not None}
 
 
 @login_required
@@ -501,8 +502,8 @@ def resident_merge_view(request: HttpRequest, pk: int) -> HttpResponseBase:
     form = MergeForm(request.POST or None)
     duplicate = None
     raw = request.POST.get("duplicate") or request.GET.get("duplicate") or ""
-    if raw.isdigit():
-        duplicate = get_object_or_404(scoped.exclude(pk=survivor.pk), pk=int(raw))
+    if (duplicate_id := parse_id(raw)) is not None:
+        duplicate = get_object_or_404(scoped.exclude(pk=survivor.pk), pk=duplicate_id)
     if request.method == "POST" and duplicate is not None and form.is_valid():
         try:
             services.resident_merge(
@@ -563,10 +564,10 @@ def resident_tags(request: HttpRequest, pk: int) -> HttpResponseBase:
 
 
 def _visible_tag(user: User, raw: str) -> Tag | None:
-    if not raw.isdigit():
+    if (pk := parse_id(raw)) is None:
         return None
     tags = Tag.objects.exclude(Tag.hidden_q(user))
-    return tags.filter(pk=int(raw)).first()
+    return tags.filter(pk=pk).first()
 
 
 def _tag_choices(user: User, resident: Resident) -> list[Tag]:

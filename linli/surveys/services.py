@@ -30,7 +30,7 @@ from linli.core.audit import Action, audit_record
 from linli.core.errors import DomainError, NotFound, RateLimited
 from linli.core.permissions import require, require_path_in_scope
 from linli.core.scoping import path_in_scope, subtree_q
-from linli.core.validation import clean_text
+from linli.core.validation import clean_text, parse_id
 from linli.registry.models import Household, Resident, ResidentStatus, ResidentTag, Tag, house_label
 from linli.surveys import tallies
 from linli.surveys.models import (
@@ -903,9 +903,8 @@ def responses_upload(
             for k, v in fields_raw.items()
         }
         grid = None
-        grid_ref = str(item.get("grid") or "")
-        if grid_ref.isdigit():
-            grid = Area.objects.filter(pk=int(grid_ref)).first()
+        if (grid_id := parse_id(item.get("grid"))) is not None:
+            grid = Area.objects.filter(pk=grid_id).first()
         when = parse_datetime(str(item.get("submitted_at") or "")) if item.get("submitted_at") else None
         if when is not None and timezone.is_naive(when):
             when = timezone.make_aware(when)

@@ -22,6 +22,7 @@ from linli.core.errors import DomainError, RateLimited
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate
 from linli.core.scoping import subtree_q
+from linli.core.validation import parse_id
 from linli.surveys import selectors, services
 from linli.surveys.export import export_results
 from linli.surveys.forms import DeclineForm, QuestionForm, ReasonForm, SeedForm, SurveyForm
@@ -447,8 +448,7 @@ def results_texts(request: HttpRequest, pk: int, qpk: int) -> HttpResponse:
     user = acting_user(request)
     survey = _survey(user, pk)
     question = get_object_or_404(Question, survey=survey, pk=qpk, kind=Kind.TEXT)
-    raw = request.GET.get("before", "")
-    before = int(raw) if raw.isdigit() and len(raw) < 19 else None
+    before = parse_id(request.GET.get("before"))
     page = selectors.text_page(question, before=before, size=TEXT_PAGE)
     context = {"survey": survey, "question": question, "page": page}
     if request.htmx:

@@ -20,6 +20,7 @@ from linli.cases.models import Case
 from linli.core.errors import DomainError
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate
+from linli.core.validation import parse_id
 from linli.registry.models import Resident, ResidentStatus
 from linli.timebank import services
 from linli.timebank.forms import ConfirmForm, HelpRequestForm, LimitsForm, ReasonForm, ServeForm, TransferForm
@@ -197,8 +198,10 @@ def transfer_reverse(request: HttpRequest, pk: int) -> HttpResponseBase:
             messages.success(request, "已冲正，原记录保留。")
         except DomainError as exc:
             _refused(request, exc)
-    if back.isdigit() and Account.objects.visible_to(user).filter(pk=back).exists():
-        return redirect("timebank:account", pk=int(back))
+    if (back_id := parse_id(back)) is not None and Account.objects.visible_to(user).filter(
+        pk=back_id
+    ).exists():
+        return redirect("timebank:account", pk=back_id)
     return redirect("timebank:account", pk=transfer.source_id)
 
 
@@ -327,12 +330,12 @@ def requests(request: HttpRequest) -> HttpResponse:
 
 def _origin_resident(user: User, source: Any) -> str:
     """From "转为互助需求" on a visit or a case: the person it concerns, when the link names no resident."""
-    if (visit_pk := source.get("visit", "")).isdigit():
+    if (visit_pk := parse_id(source.get("visit"))) is not None:
         visit = Visit.objects.visible_to(user).select_related("household").filter(pk=visit_pk).first()
         if visit is not None:
             person = visit.resident_id or (visit.household.head_id if visit.household else None)
             return str(person or "")
-    if (case_pk := source.get("case", "")).isdigit():
+    if (case_pk := parse_id(source.get("case"))) is not None:
         case = Case.objects.visible_to(user).filter(pk=case_pk).first()
         if case is not None and case.resident_id:
             return str(case.resident_id)
@@ -345,8 +348,8 @@ def request_new(request: HttpRequest) -> HttpResponseBase:
     user = acting_user(request)
     _require(user, Capability.WRITE)
     source = request.POST if request.method == "POST" else request.GET
-    resident_pk = source.get("resident", "") or _origin_resident(user, source)
-    if not resident_pk.isdigit():
+    resident_pk = parse_id(source.get("resident", "") or _origin_resident(user, source))
+    if resident_pk is None:
         query = request.GET.get("q", "").strip()[:50]
         found: list[Resident] = (
             list(
@@ -363,10 +366,10 @@ def request_new(request: HttpRequest) -> HttpResponseBase:
         return render(request, "timebank/request_pick.html", {"q": query, "found": found})
     resident = get_object_or_404(Resident.objects.visible_to(user).select_related("grid"), pk=resident_pk)
     visit = None
-    if (visit_pk := source.get("visit", "")).isdigit():
+    if (visit_pk := parse_id(source.get("visit"))) is not None:
         visit = get_object_or_404(Visit.objects.visible_to(user), pk=visit_pk)
     case = None
-    if (case_pk := source.get("case", "")).isdigit():
+    if (case_pk := parse_id(source.get("case"))) is not None:
         case = get_object_or_404(Case.objects.visible_to(user), pk=case_pk)
     initial: dict[str, Any] = {}
     if visit is not None and visit.needs:

@@ -22,6 +22,7 @@ from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate, photo_response
 from linli.core.modules import record_actions
 from linli.core.scoping import PATH_SEPARATOR
+from linli.core.validation import parse_id
 from linli.registry import services as registry_services
 from linli.registry.models import Household, Resident, Tag
 from linli.registry.selectors import search
@@ -84,7 +85,7 @@ def todo(request: HttpRequest) -> HttpResponse:
         "can_write": user.can(Capability.WRITE),
         # Just saved a visit (?after=resident): offer the next person on the list.
         "next": (
-            selectors.next_visit(todo, after=int(after) if after.isdigit() else None)
+            selectors.next_visit(todo, after=parse_id(after))
             if "after" in request.GET and user.can(Capability.WRITE)
             else None
         ),
@@ -98,9 +99,9 @@ def visit_new(request: HttpRequest) -> HttpResponseBase:
     user = acting_user(request)
     _require(user, Capability.WRITE)
     resident = household = None
-    if (rid := request.GET.get("resident", "")).isdigit():
+    if (rid := parse_id(request.GET.get("resident"))) is not None:
         resident = _resident(user, rid)
-    elif (hid := request.GET.get("household", "")).isdigit():
+    elif (hid := parse_id(request.GET.get("household"))) is not None:
         household = get_object_or_404(
             Household.objects.visible_to(user).select_related("house__building__grid"), pk=hid
         )

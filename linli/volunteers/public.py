@@ -22,6 +22,7 @@ from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest
 from linli.core.masking import mask_name
 from linli.core.modules import checkin_links
+from linli.core.validation import parse_id
 from linli.registry import normalise
 from linli.volunteers import selectors, services
 from linli.volunteers.forms import IdentifyForm, JoinForm
@@ -76,14 +77,18 @@ def card(request: HttpRequest, token: str) -> HttpResponseBase:
     _remember(request, volunteer)
     if request.method == "POST":
         try:
-            if (pk := request.POST.get("activity", "")).isdigit() and request.POST.get("action") == "signup":
-                activity = Activity.objects.filter(pk=int(pk), community=volunteer.community_id).first()
+            if (pk := parse_id(request.POST.get("activity"))) is not None and request.POST.get(
+                "action"
+            ) == "signup":
+                activity = Activity.objects.filter(pk=pk, community=volunteer.community_id).first()
                 if activity is None:
                     raise DomainError("活动不存在。")
                 services.activity_sign_up(volunteer=volunteer, activity=activity)
                 messages.success(request, f"已报名“{activity.title}”。")
-            elif (pk := request.POST.get("record", "")).isdigit() and request.POST.get("action") == "cancel":
-                record = ServiceRecord.objects.filter(pk=int(pk), volunteer=volunteer).first()
+            elif (pk := parse_id(request.POST.get("record"))) is not None and request.POST.get(
+                "action"
+            ) == "cancel":
+                record = ServiceRecord.objects.filter(pk=pk, volunteer=volunteer).first()
                 if record is None:
                     raise DomainError("报名不存在。")
                 services.record_cancel(actor=None, record=record, by_volunteer=True)

@@ -26,6 +26,7 @@ from linli.core.errors import DomainError, RateLimited
 from linli.core.forms import add_domain_error
 from linli.core.http import HttpRequest, acting_user, paginate
 from linli.core.modules import record_actions
+from linli.core.validation import parse_id
 from linli.registry import services as registry_services
 from linli.registry.models import House, Resident
 from linli.volunteers import export, proof_pdf, selectors, services
@@ -379,8 +380,8 @@ def team_detail(request: HttpRequest, pk: int) -> HttpResponseBase:
     team = get_object_or_404(Team.objects.visible_to(user).select_related("community", "parent"), pk=pk)
     can_manage = user.can(Capability.MANAGE_VOLUNTEERS)
     year = (
-        int(request.GET["year"])
-        if request.GET.get("year", "").isdigit() and 2000 <= int(request.GET["year"]) <= 2100
+        asked
+        if (asked := parse_id(request.GET.get("year"))) is not None and 2000 <= asked <= 2100
         else timezone.localdate().year
     )
     member_form = MemberForm(request.POST or None, team=team)
@@ -525,7 +526,7 @@ def _may_organise(user: User) -> None:
 
 
 def _ids(values: list[str]) -> list[int]:
-    return [int(v) for v in values if v.isdigit()][: services.MAX_TARGETS + 1]
+    return [pk for v in values if (pk := parse_id(v)) is not None][: services.MAX_TARGETS + 1]
 
 
 def _picker(request: HttpRequest, user: User, *, activity: Activity | None = None) -> dict[str, Any]:
@@ -547,7 +548,7 @@ def _picker(request: HttpRequest, user: User, *, activity: Activity | None = Non
     chosen = selectors.target_rows(resident_ids, house_ids)
     query = source.get("target_q", "").strip()[:50]
     community = activity.community if activity is not None else None
-    if community is None and (pk := source.get("community", "")).isdigit():
+    if community is None and (pk := parse_id(source.get("community"))) is not None:
         community = Area.objects.visible_to(user).filter(pk=pk, kind=Area.Kind.COMMUNITY).first()
     if community is None:
         communities = list(Area.objects.visible_to(user).filter(kind=Area.Kind.COMMUNITY)[:2])
@@ -582,8 +583,8 @@ def activity_targets(request: HttpRequest) -> HttpResponse:
     user = acting_user(request)
     _may_organise(user)
     activity = None
-    if (pk := request.GET.get("activity", "")).isdigit():
-        activity = _activity(user, int(pk))
+    if (pk := parse_id(request.GET.get("activity"))) is not None:
+        activity = _activity(user, pk)
     return render(request, "volunteers/_target_results.html", _picker(request, user, activity=activity))
 
 
@@ -733,7 +734,7 @@ def activity_confirm(request: HttpRequest, pk: int) -> HttpResponseBase:
     """Bulk confirmation: the ticked records, or all of them."""
     user = acting_user(request)
     activity = _activity(user, pk)
-    chosen = [int(x) for x in request.POST.getlist("record") if x.isdigit()]
+    chosen = [rid for x in request.POST.getlist("record") if (rid := parse_id(x)) is not None]
     records = list(activity.records.filter(pk__in=chosen)) if chosen else None
     result: list[ServiceRecord] = []
 
