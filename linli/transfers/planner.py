@@ -81,7 +81,10 @@ def read_plans(path: Path, bounds: ledger.Bounds, ctx: RowContext, size: int) ->
     """The plans of the ledger at `path`, read here or, for a large file, in a second process."""
     threshold = settings.LINLI_IMPORT_PARALLEL_BYTES
     if threshold >= 0 and path.stat().st_size >= threshold:
-        return _in_second_process(path, bounds, ctx, size)
+        plans = _in_second_process(path, bounds, ctx, size)
+        if plans is not None:
+            return plans
+        # No second process could be started (a process limit, say): read here, as a small file is.
     sheet = ledger.read_ledger(path, bounds)
     return Plans(
         total_hint=sheet.total_hint,
@@ -92,7 +95,7 @@ def read_plans(path: Path, bounds: ledger.Bounds, ctx: RowContext, size: int) ->
     )
 
 
-def _in_second_process(path: Path, bounds: ledger.Bounds, ctx: RowContext, size: int) -> Plans:
+def _in_second_process(path: Path, bounds: ledger.Bounds, ctx: RowContext, size: int) -> Plans | None:
     # Started as a command, not with multiprocessing: its spawn runs the parent's main script again in
     # the child, and a fork would copy a server's threads and open connections.
     to_child_r, to_child_w = os.pipe()
@@ -107,7 +110,12 @@ def _in_second_process(path: Path, bounds: ledger.Bounds, ctx: RowContext, size:
             [sys.executable, "-m", "linli.transfers.planner_child", str(to_child_r), str(from_child_w)],
             pass_fds=(to_child_r, from_child_w),
             env=env,
+            stdout=subprocess.DEVNULL,  # `linli import --json` prints the summary there; errors go to stderr
         )
+    except OSError:
+        os.close(to_child_w)
+        os.close(from_child_r)
+        return None
     finally:
         os.close(to_child_r)
         os.close(from_child_w)

@@ -295,3 +295,31 @@ def test_rows_are_read_and_written_a_batch_at_a_time(world, tmp_path, monkeypatc
     summary = import_job_run(actor=None, job=job, progress=lambda done, total: seen.append((done, total)))
     assert seen == [(2, 5), (4, 5), (5, 5)]  # progress after each batch, out of the data rows
     assert (summary["rows"], summary["created"], summary["blank_rows"]) == (5, 5, 0)
+
+
+def test_a_reading_process_that_cannot_start_django_fails_the_job_with_the_reason(
+    world, tmp_path, settings, monkeypatch
+):
+    settings.LINLI_IMPORT_PARALLEL_BYTES = 0
+    monkeypatch.setenv("DJANGO_SETTINGS_MODULE", "linli.no_such_settings")  # what the reader is started with
+    path = workbook(
+        tmp_path / "a.xlsx", [["姓名", "身份证号", "网格"], ["刘一", make_id_number(seq=1), "G01"]]
+    )
+    job = import_job_create(actor=None, community=world.c01, path=path)
+    with pytest.raises(RuntimeError, match="读取文件时出错"):
+        import_job_run(actor=None, job=job)
+    job.refresh_from_db()
+    assert job.status == "failed"
+    assert "No module named 'linli.no_such_settings'" in job.error
+    assert not Resident.objects.exists()
+
+
+def test_without_a_second_process_the_file_is_read_in_the_first(world, tmp_path, settings, monkeypatch):
+    from linli.transfers import planner
+
+    settings.LINLI_IMPORT_PARALLEL_BYTES = 0
+    monkeypatch.setattr(planner.sys, "executable", str(tmp_path / "no-python"))  # cannot be started
+    path = workbook(
+        tmp_path / "a.xlsx", [["姓名", "身份证号", "网格"], ["刘一", make_id_number(seq=1), "G01"]]
+    )
+    assert run_import(world.c01, path)["created"] == 1
