@@ -478,17 +478,8 @@ class _PlaceCache:
 
 # The columns a new resident is written with (the rest are empty: status_since, merged_into).
 _NEW_RESIDENT = [
-    "name",
     "id_number",
-    "gender",
-    "birth_date",
-    "phone",
-    "residence_type",
-    "ethnicity",
-    "education",
-    "political_status",
-    "relation_to_head",
-    "notes",
+    *COMPARED,
     "grid",
     "house",
     "household",
@@ -537,7 +528,7 @@ def _write_batch(
     new: list[tuple[RowPlan, tuple[Any, ...]]] = []
     changes: list[tuple[Any, ...]] = []
     updated: list[Resident] = []
-    new_links: list[tuple[Any, int]] = []  # (resident or a new row's plan, tag id)
+    new_links: list[tuple[int, int]] = []  # (resident id, tag id)
     heads: list[tuple[int, RowPlan]] = []  # (household id, the row naming its head)
     renamed: set[int] = set()
     actor_id = actor.pk if actor is not None and actor.pk else None
@@ -564,7 +555,8 @@ def _write_batch(
                 (
                     plan,
                     (
-                        *(v[f] for f in _NEW_RESIDENT[:11]),
+                        v["id_number"],
+                        *(v[f] for f in COMPARED),
                         plan.grid.pk,
                         house,
                         household,
