@@ -12,6 +12,7 @@ migration keeps it short, one that locks the table makes it as long as the migra
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -94,24 +95,39 @@ class _Writer(threading.Thread):
             connection.close()
 
 
+def named_apps() -> list[str]:
+    """The apps to time: LINLI_BENCH_MIGRATION_APPS (comma-separated, e.g. "registry"), else every app of
+    PREVIOUS_RELEASE. Naming some skips building the data only the others' migrations work on."""
+    from linli.core.release import PREVIOUS_RELEASE
+
+    named = [a.strip() for a in os.environ.get("LINLI_BENCH_MIGRATION_APPS", "").split(",") if a.strip()]
+    unknown = sorted(set(named) - set(PREVIOUS_RELEASE))
+    if unknown:
+        raise SystemExit(f"LINLI_BENCH_MIGRATION_APPS: no migrations of this release in {', '.join(unknown)}")
+    return named or list(PREVIOUS_RELEASE)
+
+
 def _populate(
-    scale: str, seed: int, community: Any, timed: Callable[..., tuple[float, Any]]
+    scale: str, seed: int, community: Any, timed: Callable[..., tuple[float, Any]], apps: list[str]
 ) -> dict[str, Any]:
     from bench import audit
     from bench.harness import build_survey, build_volunteers
 
     built: dict[str, Any] = {}
-    s, counts = timed(lambda: build_volunteers(community, scale, seed))
-    built["volunteers"], built["service_records"], built["volunteers_build_s"] = (
-        counts[0],
-        counts[1],
-        round(s, 1),
-    )
-    s, _ = timed(lambda: build_survey(community, seed))
-    built["survey_build_s"] = round(s, 1)
-    n = AUDIT_ENTRIES[scale]
-    s, _ = timed(lambda: (audit.build_world(scale, community.parent), audit.load(n, seed)))
-    built["audit_entries"], built["audit_build_s"] = n, round(s, 1)
+    if "volunteers" in apps:
+        s, counts = timed(lambda: build_volunteers(community, scale, seed))
+        built["volunteers"], built["service_records"], built["volunteers_build_s"] = (
+            counts[0],
+            counts[1],
+            round(s, 1),
+        )
+    if "surveys" in apps:
+        s, _ = timed(lambda: build_survey(community, seed))
+        built["survey_build_s"] = round(s, 1)
+    if "core" in apps:
+        n = AUDIT_ENTRIES[scale]
+        s, _ = timed(lambda: (audit.build_world(scale, community.parent), audit.load(n, seed)))
+        built["audit_entries"], built["audit_build_s"] = n, round(s, 1)
     return built
 
 
@@ -159,8 +175,9 @@ def workload(
     from linli.core.db import refresh_statistics
     from linli.core.release import PREVIOUS_RELEASE
 
+    apps = named_apps()
     result: dict[str, Any] = {"workload": "migrations", "scale": scale}
-    result.update(_populate(scale, seed, community, timed))
+    result.update(_populate(scale, seed, community, timed, apps))
     refresh_statistics()
     with connection.cursor() as cursor:
         for table in ("registry_resident", "cases_case", "core_auditentry", "volunteers_servicerecord"):
@@ -169,6 +186,8 @@ def workload(
     # On SQLite one writer holds the whole database during a migration: the notes say to stop the service.
     online = connection.vendor == "postgresql"
     result["apps"] = [
-        _apply(app, target, WRITES.get(app) if online else None) for app, target in PREVIOUS_RELEASE.items()
+        _apply(app, target, WRITES.get(app) if online else None)
+        for app, target in PREVIOUS_RELEASE.items()
+        if app in apps
     ]
     return result

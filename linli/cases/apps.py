@@ -57,8 +57,10 @@ class CasesConfig(ModuleConfig):
 
     def operator_checks(self) -> Iterator[tuple[bool, str]]:
         from linli.cases.checks import calendar_checks
+        from linli.cases.counts import COUNTS
 
-        return calendar_checks()
+        yield from calendar_checks()
+        yield COUNTS.operator_check("case counts", "linli case recount")
 
     def search(self, user: Any, query: str) -> list[Any]:
         from linli.cases.search_hits import hits

@@ -14,7 +14,13 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from linli.cases.querysets import CaseChildQuerySet, CaseQuerySet, DepartmentQuerySet, NotificationQuerySet
+from linli.cases.querysets import (
+    CaseChildQuerySet,
+    CaseCountQuerySet,
+    CaseQuerySet,
+    DepartmentQuerySet,
+    NotificationQuerySet,
+)
 from linli.cases.statuses import OPEN_STATUSES, Status
 
 
@@ -578,3 +584,25 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class CaseCount(models.Model):
+    """The cases' running counts (linli/cases/counts.py): per area, UTC month of receipt (`key`, "YYYY-MM")
+    and `kind` (received, closed, closed_due, on_time, followed_up, satisfied), kept by database triggers in
+    the transaction of every write to cases. On PostgreSQL each statement appends its change as rows of its
+    own, summed when read and folded by the sweep. Derived data: not backed up (a restore's own writes
+    rebuild it), rebuilt by `linli case recount`."""
+
+    area = models.ForeignKey("areas.Area", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    kind = models.CharField(max_length=12)
+    key = models.CharField(max_length=7)
+    n = models.IntegerField()
+
+    objects: ClassVar[CaseCountQuerySet] = CaseCountQuerySet.as_manager()  # type: ignore[assignment]
+    derived = True  # core.backup leaves it out: the triggers rebuild it from what a restore writes
+
+    class Meta:
+        indexes = [models.Index(fields=["key", "area", "kind"], name="casecount_key_area_kind")]
+
+    def __str__(self) -> str:
+        return f"{self.area_id}:{self.key}:{self.kind}={self.n}"

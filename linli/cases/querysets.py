@@ -14,6 +14,12 @@ class CaseQuerySet(ScopedQuerySet):
         return self.filter(status__in=OPEN_STATUSES)
 
 
+class CaseCountQuerySet(ScopedQuerySet):
+    """The cases' running counts: per area; a department handler sees none (their figures are their cases)."""
+
+    scope_lookup = "area__path"
+
+
 class CaseChildQuerySet(ScopedQuerySet):
     scope_lookup = "case__area__path"
     department_lookup = "case__department"

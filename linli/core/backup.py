@@ -38,9 +38,10 @@ FORMAT_VERSION = 1
 
 
 def backed_up_models() -> list[type[models.Model]]:
-    """Every concrete model of Linli's own apps, parents before the rows that point at them."""
+    """Every concrete model of Linli's own apps, parents before the rows that point at them; not those marked
+    `derived` (counts kept by database triggers: the restore's own writes rebuild them)."""
     app_models = [
-        (config, list(config.get_models()))
+        (config, [m for m in config.get_models() if not getattr(m, "derived", False)])
         for config in apps.get_app_configs()
         if config.name.startswith("linli.")
     ]

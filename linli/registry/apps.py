@@ -1,4 +1,4 @@
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from django.utils.translation import gettext_noop as _
@@ -47,6 +47,11 @@ class RegistryConfig(ModuleConfig):
 
     def audit_names(self) -> dict[str, Callable[[Iterable[str]], dict[str, str]]]:
         return {"registry.resident": _residents}
+
+    def operator_checks(self) -> Iterator[tuple[bool, str]]:
+        from linli.registry.counts import COUNTS
+
+        yield COUNTS.operator_check("register counts", "linli registry recount")
 
     def search(self, user: Any, query: str) -> list[Any]:
         from linli.registry.search_hits import hits

@@ -10,14 +10,15 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.urls import reverse
 
 from linli.areas.models import Area
 from linli.core.modules import AreaMeasure, Chart, Figure, Panel
 from linli.core.scoping import subtree_q
+from linli.registry import counts as register_counts
 from linli.registry.forms import AGE_BANDS, _years_ago
-from linli.registry.models import Gender, House, Household, HouseUse, ResidenceType, Resident, ResidentStatus
+from linli.registry.models import Gender, HouseUse, ResidenceType, Resident, ResidentStatus
 from linli.registry.selectors import population_counts
 
 if TYPE_CHECKING:
@@ -44,14 +45,18 @@ def residents_url(area: str, **params: str) -> str:
 
 
 def house_counts(user: User, area: str) -> dict[str, int]:
-    houses = _under(House.objects.visible_to(user), area, "building__grid")
-    counts = dict(houses.order_by().values_list("use").annotate(n=Count("*")))
+    """Houses by use, and "total": from the register's running counts (registry/counts.py)."""
+    counts: dict[str, int] = {}
+    for figures in register_counts.by_grid(user, area, ("house",)).values():
+        for (_, use), n in figures.items():
+            counts[use] = counts.get(use, 0) + n
     counts["total"] = sum(counts.values())
     return counts
 
 
 def household_count(user: User, area: str) -> int:
-    return _under(Household.objects.visible_to(user), area, "house__building__grid").count()
+    kept = register_counts.by_grid(user, area, ("household",))
+    return sum(n for figures in kept.values() for n in figures.values())
 
 
 def age_bands(user: User, area: str, today: date | None = None) -> dict[tuple[str, str], int]:

@@ -383,3 +383,31 @@ class NameGram(models.Model):
 def name_grams(name: str) -> set[str]:
     chars = [c for c in name if not c.isspace()]
     return set(chars) | {a + b for a, b in zip(chars, chars[1:], strict=False)}
+
+
+class RegisterCount(models.Model):
+    """The register's running counts per grid (linli/registry/counts.py), kept by database triggers in the
+    transaction of every write to residents, their tags, houses, households and buildings — the services',
+    an import's, a restore's or a bulk load's alike — so the dashboards read a few hundred rows instead of
+    counting a street's residents after each write.
+
+    `kind` and `key`: "type" and a residence type (residents on the register), "tag" and a tag's id (their
+    tags), "house" and a house use, "household" and "". On PostgreSQL a statement appends its changes as
+    rows of its own (no row is updated, so concurrent writers never wait for each other or deadlock on a
+    counter); the rows of one key are summed when read and folded into one by the sweep. Derived data:
+    not backed up (a restore's own writes rebuild it), rebuilt by `linli registry recount`.
+    """
+
+    grid = models.ForeignKey("areas.Area", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
+    kind = models.CharField(max_length=10)
+    key = models.CharField(max_length=40)
+    n = models.IntegerField()
+
+    objects: ClassVar[GridScopedQuerySet] = GridScopedQuerySet.as_manager()  # type: ignore[assignment]
+    derived = True  # core.backup leaves it out: the triggers rebuild it from what a restore writes
+
+    class Meta:
+        indexes = [models.Index(fields=["grid", "kind", "key"], name="registercount_grid_kind_key")]
+
+    def __str__(self) -> str:
+        return f"{self.grid_id}:{self.kind}:{self.key}={self.n}"

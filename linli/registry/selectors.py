@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
 from linli.accounts.roles import Capability
 from linli.areas.models import Area
@@ -20,7 +20,6 @@ from linli.registry.idnumber import mask_id, mask_phone
 from linli.registry.models import (
     NameGram,
     Resident,
-    ResidentStatus,
     ResidentTag,
     Tag,
     house_label,
@@ -481,29 +480,26 @@ def population_counts(user: User, *, area: str = "") -> tuple[list[PopulationRow
     """Residents on the register (在册) per grid in `user`'s scope (optionally under `area`), by
     residence type and by tag, and the total. Sensitive tags only for those who may see them.
 
-    Two GROUP BY passes keyed by ids (grid, tag), named afterwards: grouping by the grid's path made
-    the database join every resident to its area first.
+    Read from the register's running counts (registry/counts.py: a few rows per grid, kept by the database
+    in every write's transaction), named afterwards; `counts.COUNTS.direct` is the same from the residents.
     """
-    residents = Resident.objects.visible_to(user).filter(status=ResidentStatus.ACTIVE)
-    links = ResidentTag.objects.visible_to(user).filter(resident__status=ResidentStatus.ACTIVE)
-    if area:
-        under = Area.objects.filter(subtree_q([area.strip("/").upper()])).values("pk")
-        residents, links = residents.filter(grid__in=under), links.filter(resident__grid__in=under)
-    links = links.exclude(Tag.hidden_q(user, "tag__"))
-    # COUNT(*), not COUNT(id): PostgreSQL can then answer from the (grid, status, residence_type) index alone.
-    by_type = list(residents.order_by().values_list("grid_id", "residence_type").annotate(n=Count("*")))
-    by_tag = list(links.order_by().values_list("resident__grid_id", "tag_id").annotate(n=Count("*")))
-    ids = {g for g, _, _ in by_type} | {g for g, _, _ in by_tag}
-    grids = list(Area.objects.filter(pk__in=ids).values_list("pk", "path", "name"))
+    from linli.registry import counts
+
+    kept = counts.by_grid(user, area, ("type", "tag"))
+    grids = list(Area.objects.filter(pk__in=kept).values_list("pk", "path", "name"))
     names = Area.qualified_names((path, name) for _, path, name in grids)
     rows = {pk: PopulationRow(path=path, name=names[path]) for pk, path, _ in grids}
-    tag_names = dict(Tag.objects.order_by().values_list("pk", "name"))
+    hidden = {str(pk) for pk in Tag.objects.filter(Tag.hidden_q(user)).values_list("pk", flat=True)}
+    tag_names = {str(pk): name for pk, name in Tag.objects.order_by().values_list("pk", "name")}
     total = PopulationRow(path="", name="合计")
-    for grid_id, kind, n in by_type:
-        for row in (rows[grid_id], total):
-            row.total += n
-            row.by_residence_type[kind] = row.by_residence_type.get(kind, 0) + n
-    for grid_id, tag_id, n in by_tag:
-        for row in (rows[grid_id], total):
-            row.by_tag[tag_names[tag_id]] = row.by_tag.get(tag_names[tag_id], 0) + n
-    return sorted(rows.values(), key=lambda r: r.path), total
+    for grid_id, figures in kept.items():
+        if grid_id not in rows:  # a grid since deleted (counts are not tied to areas by a constraint)
+            continue
+        for (kind, key), n in sorted(figures.items()):
+            for row in (rows[grid_id], total):
+                if kind == "type":
+                    row.total += n
+                    row.by_residence_type[key] = row.by_residence_type.get(key, 0) + n
+                elif key not in hidden and key in tag_names:
+                    row.by_tag[tag_names[key]] = row.by_tag.get(tag_names[key], 0) + n
+    return sorted((r for r in rows.values() if r.total or r.by_tag), key=lambda r: r.path), total

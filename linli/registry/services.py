@@ -958,3 +958,11 @@ def _street_admins_of(user: User) -> list[User]:
             if admin.pk != user.pk:
                 found.setdefault(admin.pk, admin)
     return list(found.values())
+
+
+def register_counts_recount(*, actor: User | None) -> tuple[int, int]:
+    """Rebuild the dashboards' running counts of the register from the rows (when `linli check` found them
+    different): (places that differed, rows kept); audited."""
+    from linli.registry.counts import COUNTS
+
+    return COUNTS.recount(actor=actor, object_type="registry.registercount", label="人口与房屋统计")

@@ -34,6 +34,7 @@ from linli.core.db import JsonText, insert_rows, is_busy, one_of, refresh_statis
 from linli.core.errors import DomainError
 from linli.core.permissions import require, require_path_in_scope
 from linli.core.scoping import path_in_scope
+from linli.registry import counts as register_counts
 from linli.registry.models import (
     Building,
     Entrance,
@@ -157,6 +158,7 @@ def import_job_run(
     _finish(job, ImportJob.Status.DONE)
     if not job.dry_run and counts["created"] + counts["updated"]:
         refresh_statistics(*WRITTEN_TABLES)
+        register_counts.compact()  # the batches' appended count rows, one per key again (PostgreSQL)
     with transaction.atomic():
         audit_record(actor=actor, action=Action.IMPORT, obj=job, changes=summary)
     return summary

@@ -34,6 +34,7 @@ from linli.cases.services.configuration import (
     _code,
     calendar_override_delete,
     calendar_override_set,
+    case_counts_recount,
     category_create,
     category_set_limit,
     category_update,
@@ -86,6 +87,7 @@ from linli.cases.services.workflow import (
 )
 
 __all__ = [
+    "case_counts_recount",
     "A",
     "Location",
     "QUESTION_TYPES",

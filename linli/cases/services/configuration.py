@@ -216,3 +216,11 @@ def calendar_override_delete(*, actor: User | None, day: Any) -> None:
         object_id=str(day),
         area_path="",
     )
+
+
+def case_counts_recount(*, actor: User | None) -> tuple[int, int]:
+    """Rebuild the dashboards' running counts of cases from the cases (when `linli check` found them
+    different): (places that differed, rows kept); audited."""
+    from linli.cases.counts import COUNTS
+
+    return COUNTS.recount(actor=actor, object_type="cases.casecount", label="诉求统计")

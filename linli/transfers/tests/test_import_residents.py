@@ -323,3 +323,15 @@ def test_without_a_second_process_the_file_is_read_in_the_first(world, tmp_path,
         tmp_path / "a.xlsx", [["姓名", "身份证号", "网格"], ["刘一", make_id_number(seq=1), "G01"]]
     )
     assert run_import(world.c01, path)["created"] == 1
+
+
+@pytest.mark.usefixtures("reading")
+def test_an_import_keeps_the_register_counts_exact(world, sample_community, sample_ledger):
+    """The import writes plain rows; the database's triggers keep the dashboards' counts (registry/counts.py)."""
+    from linli.registry import counts
+    from linli.registry.selectors import population_counts
+
+    run_import(sample_community, sample_ledger)
+    assert Resident.objects.exists()
+    assert counts.mismatches() == []
+    assert population_counts(world.street_admin)[1].total == Resident.objects.filter(status="active").count()
