@@ -155,27 +155,40 @@ def _next(year: int, month: int) -> tuple[int, int]:
     return (year + 1, 1) if month == 12 else (year, month + 1)
 
 
-def _nearest(t: datetime) -> tuple[tuple[int, int], datetime]:
-    """The UTC month boundary nearest to `t`: (the UTC month starting there, its start)."""
+def _nearest(t: datetime, now: datetime) -> tuple[tuple[int, int], datetime]:
+    """The UTC month boundary to read `t` from: (the UTC month starting there, its start). The nearest one;
+    for a bound not yet reached (the end of this month or year), the one after it: what lies between is
+    cases received in the future, an empty index range, where the nearest could be days of cases back."""
     here = _utc_month(t)
     after = _next(*here)
     low, high = _month_start(*here), _month_start(*after)
-    return (here, low) if t - low <= high - t else (after, high)
+    return (here, low) if t < now and t - low <= high - t else (after, high)
 
 
-def periods(cases: QuerySet[Case], areas: Any, bounds: list[datetime], *, due: bool = False) -> list[Period]:
+def periods(
+    cases: QuerySet[Case],
+    areas: Any,
+    bounds: list[datetime],
+    *,
+    kinds: tuple[str, ...] = (),
+    due: bool = False,
+) -> list[Period]:
     """The cases received in each [bounds[i], bounds[i+1]) of `cases` (already scoped: `areas` is the same
-    scope as a queryset of area ids, for the kept counts). Kept UTC months between the boundaries nearest to
-    each bound, plus the cases between each bound and its boundary counted live; with `due`, the live
-    `due_open` too (for the on-time rate)."""
+    scope as a queryset of area ids, for the kept counts): `kinds` (default all) from the kept UTC months
+    between the boundaries chosen for each bound, plus the cases between each bound and its boundary counted
+    live (one query for all bounds); with `due`, the live `due_open` too (for the on-time rate)."""
     from linli.cases.models import CaseCount
 
-    edges = [_nearest(t) for t in bounds]
+    kinds = kinds or KEPT
+    now = timezone.now()
+    edges = [_nearest(t, now) for t in bounds]
     first, last = min(m for m, _ in edges), max(m for m, _ in edges)
     kept: dict[tuple[int, int], dict[str, int]] = {}
     if first < last:
         rows = (
-            CaseCount.objects.filter(area_id__in=areas, key__gte=f"{first[0]:04d}-{first[1]:02d}")
+            CaseCount.objects.filter(
+                area_id__in=areas, kind__in=kinds, key__gte=f"{first[0]:04d}-{first[1]:02d}"
+            )
             .filter(key__lt=f"{last[0]:04d}-{last[1]:02d}")
             .order_by()
             .values_list("key", "kind")
@@ -184,18 +197,7 @@ def periods(cases: QuerySet[Case], areas: Any, bounds: list[datetime], *, due: b
         for key, kind, n in rows:
             month = (int(key[:4]), int(key[5:7]))
             kept.setdefault(month, {})[kind] = kept.get(month, {}).get(kind, 0) + int(n)
-
-    def before(t: datetime, edge: tuple[tuple[int, int], datetime]) -> dict[str, int]:
-        """Cases received between the boundary `edge` and `t`, counted live: + when t is after it."""
-        _, start = edge
-        if t == start:
-            return {}
-        low, high, sign = (start, t, 1) if t > start else (t, start, -1)
-        got = _live(cases.filter(received_at__gte=low, received_at__lt=high))
-        return {k: sign * v for k, v in got.items()}
-
-    corrections = [before(t, edge) for t, edge in zip(bounds, edges, strict=True)]
-    now = timezone.now()
+    corrections = _corrections(cases, bounds, [start for _, start in edges], kinds)
     found = []
     for i in range(len(bounds) - 1):
         counts: dict[str, int] = {}
@@ -204,28 +206,42 @@ def periods(cases: QuerySet[Case], areas: Any, bounds: list[datetime], *, due: b
             for kind, n in kept.get(month, {}).items():
                 counts[kind] = counts.get(kind, 0) + n
             month = _next(*month)
-        for kind, n in corrections[i + 1].items():
-            counts[kind] = counts.get(kind, 0) + n
-        for kind, n in corrections[i].items():
-            counts[kind] = counts.get(kind, 0) - n
+        for kind in kinds:
+            counts[kind] = counts.get(kind, 0) + corrections[i + 1][kind] - corrections[i][kind]
         found.append(Period(counts, _due_open(cases, bounds[i], bounds[i + 1], now) if due else 0))
     return found
 
 
-def _live(cases: QuerySet[Case]) -> dict[str, int]:
-    """The kept kinds counted from the rows (a few hours of cases)."""
+def _corrections(
+    cases: QuerySet[Case], bounds: list[datetime], starts: list[datetime], kinds: tuple[str, ...]
+) -> list[dict[str, int]]:
+    """For each bound, the cases received between its UTC month boundary and it (+ when the bound is after
+    the boundary, − before), by kind: one aggregate over the few hours around every bound."""
     from linli.cases.models import Status
 
     closed_due = Q(status=Status.CLOSED, registered_at__isnull=False, extended=False)
-    got = cases.order_by().aggregate(
-        received=Count("pk"),
-        closed=Count("pk", filter=Q(status=Status.CLOSED)),
-        closed_due=Count("pk", filter=closed_due),
-        on_time=Count("pk", filter=closed_due & Q(closed_at__lte=F("close_due_at"))),
-        followed_up=Count("pk", filter=~Q(satisfaction="")),
-        satisfied=Count("pk", filter=Q(satisfaction__in=["satisfied", "basically"])),
-    )
-    return {k: int(v or 0) for k, v in got.items()}
+    conditions = {
+        "received": Q(),
+        "closed": Q(status=Status.CLOSED),
+        "closed_due": closed_due,
+        "on_time": closed_due & Q(closed_at__lte=F("close_due_at")),
+        "followed_up": ~Q(satisfaction=""),
+        "satisfied": Q(satisfaction__in=["satisfied", "basically"]),
+    }
+    ranges = [(min(t, s), max(t, s), 1 if t > s else -1) for t, s in zip(bounds, starts, strict=True)]
+    measures, where = {}, Q(pk__in=[])
+    for i, (low, high, _) in enumerate(ranges):
+        if low == high:
+            continue
+        span = Q(received_at__gte=low, received_at__lt=high)
+        where |= span
+        for kind in kinds:
+            measures[f"{kind}_{i}"] = Count("pk", filter=span & conditions[kind])
+    got = cases.filter(where).order_by().aggregate(**measures) if measures else {}
+    return [
+        {kind: sign * int(got.get(f"{kind}_{i}") or 0) for kind in kinds}
+        for i, (_, _, sign) in enumerate(ranges)
+    ]
 
 
 def _due_open(cases: QuerySet[Case], start: datetime, end: datetime, now: datetime) -> int:
@@ -248,15 +264,13 @@ def _due_open(cases: QuerySet[Case], start: datetime, end: datetime, now: dateti
 
 
 def scoped(user: User, area: str) -> Any:
-    """The area ids of `user`'s scope (under `area`), as the kept counts are filtered."""
+    """The area ids of `user`'s scope (under `area`, a code path), as the kept counts are filtered."""
     from linli.areas.models import Area
-    from linli.core.scoping import scope_q
+    from linli.core.scoping import subtree_q
 
     areas = Area.objects.visible_to(user)
     if area:
-        areas = areas.filter(
-            scope_q(["/".join(p.strip().upper() for p in area.strip().strip("/").split("/"))], "path")
-        )
+        areas = areas.filter(subtree_q([area.strip().strip("/").upper()]))
     return areas.values("pk")
 
 

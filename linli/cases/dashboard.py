@@ -54,7 +54,10 @@ def trend(user: User, area: str, today: date) -> tuple[list[date], dict[str, lis
     of CPU on SQLite after every case write.)"""
     starts = [months_back(today, n) for n in range(11, -1, -1)]
     found = case_counts.periods(
-        _scoped(user, area), case_counts.scoped(user, area), case_counts.local_months(starts[0], 12)
+        _scoped(user, area),
+        case_counts.scoped(user, area),
+        case_counts.local_months(starts[0], 12),
+        kinds=("received", "closed"),
     )
     return starts, {
         "received": [p.get("received") for p in found],

@@ -22,6 +22,7 @@ from linli.cases.querysets import (
     NotificationQuerySet,
 )
 from linli.cases.statuses import OPEN_STATUSES, Status
+from linli.core.models import RunningCount
 
 
 class Channel(models.TextChoices):
@@ -586,7 +587,7 @@ class Notification(models.Model):
         return self.text
 
 
-class CaseCount(models.Model):
+class CaseCount(RunningCount):
     """The cases' running counts (linli/cases/counts.py): per area, UTC month of receipt (`key`, "YYYY-MM")
     and `kind` (received, closed, closed_due, on_time, followed_up, satisfied), kept by database triggers in
     the transaction of every write to cases. On PostgreSQL each statement appends its change as rows of its
@@ -594,12 +595,8 @@ class CaseCount(models.Model):
     rebuild it), rebuilt by `linli case recount`."""
 
     area = models.ForeignKey("areas.Area", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
-    kind = models.CharField(max_length=12)
-    key = models.CharField(max_length=7)
-    n = models.IntegerField()
 
     objects: ClassVar[CaseCountQuerySet] = CaseCountQuerySet.as_manager()  # type: ignore[assignment]
-    derived = True  # core.backup leaves it out: the triggers rebuild it from what a restore writes
 
     class Meta:
         indexes = [models.Index(fields=["key", "area", "kind"], name="casecount_key_area_kind")]

@@ -32,6 +32,7 @@ from linli import __version__
 from linli.core.archive import guard_lifted
 from linli.core.db import refresh_statistics
 from linli.core.errors import DomainError
+from linli.core.running_counts import compact_all
 
 FORMAT = "linli-backup"
 FORMAT_VERSION = 1
@@ -150,7 +151,9 @@ def restore(path: Path) -> dict[str, int]:
             counts = _replace_all(_lines(fh, trailer), trailer)
     except (OSError, EOFError) as exc:  # gzip.BadGzipFile is an OSError
         raise DomainError(f"{path} is not a readable Linli backup ({exc})") from exc
-    # A restore is a bulk load: the planner must learn the new sizes (see refresh_statistics).
+    # A restore is a bulk load: the planner must learn the new sizes (see refresh_statistics), and the
+    # running counts its row-at-a-time writes appended to (PostgreSQL) are folded at once.
+    compact_all()
     refresh_statistics()
     return counts
 

@@ -137,3 +137,18 @@ class Heartbeat(models.Model):
     @classmethod
     def last(cls, name: str) -> Any:
         return cls.objects.filter(name=name).values_list("at", flat=True).first()
+
+
+class RunningCount(models.Model):
+    """A row of a module's running counts (core/running_counts.py): `n` more (or, appended on PostgreSQL, fewer)
+    of `kind` with `key` in one area. Each module's table adds its area column (`grid`, `area`) and an index.
+    Derived data: backups leave it out (`derived`), a restore's own writes rebuild it through the triggers."""
+
+    kind = models.CharField(max_length=12)
+    key = models.CharField(max_length=40)
+    n = models.IntegerField()
+
+    derived = True
+
+    class Meta:
+        abstract = True

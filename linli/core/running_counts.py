@@ -79,6 +79,37 @@ def pg_trigger(
     return name, [function, trigger]
 
 
+def compact(table: str, area_col: str) -> int:
+    """Fold each key's rows into one (PostgreSQL: the statements' appended changes) and drop the zeros; the
+    number of rows gone. Rows a concurrent writer appends meanwhile are not in this statement's snapshot, so
+    they are neither deleted nor counted twice (and two folds at once: the second skips what the first
+    deleted)."""
+    cols = f"{area_col}, kind, key"
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"WITH gone AS (DELETE FROM {table} RETURNING {cols}, n), "
+                f"kept AS (INSERT INTO {table} ({cols}, n) SELECT {cols}, SUM(n) "
+                f"FROM gone GROUP BY {cols} HAVING SUM(n) <> 0 RETURNING 1) "
+                "SELECT (SELECT COUNT(*) FROM gone) - (SELECT COUNT(*) FROM kept)"
+            )
+            return int(cursor.fetchone()[0])
+        cursor.execute(f"DELETE FROM {table} WHERE n = 0")
+        return int(cursor.rowcount)
+
+
+def compact_all() -> int:
+    """Fold every module's counts (after a bulk load that wrote a row at a time, such as a restore)."""
+    from django.apps import apps
+
+    folded = 0
+    for model in apps.get_models():
+        if getattr(model, "derived", False):
+            area = next(f for f in model._meta.concrete_fields if f.is_relation)
+            folded += compact(model._meta.db_table, str(area.column))
+    return folded
+
+
 @dataclass(frozen=True)
 class RunningCounts:
     """One module's counts table: `direct_sql(vendor)` is a SELECT of (area, kind, key, n) from the counted
@@ -110,6 +141,16 @@ class RunningCounts:
                 schema_editor.execute(f"CREATE TRIGGER {self.table}_{name} {body}END")
         direct = self.direct_sql(schema_editor.connection.vendor)
         schema_editor.execute(f"INSERT INTO {self.table} ({self.area_col}, kind, key, n) {direct}")
+
+    def migration(self) -> Any:
+        """The migration operation that installs the triggers and counts what is there (and, undone, drops
+        the triggers): the last operation of the migration that makes the counts table."""
+        from django.db import migrations
+
+        return migrations.RunPython(
+            lambda apps, schema_editor: self.install(schema_editor),
+            lambda apps, schema_editor: self.uninstall(schema_editor),
+        )
 
     def uninstall(self, schema_editor: Any) -> None:
         if schema_editor.connection.vendor == "postgresql":
@@ -160,21 +201,7 @@ class RunningCounts:
             return int(cursor.fetchone()[0])
 
     def compact(self) -> int:
-        """Fold each key's rows into one (PostgreSQL: the statements' appended changes) and drop the zeros;
-        the number of rows gone. Rows a concurrent writer appends meanwhile are not in this statement's
-        snapshot, so they are neither deleted nor counted twice."""
-        cols = f"{self.area_col}, kind, key"
-        with transaction.atomic(), connection.cursor() as cursor:
-            if connection.vendor == "postgresql":
-                cursor.execute(
-                    f"WITH gone AS (DELETE FROM {self.table} RETURNING {cols}, n), "
-                    f"kept AS (INSERT INTO {self.table} ({cols}, n) SELECT {cols}, SUM(n) "
-                    f"FROM gone GROUP BY {cols} HAVING SUM(n) <> 0 RETURNING 1) "
-                    "SELECT (SELECT COUNT(*) FROM gone) - (SELECT COUNT(*) FROM kept)"
-                )
-                return int(cursor.fetchone()[0])
-            cursor.execute(f"DELETE FROM {self.table} WHERE n = 0")
-            return int(cursor.rowcount)
+        return compact(self.table, self.area_col)
 
     def recount(self, *, actor: Any, object_type: str, label: str) -> tuple[int, int]:
         """An operator's repair when `linli check` found a difference: (places that differed, rows kept);

@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from linli.core.models import RunningCount
 from linli.registry.querysets import (
     BuildingChildQuerySet,
     GridScopedQuerySet,
@@ -385,7 +386,7 @@ def name_grams(name: str) -> set[str]:
     return set(chars) | {a + b for a, b in zip(chars, chars[1:], strict=False)}
 
 
-class RegisterCount(models.Model):
+class RegisterCount(RunningCount):
     """The register's running counts per grid (linli/registry/counts.py), kept by database triggers in the
     transaction of every write to residents, their tags, houses, households and buildings — the services',
     an import's, a restore's or a bulk load's alike — so the dashboards read a few hundred rows instead of
@@ -399,12 +400,8 @@ class RegisterCount(models.Model):
     """
 
     grid = models.ForeignKey("areas.Area", on_delete=models.DO_NOTHING, db_constraint=False, related_name="+")
-    kind = models.CharField(max_length=10)
-    key = models.CharField(max_length=40)
-    n = models.IntegerField()
 
     objects: ClassVar[GridScopedQuerySet] = GridScopedQuerySet.as_manager()  # type: ignore[assignment]
-    derived = True  # core.backup leaves it out: the triggers rebuild it from what a restore writes
 
     class Meta:
         indexes = [models.Index(fields=["grid", "kind", "key"], name="registercount_grid_kind_key")]

@@ -166,6 +166,8 @@ def test_a_restore_rebuilds_them_from_its_own_writes(world, people, tmp_path: Pa
     restore(path)
     agree()
     assert population_counts(world.street_admin)[1].total == 5
+    keys = list(RegisterCount.objects.values_list("grid_id", "kind", "key"))
+    assert len(keys) == len(set(keys))  # folded at the end of the restore (one row a key on PostgreSQL too)
 
 
 def test_compact_folds_each_key_and_keeps_the_sums(world, people):
