@@ -64,9 +64,14 @@ def age_bands(user: User, area: str, today: date | None = None) -> dict[tuple[st
     and band, each a range of the (status, grid, gender, birth_date) index (per grid in scope), so each
     reads only its own entries and evaluates no filter per row. (One pass with four filtered counts grouped
     by gender evaluated every filter on every resident: a street's 260,000 on SQLite 120 ms of CPU against
-    21 ms this way, measured in one process on the same data.)"""
+    21 ms this way, measured in one process on the same data.) The scope's areas are also named as a list of
+    ids: PostgreSQL then descends the index once per area (`grid_id = ANY(…)` as an index condition), where
+    with the scope's subquery alone it read every resident on the register's entries for each count."""
     today = today or date.today()  # noqa: DTZ011  (as the resident list's age filter counts)
-    residents = _under(Resident.objects.visible_to(user), area, "grid").filter(status=ResidentStatus.ACTIVE)
+    areas = _under(Area.objects.visible_to(user), area, "pk")
+    residents = _under(Resident.objects.visible_to(user), area, "grid").filter(
+        status=ResidentStatus.ACTIVE, grid_id__in=list(areas.values_list("pk", flat=True))
+    )
     residents = residents.order_by()
     found: dict[tuple[str, str], int] = {}
     for band, _ in AGE_BANDS:
