@@ -90,6 +90,20 @@ def _grid_of_house(house: str) -> str:
     return f"(SELECT grid_id FROM {B} WHERE id = (SELECT building_id FROM {H} WHERE id = {house}))"
 
 
+def _born(row: str, vendor: str) -> str:
+    """The "born" key of resident `row`: gender and year of birth ("female:1952"), for the age pyramid."""
+    year = f"substr({row}.birth_date, 1, 4)" if vendor == "sqlite" else f"to_char({row}.birth_date, 'YYYY')"
+    return f"{row}.gender || ':' || {year}"
+
+
+def _direct(vendor: str) -> str:
+    born = _born("r", vendor)
+    return (
+        f"{DIRECT} UNION ALL SELECT r.grid_id, 'born', {born}, COUNT(*) FROM {R} r WHERE r.status = 'active' "
+        f"GROUP BY r.grid_id, {born}"
+    )
+
+
 def _sqlite_triggers() -> dict[str, str]:
     active_old, active_new = "OLD.status = 'active'", "NEW.status = 'active'"
     moved = "(OLD.grid_id IS NOT NEW.grid_id OR OLD.status IS NOT NEW.status)"
@@ -102,18 +116,23 @@ def _sqlite_triggers() -> dict[str, str]:
         "resident_insert": (
             f"AFTER INSERT ON {R} WHEN {active_new} BEGIN\n"
             + _add("NEW.grid_id", "type", "NEW.residence_type")
+            + _add("NEW.grid_id", "born", _born("NEW", "sqlite"))
             + _tags("NEW", "NEW.grid_id", "+", "1")
         ),
         "resident_delete": (
             f"AFTER DELETE ON {R} WHEN {active_old} BEGIN\n"
             + _sub("OLD.grid_id", "type", "OLD.residence_type")
+            + _sub("OLD.grid_id", "born", _born("OLD", "sqlite"))
             + _tags("OLD", "OLD.grid_id", "-", "1")
         ),
         "resident_update": (
-            f"AFTER UPDATE OF status, grid_id, residence_type ON {R} WHEN ({active_old} OR {active_new}) AND "
-            f"({moved} OR OLD.residence_type IS NOT NEW.residence_type) BEGIN\n"
+            f"AFTER UPDATE OF status, grid_id, residence_type, gender, birth_date ON {R} "
+            f"WHEN ({active_old} OR {active_new}) AND ({moved} OR OLD.residence_type IS NOT NEW.residence_type "
+            "OR OLD.gender IS NOT NEW.gender OR OLD.birth_date IS NOT NEW.birth_date) BEGIN\n"
             + _sub("OLD.grid_id", "type", "OLD.residence_type", cond=active_old)
             + _add("NEW.grid_id", "type", "NEW.residence_type", cond=active_new)
+            + _sub("OLD.grid_id", "born", _born("OLD", "sqlite"), cond=active_old)
+            + _add("NEW.grid_id", "born", _born("NEW", "sqlite"), cond=active_new)
             + _tags("OLD", "OLD.grid_id", "-", f"{active_old} AND {moved}")
             + _tags("NEW", "NEW.grid_id", "+", f"{active_new} AND {moved}")
         ),
@@ -173,6 +192,8 @@ def _pg_rows(table: str, rows: str, sign: str) -> str:
     return {
         R: (
             f"SELECT r.grid_id, 'type'::text, r.residence_type::text, {s} FROM {rows} r WHERE r.status = 'active' "
+            f"UNION ALL SELECT r.grid_id, 'born', {_born('r', 'postgresql')}, {s} FROM {rows} r "
+            "WHERE r.status = 'active' "
             f"UNION ALL SELECT r.grid_id, 'tag', l.tag_id::text, {s} FROM {rows} r "
             f"JOIN {L} l ON l.resident_id = r.id WHERE r.status = 'active'"
         ),
@@ -200,13 +221,28 @@ def _pg_rows(table: str, rows: str, sign: str) -> str:
 COUNTS = RunningCounts(
     table=TABLE,
     area_col="grid_id",
-    direct_sql=lambda vendor: DIRECT,
+    direct_sql=_direct,
     writers=(R, L, H, HH, B),
     sqlite=_sqlite_triggers,
     postgres={R: ALL, L: ALL, H: ALL, HH: ALL, B: ("UPDATE",)},
     rows=_pg_rows,
 )
 mismatches, rebuild, compact = COUNTS.mismatches, COUNTS.rebuild, COUNTS.compact
+
+
+def totals(user: Any, area: str, kind: str) -> dict[str, int]:
+    """key → count over the grids in `user`'s scope (under `area`), for one kind."""
+    from django.db.models import Sum
+
+    from linli.areas.models import Area
+    from linli.core.scoping import subtree_q
+    from linli.registry.models import RegisterCount
+
+    rows = RegisterCount.objects.visible_to(user).filter(kind=kind)
+    if area:
+        rows = rows.filter(grid__in=Area.objects.filter(subtree_q([area.strip("/").upper()])).values("pk"))
+    found = rows.order_by().values("key").annotate(total=Sum("n")).values_list("key", "total")
+    return {key: int(n) for key, n in found if n}
 
 
 def by_grid(user: Any, area: str = "", kinds: tuple[str, ...] = ()) -> dict[int, dict[tuple[str, str], int]]:

@@ -392,8 +392,9 @@ class RegisterCount(RunningCount):
     an import's, a restore's or a bulk load's alike — so the dashboards read a few hundred rows instead of
     counting a street's residents after each write.
 
-    `kind` and `key`: "type" and a residence type (residents on the register), "tag" and a tag's id (their
-    tags), "house" and a house use, "household" and "". On PostgreSQL a statement appends its changes as
+    `kind` and `key`: "type" and a residence type (residents on the register), "born" and gender and year of
+    birth ("female:1952", for the age pyramid), "tag" and a tag's id (their tags), "house" and a house use,
+    "household" and "". On PostgreSQL a statement appends its changes as
     rows of its own (no row is updated, so concurrent writers never wait for each other or deadlock on a
     counter); the rows of one key are summed when read and folded into one by the sweep. Derived data:
     not backed up (a restore's own writes rebuild it), rebuilt by `linli registry recount`.

@@ -4,7 +4,7 @@ services, an import, plain ORM bulk updates and deletes, a restore — and the d
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -140,6 +140,8 @@ def test_bulk_orm_writes_and_raw_deletes_keep_them_exact(world, people):
     agree()
     Resident.objects.update(status="active")
     agree()
+    Resident.objects.filter(grid=world.c01_g02).update(birth_date=date(1990, 5, 1), gender="female")
+    agree()
     Building.objects.filter(number="1").update(grid=world.c02_g01)
     agree()
     House.objects.filter(room_number="201").update(use="business")
@@ -235,3 +237,42 @@ def test_writers_in_the_same_grid_never_wait_for_each_other(world):
     assert errors == []
     agree()
     assert population_counts(world.street_admin)[1].total == 2
+
+
+def test_the_age_pyramid_from_the_counts_is_exact_on_the_days_a_band_changes(world):
+    """Born on each band's edge, a day either side, on 1 January and 31 December of the edges' years, and
+    on 29 February: the pyramid (kept years plus the edges' partial years counted live) equals the resident
+    list's age filter for every gender and band."""
+    from datetime import timedelta
+
+    import time_machine
+
+    from linli.registry.dashboard import age_bands
+    from linli.registry.forms import AGE_BANDS, _years_ago
+
+    today = date(2026, 12, 6)
+    days = {date(2008, 2, 29), date(1964, 2, 29)}
+    for years in (18, 60, 80):
+        edge = _years_ago(today, years)
+        days |= {edge, edge - timedelta(days=1), edge + timedelta(days=1)}
+        days |= {edge.replace(month=1, day=1), edge.replace(month=12, day=31)}
+    days |= {today, today.replace(month=1, day=1)}
+    with time_machine.travel(datetime(2026, 12, 6, 10, 0, tzinfo=UTC), tick=False):
+        for i, born in enumerate(sorted(days)):
+            resident_create(
+                actor=None,
+                grid=world.c01_g01 if i % 2 else world.c02_g01,
+                name=f"边界{i}",
+                id_number=make_id_number(born.strftime("%Y%m%d"), 101 + i),  # odd and even: both genders
+            )
+        agree()
+        for user in (world.street_admin, world.c01_leader):
+            bands = age_bands(user, "", today)
+            active = Resident.objects.visible_to(user).filter(status="active")
+            for gender in ("male", "female"):
+                for band, _ in AGE_BANDS:
+                    low, _, high = band.partition("-")
+                    people = active.filter(gender=gender, birth_date__lte=_years_ago(today, int(low)))
+                    if high:
+                        people = people.filter(birth_date__gt=_years_ago(today, int(high) + 1))
+                    assert bands[(gender, band)] == people.count(), (user.username, gender, band)
