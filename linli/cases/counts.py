@@ -6,9 +6,10 @@ year.
 Counting a street's 100,000 cases for the year after every case write cost ~115 ms of CPU on SQLite (the
 profile) and the trend ~30–45 ms; the counts are a row per area, month and kind.
 
-Local months are not UTC months: a local month [a, b) is the kept UTC months between the UTC month boundaries
-nearest to a and to b, corrected by counting live the few hours between each boundary and the nearest UTC month
-start (`_cases_before`): exact for any time zone, and the live part is an index range of hours.
+Local months are not UTC months: a local month [a, b) is the kept UTC months between the UTC month starts
+nearest to a and to b (for a bound not yet reached, the one after it), corrected by counting live the cases
+between each bound and its month start (`_corrections`): exact for any time zone, and the live part is an
+index range of hours.
 
 What moves with the clock alone is counted live too: open cases whose closing deadline has passed count as due
 (`due_open`), as in `selectors.indicators`.
@@ -20,7 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
@@ -31,7 +32,7 @@ if TYPE_CHECKING:
     from django.db.models import QuerySet
 
     from linli.accounts.models import User
-    from linli.cases.models import Case
+    from linli.cases.models import Case, CaseCount
 
 TABLE, C = "cases_casecount", "cases_case"
 COLUMNS = (
@@ -167,43 +168,38 @@ def _nearest(t: datetime, now: datetime) -> tuple[tuple[int, int], datetime]:
 
 def periods(
     cases: QuerySet[Case],
-    areas: Any,
+    kept_rows: QuerySet[CaseCount],
     bounds: list[datetime],
     *,
     kinds: tuple[str, ...] = (),
     due: bool = False,
 ) -> list[Period]:
-    """The cases received in each [bounds[i], bounds[i+1]) of `cases` (already scoped: `areas` is the same
-    scope as a queryset of area ids, for the kept counts): `kinds` (default all) from the kept UTC months
+    """The cases received in each [bounds[i], bounds[i+1]) of `cases` (already scoped; `kept_rows` are the
+    kept counts of the same scope, see `kept`): `kinds` (default all) from the kept UTC months
     between the boundaries chosen for each bound, plus the cases between each bound and its boundary counted
     live (one query for all bounds); with `due`, the live `due_open` too (for the on-time rate)."""
-    from linli.cases.models import CaseCount
-
     kinds = kinds or KEPT
     now = timezone.now()
     edges = [_nearest(t, now) for t in bounds]
     first, last = min(m for m, _ in edges), max(m for m, _ in edges)
-    kept: dict[tuple[int, int], dict[str, int]] = {}
+    by_month: dict[tuple[int, int], dict[str, int]] = {}
     if first < last:
         rows = (
-            CaseCount.objects.filter(
-                area_id__in=areas, kind__in=kinds, key__gte=f"{first[0]:04d}-{first[1]:02d}"
-            )
+            kept_rows.filter(kind__in=kinds, key__gte=f"{first[0]:04d}-{first[1]:02d}")
             .filter(key__lt=f"{last[0]:04d}-{last[1]:02d}")
             .order_by()
             .values_list("key", "kind")
             .annotate(total=Sum("n"))
         )
-        for key, kind, n in rows:
-            month = (int(key[:4]), int(key[5:7]))
-            kept.setdefault(month, {})[kind] = kept.get(month, {}).get(kind, 0) + int(n)
+        for key, kind, n in rows:  # one row per (month, kind)
+            by_month.setdefault((int(key[:4]), int(key[5:7])), {})[kind] = int(n)
     corrections = _corrections(cases, bounds, [start for _, start in edges], kinds)
     found = []
     for i in range(len(bounds) - 1):
         counts: dict[str, int] = {}
         month = edges[i][0]
         while month < edges[i + 1][0]:
-            for kind, n in kept.get(month, {}).items():
+            for kind, n in by_month.get(month, {}).items():
                 counts[kind] = counts.get(kind, 0) + n
             month = _next(*month)
         for kind in kinds:
@@ -263,15 +259,13 @@ def _due_open(cases: QuerySet[Case], start: datetime, end: datetime, now: dateti
     )
 
 
-def scoped(user: User, area: str) -> Any:
-    """The area ids of `user`'s scope (under `area`, a code path), as the kept counts are filtered."""
-    from linli.areas.models import Area
-    from linli.core.scoping import subtree_q
+def kept(user: User, area: str) -> QuerySet[CaseCount]:
+    """The kept counts of the areas in `user`'s scope (under `area`, a code path, if given)."""
+    from linli.cases.models import CaseCount
+    from linli.core.scoping import scope_q
 
-    areas = Area.objects.visible_to(user)
-    if area:
-        areas = areas.filter(subtree_q([area.strip().strip("/").upper()]))
-    return areas.values("pk")
+    rows = CaseCount.objects.visible_to(user)
+    return rows.filter(scope_q([area.strip().strip("/").upper()], "area__path")) if area else rows
 
 
 def local_months(first: date, n: int) -> list[datetime]:

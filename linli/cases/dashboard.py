@@ -55,7 +55,7 @@ def trend(user: User, area: str, today: date) -> tuple[list[date], dict[str, lis
     starts = [months_back(today, n) for n in range(11, -1, -1)]
     found = case_counts.periods(
         _scoped(user, area),
-        case_counts.scoped(user, area),
+        case_counts.kept(user, area),
         case_counts.local_months(starts[0], 12),
         kinds=("received", "closed"),
     )
@@ -223,7 +223,7 @@ def profile(user: User, area: str) -> list[Figure]:
     year (tested), without counting the year's cases after every case write."""
     today = timezone.localdate()
     start, end = period_bounds(today.replace(month=1, day=1), today)
-    (year,) = case_counts.periods(_scoped(user, area), case_counts.scoped(user, area), [start, end], due=True)
+    (year,) = case_counts.periods(_scoped(user, area), case_counts.kept(user, area), [start, end], due=True)
     year_range = {"start": today.replace(month=1, day=1).isoformat(), "end": today.isoformat()}
     return [
         Figure("今年受理诉求", year.get("received"), cases_url(area, **year_range)),

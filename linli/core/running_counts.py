@@ -129,6 +129,10 @@ class RunningCounts:
             self.table, self.area_col, table, event, lambda rows, sign: self.rows(table, rows, sign)
         )
 
+    def _fill(self, vendor: str) -> str:
+        """The statement that stores the direct count (into an emptied or new table)."""
+        return f"INSERT INTO {self.table} ({self.area_col}, kind, key, n) {self.direct_sql(vendor)}"
+
     def install(self, schema_editor: Any) -> None:
         """Create the triggers and count what is there (the migration that makes the table calls this)."""
         if schema_editor.connection.vendor == "postgresql":
@@ -139,8 +143,7 @@ class RunningCounts:
         else:
             for name, body in self.sqlite().items():
                 schema_editor.execute(f"CREATE TRIGGER {self.table}_{name} {body}END")
-        direct = self.direct_sql(schema_editor.connection.vendor)
-        schema_editor.execute(f"INSERT INTO {self.table} ({self.area_col}, kind, key, n) {direct}")
+        schema_editor.execute(self._fill(schema_editor.connection.vendor))
 
     def migration(self) -> Any:
         """The migration operation that installs the triggers and counts what is there (and, undone, drops
@@ -195,8 +198,7 @@ class RunningCounts:
             if connection.vendor == "postgresql":
                 cursor.execute(f"LOCK TABLE {', '.join(self.writers)} IN SHARE MODE")
             cursor.execute(f"DELETE FROM {self.table}")
-            direct = self.direct_sql(connection.vendor)
-            cursor.execute(f"INSERT INTO {self.table} ({self.area_col}, kind, key, n) {direct}")
+            cursor.execute(self._fill(connection.vendor))
             cursor.execute(f"SELECT COUNT(*) FROM {self.table}")
             return int(cursor.fetchone()[0])
 

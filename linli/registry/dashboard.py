@@ -46,17 +46,13 @@ def residents_url(area: str, **params: str) -> str:
 
 def house_counts(user: User, area: str) -> dict[str, int]:
     """Houses by use, and "total": from the register's running counts (registry/counts.py)."""
-    counts: dict[str, int] = {}
-    for figures in register_counts.by_grid(user, area, ("house",)).values():
-        for (_, use), n in figures.items():
-            counts[use] = counts.get(use, 0) + n
+    counts = register_counts.totals(user, area, "house")
     counts["total"] = sum(counts.values())
     return counts
 
 
 def household_count(user: User, area: str) -> int:
-    kept = register_counts.by_grid(user, area, ("household",))
-    return sum(n for figures in kept.values() for n in figures.values())
+    return register_counts.totals(user, area, "household").get("", 0)
 
 
 def age_bands(user: User, area: str, today: date | None = None) -> dict[tuple[str, str], int]:
