@@ -115,9 +115,10 @@ def _render(db: str, scale: str, workload: str, item: dict) -> list[str]:
     else:
         rss = f", peak RSS {item['peak_rss_mb']} MB" if "peak_rss_mb" in item else ""
         note = f"{item['rows_per_s']:,} rows/s{rss}" if "rows_per_s" in item else ""
+        limit = f"{item['limit_s']} s ({item['limit']})" if item.get("limit_s") else "not run"
+        ratio = f"{item['ratio']}×" if item.get("ratio") else ""
         out.append(
-            f"| {db} | {scale} ({item['rows']:,}) | {workload} | {item['linli_s']} s | {item['limit_s']} s"
-            f" ({item['limit']}) | {item['ratio']}× | {note} |"
+            f"| {db} | {scale} ({item['rows']:,}) | {workload} | {item['linli_s']} s | {limit} | {ratio} | {note} |"
         )
     return out
 
