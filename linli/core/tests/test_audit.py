@@ -175,15 +175,24 @@ def test_the_audit_page_counts_no_further_than_its_cap(world, client_for, monkey
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the two-character index is PostgreSQL's")
-def test_postgresql_answers_a_name_from_the_two_character_index(world):
-    """The search's expression is the index's, character for character, or the planner reads every entry."""
+@pytest.mark.parametrize(
+    ("expression", "unowned", "index"),
+    [
+        ("_OBJECT_BIGRAMS", False, "audit_object_bigrams_idx"),
+        ("_LABEL_BIGRAMS", True, "audit_unowned_label_bigrams_idx"),
+    ],
+)
+def test_postgresql_answers_a_name_from_the_two_character_indexes(world, expression, unowned, index):
+    """The search's expressions are the indexes', character for character, or the planner reads every
+    entry; the label's index holds only entries no user account wrote, and the search says so too."""
     from django.db.models import BooleanField
     from django.db.models.expressions import RawSQL
 
-    from linli.core.audit import _BIGRAMS_MATCH
+    from linli.core import audit
 
     match = AuditEntry.objects.filter(
-        RawSQL(_BIGRAMS_MATCH, ["阳娜"], output_field=BooleanField())  # noqa: S611
+        RawSQL(getattr(audit, expression), ["阳娜"], output_field=BooleanField()),  # noqa: S611
+        **({"actor__isnull": True} if unowned else {}),
     ).order_by()
     sql, params = match.query.sql_with_params()
     with connection.cursor() as cursor:
@@ -192,6 +201,41 @@ def test_postgresql_answers_a_name_from_the_two_character_index(world):
         # A table of a few rows is read whole; forbid that and the other indexes, and see which is left.
         cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute("SET LOCAL enable_indexscan = off")
+        # The other indexes on the actor answer `actor_id IS NULL` in a table this small: drop them for
+        # the test's transaction (rolled back after it).
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE tablename = 'core_auditentry' AND indexname <> %s "
+            "AND indexdef LIKE '%%(actor_id%%'",
+            [index],
+        )
+        for (other,) in cursor.fetchall():
+            cursor.execute(f'DROP INDEX "{other}"')
         cursor.execute("EXPLAIN " + sql, params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
-    assert "audit_text_bigrams_idx" in plan
+    assert index in plan
+
+
+def test_the_keyword_finds_what_a_user_did_by_their_login_and_unowned_entries_by_their_label(
+    world, client_for
+):
+    """Entries a user wrote are found by the user (name or login, whatever label they were written with);
+    entries no account wrote by their label."""
+    audit_record(
+        actor=world.c01_leader, action=Action.UPDATE, object_repr="楼道杂物", area_path=world.c01.path
+    )
+    audit_record(
+        actor=None,
+        actor_label="居民网上提交",
+        action=Action.CREATE,
+        object_repr="噪音扰民",
+        area_path=world.c01.path,
+    )
+    client = client_for(world.street_admin)
+
+    def found(q: str) -> str:
+        return client.get(reverse("core:audit"), {"q": q}).content.decode()
+
+    assert "楼道杂物" in found(world.c01_leader.username)
+    assert "楼道杂物" in found(world.c01_leader.full_name[:2])
+    assert "噪音扰民" in found("网上提交")
+    assert "楼道杂物" not in found("网上提交")
