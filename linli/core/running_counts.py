@@ -110,6 +110,10 @@ def compact_all() -> int:
     return folded
 
 
+# `linli check` warns when more appended changes than this (and ten per count) wait for the sweep's fold.
+UNFOLDED_WARN = 10_000
+
+
 @dataclass(frozen=True)
 class RunningCounts:
     """One module's counts table: `direct_sql(vendor)` is a SELECT of (area, kind, key, n) from the counted
@@ -222,14 +226,33 @@ class RunningCounts:
             )
         return differences, rows
 
+    def unfolded(self) -> tuple[int, int]:
+        """(rows beyond one a key, keys): on PostgreSQL the changes appended since the last fold, which
+        every reader adds up until the sweep folds them (SQLite keeps one row a key)."""
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT (SELECT COUNT(*) FROM {self.table}), "
+                f"(SELECT COUNT(*) FROM (SELECT 1 FROM {self.table} GROUP BY {self.area_col}, kind, key) k)"
+            )
+            rows, keys = cursor.fetchone()
+        return int(rows) - int(keys), int(keys)
+
     def operator_check(self, what: str, command: str) -> tuple[bool, str]:
-        """`linli check`'s line: whether the kept counts equal a direct count."""
+        """`linli check`'s line: whether the kept counts equal a direct count, and whether they are being
+        folded (a deployment without the sweep would read more rows on every page, day after day)."""
         wrong = self.mismatches()
         if wrong:
             return (
                 False,
                 f"{what}: the running counts differ from a direct count in {len(wrong)} places "
                 f"(e.g. {wrong[0]}) — run `{command}`",
+            )
+        waiting, keys = self.unfolded()
+        if waiting > max(UNFOLDED_WARN, 10 * keys):
+            return (
+                False,
+                f"{what}: {waiting:,} changes wait to be folded into {keys:,} counts and every page that "
+                "reads them adds them up — is the sweep running ('linli serve', or cron 'linli tick')?",
             )
         return True, f"{what}: the running counts equal a direct count"
 
