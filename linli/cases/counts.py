@@ -262,10 +262,8 @@ def _due_open(cases: QuerySet[Case], start: datetime, end: datetime, now: dateti
 def kept(user: User, area: str) -> QuerySet[CaseCount]:
     """The kept counts of the areas in `user`'s scope (under `area`, a code path, if given)."""
     from linli.cases.models import CaseCount
-    from linli.core.scoping import scope_q
 
-    rows = CaseCount.objects.visible_to(user)
-    return rows.filter(scope_q([area.strip().strip("/").upper()], "area__path")) if area else rows
+    return CaseCount.objects.visible_to(user).under(area)
 
 
 def local_months(first: date, n: int) -> list[datetime]:

@@ -68,6 +68,13 @@ class ScopedQuerySet(models.QuerySet):
         departments = list(user.departments.values_list("pk", flat=True))  # type: ignore[union-attr]
         return scoped.filter(**{f"{self.department_lookup}__in": departments})
 
+    def under(self, area: str) -> Self:
+        """The rows in the subtree of `area` (a code path such as "B01/C01", as pages pass it), or all of
+        them when it is empty: a narrowing within what `visible_to` already allows."""
+        if not (area := area.strip().strip(PATH_SEPARATOR).upper()):
+            return self
+        return self.filter(scope_q([area], self.scope_lookup))
+
 
 def scope_q(paths: Iterable[str], lookup: str) -> Q:
     """Rows whose area (reached by `lookup`, ending in `__path`) lies in the subtrees of `paths`.

@@ -230,20 +230,14 @@ COUNTS = RunningCounts(
 mismatches, rebuild, compact = COUNTS.mismatches, COUNTS.rebuild, COUNTS.compact
 
 
-def _kept(user: Any, area: str) -> Any:
-    """The kept rows of the grids in `user`'s scope (under `area`, a code path, if given)."""
-    from linli.core.scoping import scope_q
-    from linli.registry.models import RegisterCount
-
-    rows = RegisterCount.objects.visible_to(user)
-    return rows.filter(scope_q([area.strip("/").upper()], "grid__path")) if area else rows
-
-
 def totals(user: Any, area: str, kind: str) -> dict[str, int]:
     """key → count over the grids in `user`'s scope (under `area`), for one kind."""
     from django.db.models import Sum
 
-    found = _kept(user, area).filter(kind=kind).order_by().values("key").annotate(total=Sum("n"))
+    from linli.registry.models import RegisterCount
+
+    rows = RegisterCount.objects.visible_to(user).under(area).filter(kind=kind)
+    found = rows.order_by().values("key").annotate(total=Sum("n"))
     return {key: int(n) for key, n in found.values_list("key", "total") if n}
 
 
@@ -251,7 +245,9 @@ def by_grid(user: Any, area: str = "", kinds: tuple[str, ...] = ()) -> dict[int,
     """grid id → {(kind, key): count} for the grids in `user`'s scope (under `area`, if given)."""
     from django.db.models import Sum
 
-    rows = _kept(user, area)
+    from linli.registry.models import RegisterCount
+
+    rows = RegisterCount.objects.visible_to(user).under(area)
     if kinds:
         rows = rows.filter(kind__in=kinds)
     found: dict[int, dict[tuple[str, str], int]] = defaultdict(dict)
