@@ -47,3 +47,10 @@ def test_the_audit_ledger_reads_at_desk_and_phone_width(live_ledger, page_factor
         Path(SHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=f"{SHOTS}/audit-{width}.png", full_page=True)
         page.screenshot(path=f"{SHOTS}/audit-{width}-top.png")
+    # The keyword box finds what a worker did by their name (the entries keep their login as the label).
+    page.goto(f"{live_ledger}/audit/?q=刘芳")
+    expect(ledger).to_contain_text("王芳（3栋2单元501）")
+    expect(ledger).to_contain_text("刘芳（社区工作者）")
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/audit-{width}-keyword.png", full_page=True)
