@@ -121,3 +121,36 @@ def test_postgresql_builds_them_concurrently():
         sql = out.getvalue()
         assert "CREATE INDEX CONCURRENTLY" in sql, sql
         assert "BEGIN;" not in sql, sql
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="CONCURRENTLY is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_an_interrupted_concurrent_build_is_built_again_by_the_next_init():
+    """A failed CREATE INDEX CONCURRENTLY leaves an INVALID index; `IF NOT EXISTS` alone would keep it."""
+    from linli.core.migration_ops import RunSQLOnPostgres
+
+    def valid() -> list[bool]:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE c.relname = 'leftover_idx'"
+            )
+            return [row[0] for row in cursor.fetchall()]
+
+    with connection.cursor() as cursor:
+        cursor.execute("CREATE TABLE leftover_t (n int)")
+        cursor.execute("INSERT INTO leftover_t VALUES (1), (1)")
+    try:
+        with connection.cursor() as cursor, pytest.raises(Exception, match="duplicate|unique"):
+            cursor.execute("CREATE UNIQUE INDEX CONCURRENTLY leftover_idx ON leftover_t (n)")
+        assert valid() == [False]
+        op = RunSQLOnPostgres(
+            "CREATE INDEX CONCURRENTLY IF NOT EXISTS leftover_idx ON leftover_t (n)",
+            "DROP INDEX CONCURRENTLY IF EXISTS leftover_idx",
+        )
+        with connection.schema_editor(atomic=False) as editor:
+            op.database_forwards("core", editor, None, None)
+        assert valid() == [True]
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("DROP TABLE leftover_t")

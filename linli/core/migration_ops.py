@@ -10,9 +10,29 @@ leftover of the same name before it starts, so running `linli init` again finish
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.db import migrations
+
+_CONCURRENT_BUILD = re.compile(r"CREATE (?:UNIQUE )?INDEX CONCURRENTLY IF NOT EXISTS (\w+)", re.IGNORECASE)
+
+
+def _drop_if_invalid(connection: Any, name: str) -> None:
+    """A concurrent build that failed (the service stopped, `linli init` killed) leaves an INVALID index."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "WHERE c.relname = %s AND NOT i.indisvalid",
+            [name],
+        )
+        if cursor.fetchone():
+            cursor.execute(f'DROP INDEX CONCURRENTLY "{name}"')
+
+
+def _drop_invalid_leftover(connection: Any, sql: Any) -> None:
+    if isinstance(sql, str) and (match := _CONCURRENT_BUILD.search(sql)):
+        _drop_if_invalid(connection, match.group(1))
 
 
 class AddIndexOnline(migrations.AddIndex):
@@ -26,14 +46,7 @@ class AddIndexOnline(migrations.AddIndex):
         model = to_state.apps.get_model(app_label, self.model_name)
         if not self.allow_migrate_model(connection.alias, model):
             return
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT 1 FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
-                "WHERE c.relname = %s AND NOT i.indisvalid",
-                [self.index.name],
-            )
-            if cursor.fetchone():
-                cursor.execute(f'DROP INDEX CONCURRENTLY "{self.index.name}"')
+        _drop_if_invalid(connection, self.index.name)
         schema_editor.add_index(model, self.index, concurrently=True)
 
     def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
@@ -47,12 +60,17 @@ class AddIndexOnline(migrations.AddIndex):
 
 
 class RunSQLOnPostgres(migrations.RunSQL):
-    """SQL that only PostgreSQL runs (functions, expression indexes SQLite does not need); a no-op elsewhere."""
+    """SQL that only PostgreSQL runs (functions, expression indexes SQLite does not need); a no-op elsewhere.
+
+    `CREATE INDEX CONCURRENTLY IF NOT EXISTS name …` would keep an INVALID leftover of a failed build as if
+    it were the index: such a leftover is dropped first, as `AddIndexOnline` does."""
 
     def database_forwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
         if schema_editor.connection.vendor == "postgresql":
+            _drop_invalid_leftover(schema_editor.connection, self.sql)
             super().database_forwards(app_label, schema_editor, from_state, to_state)
 
     def database_backwards(self, app_label: str, schema_editor: Any, from_state: Any, to_state: Any) -> None:
         if schema_editor.connection.vendor == "postgresql":
+            _drop_invalid_leftover(schema_editor.connection, self.reverse_sql)
             super().database_backwards(app_label, schema_editor, from_state, to_state)
