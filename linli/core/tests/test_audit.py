@@ -178,7 +178,7 @@ def test_the_audit_page_counts_no_further_than_its_cap(world, client_for, monkey
 @pytest.mark.parametrize(
     ("expression", "unowned", "index"),
     [
-        ("_OBJECT_BIGRAMS", False, "audit_object_bigrams_idx"),
+        ("_OBJECT_BIGRAMS", False, "audit_object_bigrams_not_users_idx"),
         ("_LABEL_BIGRAMS", True, "audit_unowned_label_bigrams_idx"),
     ],
 )
@@ -239,3 +239,70 @@ def test_the_keyword_finds_what_a_user_did_by_their_login_and_unowned_entries_by
     assert "楼道杂物" in found(world.c01_leader.full_name[:2])
     assert "噪音扰民" in found("网上提交")
     assert "楼道杂物" not in found("网上提交")
+
+
+def test_entries_about_a_user_are_found_by_the_user_not_their_text(world, client_for, django_user_model):
+    """Sign-ins name their user; they are found through the users table (name or login, as it is now),
+    like what the user did, and the text index keeps only what else entries are about (core 0009)."""
+    from linli.core.audit import USER_OBJECTS
+
+    assert django_user_model._meta.label_lower == USER_OBJECTS
+    worker = world.c01_leader
+    audit_record(actor=worker, action=Action.LOGIN, obj=worker)
+    audit_record(
+        actor=world.street_admin,
+        action=Action.REVEAL,
+        object_type="registry.resident",
+        object_id="99",
+        object_repr=worker.full_name,  # a resident of the same name
+        area_path=world.c01.path,
+    )
+    client = client_for(world.street_admin)
+
+    def found(**params: str) -> str:
+        return client.get(reverse("core:audit"), params).content.decode()
+
+    assert "共 1 条" in found(q=worker.full_name, action="login")
+    assert "共 1 条" in found(q=worker.username, action="login")
+    assert "共 1 条" in found(q=worker.full_name, action="login")
+    assert "共 1 条" in found(q=worker.full_name, action="reveal")  # the resident, by text
+    # What was done to the account by others, and a failed sign-in under its login, by the user's name.
+    audit_record(actor=world.street_admin, action=Action.UPDATE, obj=worker, area_path=world.c01.path)
+    audit_record(
+        actor=None,
+        actor_label=worker.username,
+        action=Action.LOGIN_FAILED,
+        object_type=USER_OBJECTS,
+        object_id=str(worker.pk),
+        object_repr=worker.username,
+        area_path=world.c01.path,
+    )
+    assert "共 1 条" in found(q=worker.full_name, action="update")
+    assert "共 1 条" in found(q=worker.full_name, action="login_failed")
+    # Renamed: the sign-in is found by the name the user has now.
+    old = worker.full_name
+    type(worker).objects.filter(pk=worker.pk).update(full_name="改名后")
+    assert "共 1 条" in found(q="改名后", action="login")
+    assert "没有符合条件的记录" in found(q=old, action="login")
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the partial index is PostgreSQL's")
+def test_postgresql_finds_entries_about_accounts_from_their_own_index(world):
+    """The search's condition is the partial index's, character for character (migration core 0009)."""
+    from django.db.models import BooleanField
+    from django.db.models.expressions import RawSQL
+
+    from linli.core import audit
+
+    match = AuditEntry.objects.filter(
+        RawSQL(audit._USER_OBJECTS, [["7", "8"]], output_field=BooleanField())  # noqa: S611
+    ).order_by()
+    sql, params = match.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+        cursor.execute("DROP INDEX audit_object_idx")  # the (type, id) index would do too; rolled back
+        cursor.execute("DROP INDEX audit_object_id_idx")
+        cursor.execute("EXPLAIN " + sql, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "audit_user_objects_idx" in plan
