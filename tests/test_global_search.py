@@ -29,6 +29,20 @@ def test_one_box_finds_residents_and_cases_in_scope_only(world, client: Client):
     assert "王小明" in page
 
 
+def test_residents_come_in_the_resident_lists_order_and_the_rest_is_one_link_away(world, client: Client):
+    names = ["王" + c for c in "安波聪德恩飞刚华杰凯龙明"]  # in pinyin order: an, bo, cong, …
+    for i, name in enumerate(reversed(names)):
+        resident_create(actor=None, grid=world.c01_g01, name=name, id_number=make_id_number(seq=100 + i))
+    for query in ("王", "wang"):  # a name's matches are sorted; pinyin's are read in the index's order
+        hits = [h for h in global_search(world.c01_worker, query) if h.kind == "居民"]
+        assert [h.label.split("（")[0] for h in hits[:10]] == names[:10]
+        assert hits[10].label == "更多居民…"
+    client.force_login(world.c01_worker)
+    listing = client.get(hits[10].url).content.decode()
+    assert [n for n in names if n in listing] == names
+    assert listing.index(names[9]) < listing.index(names[10]) < listing.index(names[11])
+
+
 def test_a_number_is_sent_to_the_resident_list_not_matched_here(world):
     resident_create(actor=None, grid=world.c01_g01, name="李四", id_number=make_id_number(seq=75))
     hits = global_search(world.c01_worker, "0755")

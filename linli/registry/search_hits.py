@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from linli.areas.models import Area
 from linli.core.modules import SearchHit
+from linli.registry.forms import ordered
 from linli.registry.models import Resident, ResidentStatus
 from linli.registry.selectors import query_kind, search
 
@@ -28,7 +29,11 @@ def hits(user: User, query: str) -> list[SearchHit]:
     if kind in ("digits", "phone"):
         return [SearchHit("居民", "按证件号或电话查找居民（在人口台账中查找，记入审计）", listing)]
     residents = search(Resident.objects.visible_to(user).filter(status=ResidentStatus.ACTIVE), query)
-    found = list(residents.select_related("grid").order_by("name_pinyin", "pk")[: LIMIT + 1])
+    # The resident list's order (its "更多居民…" continues this one), and like it a name's matches are
+    # sorted rather than found by walking the pinyin index: 王 on a street of 260,000 read 159,000
+    # entries that way on PostgreSQL (570 ms).
+    residents = ordered(residents, "name", by_name=kind == "name")
+    found = list(residents.select_related("grid")[: LIMIT + 1])
     Area.qualify(r.grid for r in found)
     out = [
         SearchHit("居民", f"{r.name}（{r.grid.qualified_name}）", reverse("registry:resident", args=[r.pk]))
