@@ -85,6 +85,8 @@ LABELS = {
 }
 # Where one kind of object names a key differently.
 KIND_LABELS = {("registry.resident", "name"): "姓名", ("accounts.user", "full_name"): "姓名"}
+# Change keys whose values are area paths ("S01/C01/G01"): shown by name, as the entry's own area is.
+AREA_KEYS = frozenset({"grid", "areas", "area", "parent", "community"})
 PERSONAL_KEYS = {"id_number": mask_id, "phone": mask_phone, "reporter_phone": mask_phone}
 
 
@@ -134,16 +136,22 @@ def _label(model: type[models.Model] | None, key: str) -> str:
     return LABELS.get(key, key)
 
 
-def _text(value: Any, key: str, model: type[models.Model] | None, reveal: bool) -> str:
+def _text(
+    value: Any, key: str, model: type[models.Model] | None, reveal: bool, places: dict[str, str]
+) -> str:
     if value is None or value == "":
         return "（空）"
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, list):
-        return "、".join(_text(v, key, model, reveal) for v in value) or "（空）"
+        return "、".join(_text(v, key, model, reveal, places) for v in value) or "（空）"
     if isinstance(value, dict):
-        return "；".join(f"{_label(model, k)}：{_text(v, k, model, reveal)}" for k, v in value.items())
+        return "；".join(
+            f"{_label(model, k)}：{_text(v, k, model, reveal, places)}" for k, v in value.items()
+        )
     text = str(value)
+    if key in AREA_KEYS and text in places:
+        return places[text]
     f = _field(model, key)
     if f is not None and f.choices:
         text = str(dict(f.flatchoices).get(value, text))
@@ -158,7 +166,9 @@ def _text(value: Any, key: str, model: type[models.Model] | None, reveal: bool) 
     return redact(text)
 
 
-def _changes(entry: AuditEntry, model: type[models.Model] | None, reveal: bool) -> list[Change]:
+def _changes(
+    entry: AuditEntry, model: type[models.Model] | None, reveal: bool, places: dict[str, str]
+) -> list[Change]:
     out = []
     changes = entry.changes if isinstance(entry.changes, dict) else {"": entry.changes}
     for key, value in changes.items():
@@ -168,12 +178,20 @@ def _changes(entry: AuditEntry, model: type[models.Model] | None, reveal: bool) 
             and len(value) == 2
             and key not in ("areas", "members", "added", "removed")
         ):
-            out.append(
-                Change(label, _text(value[0], key, model, reveal), _text(value[1], key, model, reveal))
-            )
+            old, new = (_text(v, key, model, reveal, places) for v in value)
+            out.append(Change(label, old, new))
         else:
-            out.append(Change(label, None, _text(value, key, model, reveal)))
+            out.append(Change(label, None, _text(value, key, model, reveal, places)))
     return out
+
+
+def _area_values(value: Any, key: str = "") -> set[str]:
+    """The area paths among an entry's changed values (keys in AREA_KEYS, at any depth)."""
+    if isinstance(value, dict):
+        return set().union(*(_area_values(v, k) for k, v in value.items()))
+    if isinstance(value, list):
+        return set().union(*(_area_values(v, key) for v in value))
+    return {value} if key in AREA_KEYS and isinstance(value, str) and value else set()
 
 
 # What the modules declare is fixed once Django is set up; the ledger reads the labels once per value shown.
@@ -201,7 +219,8 @@ def ledger(entries: Sequence[AuditEntry], *, reveal: bool) -> list[LedgerRow]:
             by_type[e.object_type].add(e.object_id)
     names = {t: namers[t](ids) for t, ids in by_type.items()}
     paths = {e.area_path for e in entries}
-    areas = {**_named("@area", paths - {""}), "": "（不属于任何辖区）"}
+    places = set().union(*(_area_values(e.changes) for e in entries))
+    areas = {**_named("@area", (paths | places) - {""}), "": "（不属于任何辖区）"}
     rows = []
     for e in entries:
         model = _model(e.object_type)
@@ -218,7 +237,7 @@ def ledger(entries: Sequence[AuditEntry], *, reveal: bool) -> list[LedgerRow]:
                 object_name=name if reveal else redact(name),
                 area=areas.get(e.area_path, e.area_path),
                 via=VIA.get(e.via, e.via),
-                changes=_changes(e, model, reveal),
+                changes=_changes(e, model, reveal, areas),
             )
         )
     return rows

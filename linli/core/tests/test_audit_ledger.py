@@ -87,3 +87,14 @@ def test_unknown_names_logged_before_masking_are_masked_on_the_page(world, clien
     body = _page(client_for(operator), action="login_failed")
     assert "h***" in body
     assert "hunter2-pass" not in body
+
+
+def test_areas_in_changes_are_named_not_coded(world, client_for):
+    """A resident registered in a grid, an account created for a community: the ledger names the places,
+    as it names the entry's own area, instead of showing their codes."""
+    resident_create(actor=world.c01_worker, grid=world.c01_g01, name="王芳", id_number=make_id_number())
+    body = _page(client_for(world.street_admin), action="create")
+    assert "网格：</span>望江街道 · 锦绣社区 · 第一网格" in body  # the resident's grid
+    assert "管辖区域：</span>望江街道 · 锦绣社区<" in body  # the worker's account (build_world)
+    assert f"网格：</span>{world.c01_g01.path}" not in body
+    assert f"管辖区域：</span>{world.c01.path}" not in body
