@@ -106,15 +106,13 @@ def audit_search(user: Any, params: Mapping[str, str]) -> tuple[QuerySet[AuditEn
         entries = AuditEntry.objects.filter(reach)
     errors: list[str] = []
     if q := params.get("q", "").strip():
-        # What the entry is about, and the label of entries no user account wrote (failed sign-ins under
-        # unknown names, residents' submissions, the console). Entries a user wrote are found by the
-        # user's id: their name or login is read from the small users table first, so that a busy
-        # worker's name is the (actor, action, at) index and the actor's statistics, not a quarter of a
-        # million label matches PostgreSQL cannot estimate (migration core 0008).
-        # Entries about a user account name the person too. Sign-ins and sign-outs (a sixth of the log)
-        # have the user as actor; the others (failed sign-ins under a real login, accounts an admin
-        # created or changed) are found by the user's id, not by their text, which for a busy worker is
-        # tens of thousands of sign-ins PostgreSQL cannot estimate (migration core 0009).
+        # By text: what the entry is about, and the label of entries no user account wrote (failed
+        # sign-ins under unknown names, residents' submissions, the console). By the user's id, their
+        # name or login read from the small users table first: what a user did (migration core 0008), and
+        # what was done to a user account other than its own sign-ins, which have the user as actor
+        # (core 0009). A busy worker's name is then the (actor, action, at) index and the small accounts
+        # index, not the tens of thousands of labels and sign-ins naming them, which PostgreSQL
+        # cannot estimate.
         about = Q(object_repr__icontains=q) & ~Q(object_type=USER_OBJECTS)
         unowned = Q(actor__isnull=True, actor_label__icontains=q)
         if connection.vendor == "postgresql" and len(q) >= 2:
@@ -131,10 +129,11 @@ def audit_search(user: Any, params: Mapping[str, str]) -> tuple[QuerySet[AuditEn
             .values_list("pk", flat=True)[:500]
         )
         ids = [str(pk) for pk in named]
-        accounts = Q(object_type=USER_OBJECTS, object_id__in=ids) & ~Q(action__in=OWN_SIGN_INS)
         if connection.vendor == "postgresql":
             # The partial index's condition, written as the migration writes it.
             accounts = Q(RawSQL(_USER_OBJECTS, [ids], output_field=BooleanField()))  # noqa: S611
+        else:
+            accounts = Q(object_type=USER_OBJECTS, object_id__in=ids) & ~Q(action__in=OWN_SIGN_INS)
         text = (
             about | unowned | Q(actor_id__in=named) | accounts | Q(object_id=q) | Q(area_path__startswith=q)
         )
